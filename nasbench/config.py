@@ -1,0 +1,45 @@
+"""A search's complete configuration: what ``config.json`` holds and what resume rebuilds from."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field, fields
+
+from nasbench.errors import InvalidOption, ResultsError
+from nasbench.objective import Objective
+
+
+@dataclass
+class SearchConfig:
+    space: str
+    strategy: str
+    evaluator: str  # "tabular" (benchmark look-up) or "train" (real training)
+    budget: int  # number of distinct networks to evaluate
+    seed: int = 0
+    space_options: dict = field(default_factory=dict)
+    strategy_options: dict = field(default_factory=dict)
+    evaluator_options: dict = field(default_factory=dict)
+    objective: dict = field(default_factory=lambda: Objective().to_dict())
+    backend: str = "local"  # "local" (in-process) or "ray" (Ray Tune trials)
+    backend_options: dict = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.budget, int) or self.budget < 1:
+            raise InvalidOption(f"the budget must be a positive number of evaluations, got {self.budget!r}")
+        if not isinstance(self.seed, int) or self.seed < 0:
+            raise InvalidOption(f"the seed must be a non-negative integer, got {self.seed!r}")
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict) -> "SearchConfig":
+        if not isinstance(data, dict):
+            raise ResultsError("run configuration is not a JSON object")
+        missing = sorted({"space", "strategy", "evaluator", "budget"} - set(data))
+        if missing:
+            raise ResultsError(f"run configuration lacks {', '.join(missing)}")
+        names = {f.name for f in fields(cls)}
+        return cls(**{k: v for k, v in data.items() if k in names})
+
+    def objective_value(self) -> Objective:
+        return Objective.from_dict(self.objective)

@@ -1,0 +1,90 @@
+"""Turning an evaluation's metrics into the values a strategy maximises."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from typing import Mapping
+
+from nasbench.errors import InvalidOption, NasbenchError
+
+
+@dataclass(frozen=True)
+class Target:
+    """One metric and whether larger is better."""
+
+    metric: str
+    maximize: bool = True
+
+    @classmethod
+    def parse(cls, text: str) -> "Target":
+        """``valid_accuracy`` or ``macs:min`` / ``valid_accuracy:max``."""
+        metric, _, direction = text.partition(":")
+        if direction not in ("", "max", "min") or not metric:
+            raise InvalidOption(f"objective {text!r} should read METRIC, METRIC:max or METRIC:min")
+        return cls(metric, direction != "min")
+
+    def __str__(self) -> str:
+        return f"{self.metric}:{'max' if self.maximize else 'min'}"
+
+
+@dataclass(frozen=True)
+class CostPenalty:
+    """The MnasNet soft constraint: value * (cost / target) ** w, w = -0.07 (Tan et al. 2019)."""
+
+    metric: str
+    target: float
+    weight: float = -0.07
+
+    def __post_init__(self) -> None:
+        if not self.target > 0:
+            raise InvalidOption(f"the cost target must be positive, got {self.target}")
+
+    def factor(self, metrics: Mapping[str, float]) -> float:
+        return (_metric(metrics, self.metric) / self.target) ** self.weight
+
+
+@dataclass(frozen=True)
+class Objective:
+    """What a search optimises: one or more targets, the first optionally cost-penalised."""
+
+    targets: tuple[Target, ...] = (Target("valid_accuracy"),)
+    penalty: CostPenalty | None = None
+
+    def __post_init__(self) -> None:
+        if not self.targets:
+            raise InvalidOption("an objective needs at least one metric")
+        if self.penalty is not None and len(self.targets) > 1:
+            raise InvalidOption("the MnasNet cost penalty applies to single-objective searches only")
+
+    @property
+    def size(self) -> int:
+        return len(self.targets)
+
+    def values(self, metrics: Mapping[str, float]) -> tuple[float, ...]:
+        """The objective values, each to be maximised (minimised metrics are negated)."""
+        values = []
+        for target in self.targets:
+            value = _metric(metrics, target.metric)
+            values.append(value if target.maximize else -value)
+        if self.penalty is not None:
+            values[0] *= self.penalty.factor(metrics)
+        return tuple(values)
+
+    def to_dict(self) -> dict:
+        penalty = None if self.penalty is None else vars(self.penalty).copy()
+        return {"targets": [str(t) for t in self.targets], "penalty": penalty}
+
+    @classmethod
+    def from_dict(cls, data: dict) -> "Objective":
+        penalty = data.get("penalty")
+        return cls(tuple(Target.parse(t) for t in data["targets"]), CostPenalty(**penalty) if penalty else None)
+
+
+def _metric(metrics: Mapping[str, float], name: str) -> float:
+    if name not in metrics:
+        raise NasbenchError(f"the evaluator reports no metric '{name}'; it reports: {', '.join(sorted(metrics))}")
+    value = float(metrics[name])
+    if math.isnan(value):
+        raise NasbenchError(f"metric '{name}' is NaN")
+    return value

@@ -1,0 +1,155 @@
+"""A run's folder: its configuration and its trial table.
+
+``trials.csv`` has one row per finished trial and is rewritten atomically after each one, so a
+crash loses at most the trials that were still running. ``pandas.read_csv`` reads it in one call.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import math
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any, Iterable
+
+import pandas as pd
+
+from nasbench import atomic
+from nasbench.errors import ResultsError
+from nasbench.trial import TrialState
+
+CONFIG = "config.json"
+TRIALS = "trials.csv"
+
+
+@dataclass(frozen=True)
+class TrialRecord:
+    """One finished trial, as stored. ``asked_at``/``told_at`` order the strategy's events."""
+
+    number: int
+    arch: str
+    hash: str
+    state: TrialState
+    metrics: dict[str, float]
+    values: tuple[float, ...] | None
+    seed: int
+    wall_seconds: float
+    asked_at: int
+    told_at: int | None  # None while running
+    error: str = ""
+    duplicate_of: int | None = None
+    #: backend details (node, attempts, ...), stored as extra columns
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    def row(self) -> dict[str, Any]:
+        row = {k: v for k, v in asdict(self).items() if k not in ("metrics", "values", "extra")}
+        row["state"] = self.state.value
+        if self.values is not None:
+            if len(self.values) == 1:
+                row["value"] = self.values[0]
+            else:
+                row.update({f"value_{i}": v for i, v in enumerate(self.values)})
+        row.update(self.metrics)
+        row.update(self.extra)
+        return row
+
+
+# resume recomputes objective values from stored metrics, so floats must read back bit-exact;
+# pandas >= 3 does that by default and deprecates the option
+_EXACT_FLOATS = {} if int(pd.__version__.split(".")[0]) >= 3 else {"float_precision": "round_trip"}
+
+_FIXED = {"number", "arch", "hash", "state", "seed", "wall_seconds", "asked_at", "told_at", "error", "duplicate_of"}
+
+
+def _is_value_column(name: str) -> bool:
+    return name == "value" or (name.startswith("value_") and name[6:].isdigit())
+
+
+class RunFolder:
+    """Reads and writes ``results/<run>/``."""
+
+    def __init__(self, path: str | Path) -> None:
+        self.path = Path(path)
+
+    @property
+    def config_path(self) -> Path:
+        return self.path / CONFIG
+
+    @property
+    def trials_path(self) -> Path:
+        return self.path / TRIALS
+
+    def exists(self) -> bool:
+        return self.config_path.exists()
+
+    def write_config(self, config: dict) -> None:
+        atomic.write_json(self.config_path, config)
+
+    def read_config(self) -> dict:
+        if not self.path.is_dir():
+            raise ResultsError(f"no run folder at {self.path}")
+        if not self.config_path.exists():
+            raise ResultsError(f"{self.path} is not a nasbench run: it has no {CONFIG}")
+        try:
+            return json.loads(self.config_path.read_text())
+        except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+            raise ResultsError(f"corrupt {self.config_path}: {exc}") from None
+
+    def write_trials(self, records: Iterable[TrialRecord]) -> None:
+        rows = [r.row() for r in sorted(records, key=lambda r: r.number)]
+        frame = pd.DataFrame(rows)
+        buffer = io.StringIO()
+        frame.to_csv(buffer, index=False)
+        atomic.write_text(self.trials_path, buffer.getvalue())
+
+    def read_table(self) -> pd.DataFrame:
+        """The trial table as a DataFrame (empty when no trial has finished yet)."""
+        if not self.trials_path.exists():
+            return pd.DataFrame()
+        try:
+            frame = pd.read_csv(self.trials_path, keep_default_na=False, na_values=[""], **_EXACT_FLOATS)
+        except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as exc:
+            raise ResultsError(f"corrupt trial table {self.trials_path}: {str(exc).strip().splitlines()[0]}") from None
+        missing = _FIXED - set(frame.columns)
+        if missing:
+            raise ResultsError(f"corrupt trial table {self.trials_path}: missing columns {', '.join(sorted(missing))}")
+        return frame
+
+    def read_records(self) -> list[TrialRecord]:
+        """Records back from the table: numeric columns beyond the fixed ones are metrics, others extras."""
+        frame = self.read_table()
+        records = []
+        value_columns = sorted((c for c in frame.columns if _is_value_column(c)), key=lambda c: (len(c), c))
+        other = [c for c in frame.columns if c not in _FIXED and c not in value_columns]
+        metric_set = {c for c in other if pd.api.types.is_numeric_dtype(frame[c])}
+        try:
+            for row in frame.to_dict("records"):
+                values = tuple(float(row[c]) for c in value_columns if not _missing(row[c]))
+                metrics = {c: float(row[c]) for c in other if c in metric_set and not _missing(row[c])}
+                extra = {c: row[c] for c in other if c not in metric_set and not _missing(row[c])}
+                duplicate = row["duplicate_of"]
+                records.append(
+                    TrialRecord(
+                        number=int(row["number"]),
+                        arch=str(row["arch"]),
+                        hash=str(row["hash"]),
+                        state=TrialState(row["state"]),
+                        metrics=metrics,
+                        values=values or None,
+                        seed=int(row["seed"]),
+                        wall_seconds=float(row["wall_seconds"]),
+                        asked_at=int(row["asked_at"]),
+                        told_at=None if _missing(row["told_at"]) else int(row["told_at"]),
+                        error="" if _missing(row["error"]) else str(row["error"]),
+                        duplicate_of=None if _missing(duplicate) else int(duplicate),
+                        extra=extra,
+                    )
+                )
+        except (ValueError, TypeError) as exc:
+            raise ResultsError(f"corrupt trial table {self.trials_path}: {exc}") from None
+        return records
+
+
+def _missing(value: Any) -> bool:
+    return value is None or (isinstance(value, float) and math.isnan(value))

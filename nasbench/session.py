@@ -1,0 +1,232 @@
+"""The bookkeeping every backend shares: asks, de-duplication, results, and resume by replay.
+
+A backend (the in-process loop, Ray Tune) asks the session for trials to evaluate and hands back
+what happened; the session tells the strategy, writes the trial table, and never lets the same
+network (same graph hash) be evaluated twice in one run.
+
+Every ask and every tell is written to the trial table at once (asked trials as RUNNING rows), so
+the table is also the strategy's event log: resuming replays it on a fresh strategy.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from typing import Callable
+
+from nasbench.errors import NasbenchError, ResultsError
+from nasbench.evaluator import Metrics, derive_seed
+from nasbench.objective import Objective
+from nasbench.results import RunFolder, TrialRecord
+from nasbench.strategy import Strategy
+from nasbench.trial import Outcome, Trial, TrialState
+
+#: consecutive already-seen proposals after which the space is taken to be exhausted
+MAX_CONSECUTIVE_DUPLICATES = 1000
+
+
+@dataclass(frozen=True)
+class Finished:
+    """How an evaluation ended, as a backend reports it."""
+
+    state: TrialState
+    metrics: Metrics = field(default_factory=dict)
+    error: str = ""
+    wall_seconds: float = 0.0
+    extra: dict = field(default_factory=dict)
+
+
+class SearchExhausted(NasbenchError):
+    """The strategy only proposes architectures that were already evaluated."""
+
+
+class SearchSession:
+    """Drives one strategy for a budget of evaluations and records every trial.
+
+    With ``folder=None`` nothing is written (benchmarks, notebooks).
+    """
+
+    def __init__(
+        self,
+        strategy: Strategy,
+        objective: Objective,
+        folder: RunFolder | None,
+        budget: int,
+        seed: int,
+        on_record: Callable[[TrialRecord], None] | None = None,
+    ) -> None:
+        if strategy.max_objectives < objective.size:
+            raise NasbenchError(
+                f"strategy '{strategy.name}' optimises {strategy.max_objectives} objective(s); "
+                f"this search has {objective.size}"
+            )
+        self.strategy = strategy
+        self.objective = objective
+        self.folder = folder
+        self.budget = budget
+        self.seed = seed
+        self.on_record = on_record
+        self.records: dict[int, TrialRecord] = {}
+        self._trials: dict[int, Trial] = {}  # asked and not finished
+        self._events = 0
+        self._by_hash: dict[str, TrialRecord] = {}  # finished evaluations
+        self._running: dict[str, Trial] = {}  # hash -> trial under evaluation
+        self._waiting: dict[str, list[Trial]] = {}  # duplicates of a running trial
+        self._started = 0  # evaluations handed to the backend, or queued for it
+        self._queue: list[Trial] = []  # running when a previous driver stopped: evaluate first
+
+    # ----------------------------------------------------------------- asking
+    def budget_left(self) -> int:
+        return self.budget - self._started
+
+    def running(self) -> int:
+        return len(self._running)
+
+    def done(self) -> bool:
+        return self.budget_left() <= 0 and not self._running and not self._queue
+
+    def next_trial(self) -> Trial | None:
+        """A trial to evaluate now, or ``None`` (budget spent, or the strategy waits for results)."""
+        if self._queue:
+            trial = self._queue.pop(0)
+            self._running[trial.arch.hash_key] = trial
+            return trial
+        duplicates = 0
+        while self.budget_left() > 0:
+            trial = self.strategy.ask()
+            if trial is None:
+                return None
+            asked_at = self._next_event()
+            key = trial.arch.hash_key
+            if key in self._by_hash:
+                self._trials[trial.number] = trial
+                self._tell(trial, asked_at, self._as_duplicate(self._by_hash[key]), self._by_hash[key].number)
+            elif key in self._running:
+                self._waiting.setdefault(key, []).append(trial)
+                self._write_running(trial, asked_at, duplicate_of=self._running[key].number)
+            else:
+                self._running[key] = trial
+                self._started += 1
+                self._write_running(trial, asked_at, duplicate_of=None)
+                return trial
+            duplicates += 1
+            if duplicates >= MAX_CONSECUTIVE_DUPLICATES:
+                raise SearchExhausted(
+                    f"strategy '{self.strategy.name}' proposed {duplicates} already evaluated architectures in a row; "
+                    "the space looks exhausted"
+                )
+        return None
+
+    def _next_event(self) -> int:
+        self._events += 1
+        return self._events - 1
+
+    def evaluation_seed(self, trial: Trial) -> int:
+        """Training seed of a trial: the same network trains the same way, whenever it runs."""
+        return derive_seed(self.seed, trial.arch.hash_key)
+
+    def _write_running(self, trial: Trial, asked_at: int, duplicate_of: int | None) -> None:
+        self._trials[trial.number] = trial
+        self._store(self._record(trial, asked_at, None, Finished(TrialState.RUNNING), None, duplicate_of))
+
+    # ---------------------------------------------------------------- telling
+    def finish(self, trial: Trial, finished: Finished) -> TrialRecord:
+        """Record the evaluation of ``trial`` and tell the strategy."""
+        key = trial.arch.hash_key
+        if self._running.get(key) is not trial:
+            raise ValueError(f"trial {trial.number} is not running")
+        del self._running[key]
+        record = self._tell(trial, self.records[trial.number].asked_at, finished, None)
+        self._by_hash[key] = record
+        for waiting in self._waiting.pop(key, []):
+            self._tell(waiting, self.records[waiting.number].asked_at, self._as_duplicate(record), record.number)
+        return record
+
+    @staticmethod
+    def _as_duplicate(original: TrialRecord) -> Finished:
+        return Finished(original.state, original.metrics, original.error)
+
+    def _tell(self, trial: Trial, asked_at: int, finished: Finished, duplicate_of: int | None) -> TrialRecord:
+        state, error = finished.state, finished.error
+        if state is not TrialState.FAIL and any(math.isnan(v) for v in finished.metrics.values()):
+            state, error = TrialState.FAIL, error or "a metric is NaN"
+        values = None if state is TrialState.FAIL else self.objective.values(finished.metrics)
+        self.strategy.tell(trial, Outcome(state, values))
+        del self._trials[trial.number]
+        finished = Finished(state, finished.metrics, error, finished.wall_seconds, finished.extra)
+        record = self._record(trial, asked_at, self._next_event(), finished, values, duplicate_of)
+        self._store(record)
+        if self.on_record is not None:
+            self.on_record(record)
+        return record
+
+    def _record(self, trial, asked_at, told_at, finished: Finished, values, duplicate_of) -> TrialRecord:
+        return TrialRecord(
+            number=trial.number,
+            arch=trial.arch.to_string(),
+            hash=trial.arch.hash_key,
+            state=finished.state,
+            metrics=dict(finished.metrics),
+            values=values,
+            seed=self.evaluation_seed(trial),
+            wall_seconds=round(finished.wall_seconds, 6),
+            asked_at=asked_at,
+            told_at=told_at,
+            error=finished.error,
+            duplicate_of=duplicate_of,
+            extra=dict(finished.extra),
+        )
+
+    def _store(self, record: TrialRecord) -> None:
+        self.records[record.number] = record
+        if self.folder is not None:
+            self.folder.write_trials(self.records.values())
+
+    # ----------------------------------------------------------------- resume
+    def replay(self, records: list[TrialRecord]) -> None:
+        """Restore the strategy and the bookkeeping from a stored trial table.
+
+        Asks and tells are re-applied in their original order. Trials that were running when the
+        previous driver stopped are queued to be evaluated again (or, for duplicates, told once
+        their original finishes).
+        """
+        by_number = {r.number: r for r in records}
+        if sorted(by_number) != list(range(len(by_number))):
+            raise ResultsError("cannot resume: the trial table's numbers are not 0, 1, 2, ...")
+        events = [(r.asked_at, r) for r in records] + [(r.told_at, r) for r in records if r.told_at is not None]
+        trials: dict[int, Trial] = {}
+        for at, record in sorted(events, key=lambda e: e[0]):
+            if at == record.asked_at:
+                trial = self.strategy.ask()
+                if trial is None or trial.number != record.number or trial.arch.to_string() != record.arch:
+                    found = "nothing" if trial is None else f"trial {trial.number} = {trial.arch}"
+                    raise ResultsError(
+                        f"cannot resume: the strategy replays {found} where the table has trial {record.number} = "
+                        f"{record.arch}; were the run's configuration or trial table changed?"
+                    )
+                trials[record.number] = trial
+            else:
+                values = None if record.state is TrialState.FAIL else self.objective.values(record.metrics)
+                self.strategy.tell(trials.pop(record.number), Outcome(record.state, values))
+                self.records[record.number] = record
+                if record.duplicate_of is None:
+                    self._by_hash[record.hash] = record
+                    self._started += 1
+        self._events = 1 + max((e[0] for e in events), default=-1)
+        for number in sorted(trials):  # still running when the driver stopped
+            trial, record = trials[number], by_number[number]
+            self.records[number] = record
+            self._trials[number] = trial
+            key = trial.arch.hash_key
+            if record.duplicate_of is None:
+                self._started += 1
+                self._queue.append(trial)
+            elif key in self._by_hash:
+                self._tell(trial, record.asked_at, self._as_duplicate(self._by_hash[key]), self._by_hash[key].number)
+            else:
+                self._waiting.setdefault(key, []).append(trial)
+
+    def best(self) -> TrialRecord | None:
+        """The completed evaluation with the largest first objective value."""
+        done = [r for r in self.records.values() if r.state is TrialState.COMPLETE and r.duplicate_of is None]
+        return max(done, key=lambda r: (r.values[0], -r.number), default=None)

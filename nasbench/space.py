@@ -1,0 +1,85 @@
+"""The search-space protocol and the optional capabilities a strategy can ask for."""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from dataclasses import dataclass
+from typing import Any, ClassVar, Protocol, Sequence, runtime_checkable
+
+import networkx as nx
+import numpy as np
+
+from nasbench.arch import Arch
+
+
+@dataclass(frozen=True)
+class DataSpec:
+    """What a built network must accept and produce."""
+
+    channels: int
+    height: int
+    width: int
+    num_classes: int
+
+
+class SearchSpace(ABC):
+    """A set of architectures with the operations a search needs.
+
+    Constructor keywords are macro-architecture options (cells, filters, ...); ``options()``
+    returns them so a run can record and rebuild the space.
+    """
+
+    name: ClassVar[str]
+
+    @abstractmethod
+    def sample(self, rng: np.random.Generator) -> Arch:
+        """A random architecture, drawn only from ``rng``."""
+
+    @abstractmethod
+    def mutate(self, arch: Arch, rng: np.random.Generator) -> Arch:
+        """A neighbour of ``arch`` that differs from it."""
+
+    @abstractmethod
+    def decode(self, text: str) -> Arch:
+        """Parse a canonical string; raises ``InvalidArchitecture`` saying what is wrong."""
+
+    def encode(self, arch: Arch) -> str:
+        return arch.to_string()
+
+    def to_graph(self, arch: Arch) -> nx.DiGraph:
+        return arch.to_graph()
+
+    @abstractmethod
+    def build(self, arch: Arch, data: DataSpec) -> Any:
+        """A ``torch.nn.Module`` for ``arch`` that maps a batch shaped like ``data`` to logits."""
+
+    def options(self) -> dict[str, Any]:
+        """The constructor keywords that recreate this space."""
+        return {}
+
+
+@runtime_checkable
+class DecisionSequence(Protocol):
+    """Capability: an architecture is a fixed-length sequence of categorical decisions.
+
+    Reinforcement-learning controllers and Optuna's samplers work through it.
+    """
+
+    def decision_sizes(self) -> Sequence[int]:
+        """Number of choices of each decision, in order."""
+
+    def to_decisions(self, arch: Arch) -> list[int]:
+        ...
+
+    def from_decisions(self, decisions: Sequence[int]) -> Arch:
+        ...
+
+
+def require_capability(space: SearchSpace, capability: type, who: str) -> None:
+    """Fail with a clear message when ``who`` needs something the space does not offer."""
+    from nasbench.errors import InvalidOption
+
+    if not isinstance(space, capability):
+        raise InvalidOption(
+            f"{who} needs a space with the {capability.__name__} capability; '{space.name}' does not have it"
+        )

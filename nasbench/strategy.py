@@ -1,0 +1,65 @@
+"""The ask/tell strategy protocol.
+
+A strategy is a deterministic function of its seed and of the sequence of asks and tells it has
+seen. That is what makes a run resumable: replaying the recorded events on a fresh strategy
+restores its exact state (population, controller weights, random generator).
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from typing import ClassVar
+
+import numpy as np
+
+from nasbench.arch import Arch
+from nasbench.space import SearchSpace, require_capability
+from nasbench.trial import Outcome, Trial
+
+
+class Strategy(ABC):
+    """Proposes architectures (``ask``) and learns from their outcomes (``tell``).
+
+    Subclasses take their hyperparameters as explicit keywords and draw randomness only from
+    ``self.rng``, seeded in the constructor.
+    """
+
+    name: ClassVar[str]
+    #: capabilities (protocol classes) the space must have
+    requires: ClassVar[tuple[type, ...]] = ()
+    #: how many objective values the strategy can optimise at once
+    max_objectives: ClassVar[int] = 1
+
+    def __init__(self, space: SearchSpace, *, seed: int = 0) -> None:
+        for capability in self.requires:
+            require_capability(space, capability, f"strategy '{self.name}'")
+        self.space = space
+        self.seed = seed
+        self.rng = np.random.default_rng(seed)
+        self._asked = 0
+
+    def ask(self) -> Trial | None:
+        """The next trial, or ``None`` when the strategy must first hear back about running ones."""
+        arch = self._propose(self._asked)
+        if arch is None:
+            return None
+        trial = Trial(self._asked, arch)
+        self._asked += 1
+        return trial
+
+    @abstractmethod
+    def _propose(self, number: int) -> Arch | None:
+        """The architecture of trial ``number``, or ``None`` to wait."""
+
+    @abstractmethod
+    def tell(self, trial: Trial, outcome: Outcome) -> None:
+        """Record how ``trial`` ended."""
+
+    def options(self) -> dict:
+        """The constructor keywords (besides space and seed) that recreate this strategy."""
+        return {}
+
+    @classmethod
+    def defaults_for_budget(cls, budget: int) -> dict:
+        """Hyperparameters that suit a budget of ``budget`` evaluations, where the defaults would not."""
+        return {}

@@ -1,0 +1,111 @@
+"""Table look-up evaluation: a benchmark's recorded results stand in for training.
+
+A query costs nothing; the table's training time is reported as ``train_seconds`` so a search can
+be run against a simulated wall-clock budget.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Mapping
+
+import pandas as pd
+
+from nasbench.arch import Arch
+from nasbench.errors import CandidateFailed, DataError, InvalidArchitecture
+from nasbench.evaluator import Budget, Metrics, Reporter
+from nasbench.space import SearchSpace
+
+#: columns that may hold the architecture string, in order of preference
+KEY_COLUMNS = ("arch_str", "ArchitectureString", "arch")
+
+#: NAS-Bench-201's standard protocol: search on cifar10-valid validation accuracy, report CIFAR-10 test
+NB201_COLUMNS = {
+    "valid_accuracy": "valid-accuracy",
+    "test_accuracy": "CIFAR10TestAccuracy200Epochs",
+    "train_seconds": "train-all-time",
+}
+
+
+def _csv_files(path: Path) -> list[Path]:
+    if not path.exists():
+        raise DataError(f"benchmark path {path} does not exist")
+    files = sorted(path.glob("*.csv")) if path.is_dir() else [path]
+    if not files:
+        raise DataError(f"benchmark folder {path} holds no .csv table")
+    return files
+
+
+def _read_header(file: Path) -> list[str]:
+    try:
+        return list(pd.read_csv(file, nrows=0).columns)
+    except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError, OSError) as exc:
+        raise DataError(f"cannot read benchmark table {file}: {str(exc).strip() or type(exc).__name__}") from None
+
+
+def load_table(path: str | Path, columns: Mapping[str, str]) -> dict[str, Metrics]:
+    """Read ``columns`` (metric name -> table column) keyed by architecture string.
+
+    ``path`` is one CSV or a folder of CSVs whose rows describe the same architectures; each wanted
+    column is taken from the first file that has it.
+    """
+    files = _csv_files(Path(path))
+    headers = {file: _read_header(file) for file in files}
+    merged: pd.DataFrame | None = None
+    for metric, column in columns.items():
+        source = next((f for f in files if column in headers[f]), None)
+        if source is None:
+            names = sorted({c for h in headers.values() for c in h if not c.startswith("Unnamed")})
+            raise DataError(f"no benchmark table in {path} has a column '{column}'; columns: {', '.join(names)}")
+        key = next((k for k in KEY_COLUMNS if k in headers[source]), None)
+        if key is None:
+            raise DataError(f"benchmark table {source} has no architecture column ({' or '.join(KEY_COLUMNS)})")
+        try:
+            frame = pd.read_csv(source, usecols=[key, column]).rename(columns={key: "arch", column: metric})
+            frame[metric] = pd.to_numeric(frame[metric], errors="raise")
+        except (ValueError, pd.errors.ParserError) as exc:
+            raise DataError(f"malformed benchmark table {source}: {str(exc).splitlines()[0]}") from None
+        frame = frame.drop_duplicates("arch")
+        merged = frame if merged is None else merged.merge(frame, on="arch", how="outer")
+    assert merged is not None, "columns is never empty"
+    return {row.pop("arch"): row for row in merged.to_dict("records")}
+
+
+class TabularEvaluator:
+    """Answers from a results table; the architecture's canonical string is the key."""
+
+    def __init__(self, space: SearchSpace | None, path: str | Path, columns: Mapping[str, str] | None = None) -> None:
+        self.path = str(path)
+        self.columns = dict(columns or NB201_COLUMNS)
+        if not self.columns:
+            raise DataError("a tabular evaluator needs at least one column")
+        self._table = load_table(self.path, self.columns)
+        if space is not None:
+            self._check_keys(space)
+
+    def _check_keys(self, space: SearchSpace) -> None:
+        """The table must be keyed by the space's canonical strings, or every look-up would miss."""
+        key = next(iter(self._table), None)
+        if key is None:
+            raise DataError(f"benchmark table {self.path} has no rows")
+        try:
+            canonical = space.decode(key).to_string()
+        except InvalidArchitecture as exc:
+            raise DataError(f"benchmark table {self.path} does not describe the '{space.name}' space: {exc}") from None
+        if canonical != key:
+            raise DataError(f"benchmark table {self.path} writes architectures as {key!r}, not canonically ({canonical!r})")
+
+    def metric_names(self) -> tuple[str, ...]:
+        return tuple(self.columns)
+
+    def keys(self) -> list[str]:
+        return list(self._table)
+
+    def __call__(self, arch: Arch, budget: Budget, *, seed: int = 0, report: Reporter | None = None) -> Metrics:
+        row = self._table.get(arch.to_string())
+        if row is None:
+            raise CandidateFailed(f"architecture {arch.to_string()} is not in the benchmark table {self.path}")
+        metrics = {name: float(value) for name, value in row.items()}
+        if report is not None:
+            report(1, metrics)
+        return metrics

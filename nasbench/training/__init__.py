@@ -1,0 +1,1 @@
+"""Real training of candidates: datasets, the training loop, and the training evaluator."""

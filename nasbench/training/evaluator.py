@@ -1,0 +1,67 @@
+"""The training evaluator: build a candidate, count its cost, train it, report its metrics."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import torch
+
+from nasbench.arch import Arch
+from nasbench.costs import count_macs, count_params
+from nasbench.evaluator import Budget, Metrics, Reporter
+from nasbench.space import SearchSpace
+from nasbench.training.data import load_data
+from nasbench.training.trainer import TrainConfig, train
+
+
+class TrainingEvaluator:
+    """Trains each candidate from scratch on a dataset (scikit-learn's digits by default)."""
+
+    def __init__(
+        self,
+        space: SearchSpace,
+        dataset: str = "digits",
+        data_dir: str | None = None,
+        epochs: int = 4,
+        batch_size: int = 64,
+        lr: float = 0.05,
+        weight_decay: float = 3e-4,
+        label_smoothing: float = 0.0,
+        split_seed: int = 0,
+        image_size: int = 32,
+        device: str = "auto",
+    ) -> None:
+        self.space = space
+        self.dataset = dataset
+        self.data_dir = data_dir
+        self.split_seed = split_seed
+        self.image_size = image_size
+        self.config = TrainConfig(
+            epochs=epochs, batch_size=batch_size, lr=lr, weight_decay=weight_decay, label_smoothing=label_smoothing, device=device
+        )
+        self._has_test = self._data().test is not None  # loads (and checks) the data now, not mid-search
+
+    def _data(self):
+        return load_data(self.dataset, self.data_dir, self.split_seed, self.image_size)
+
+    def metric_names(self) -> tuple[str, ...]:
+        names = ("valid_accuracy", "valid_loss", "train_loss", "epochs", "train_seconds", "params", "macs")
+        return names + (("test_accuracy",) if self._has_test else ())
+
+    def build(self, arch: Arch, seed: int) -> torch.nn.Module:
+        """The candidate's network, initialised from ``seed`` without touching torch's global RNG."""
+        with torch.random.fork_rng(devices=[]):
+            torch.manual_seed(seed)
+            return self.space.build(arch, self._data().spec)
+
+    def __call__(self, arch: Arch, budget: Budget, *, seed: int, report: Reporter | None = None) -> Metrics:
+        data = self._data()
+        model = self.build(arch, seed)
+        spec = data.spec
+        costs = {"params": float(count_params(model)), "macs": float(count_macs(model, (spec.channels, spec.height, spec.width)))}
+        config = replace(self.config, epochs=budget.epochs or self.config.epochs, data_fraction=budget.data_fraction)
+        with_costs = None if report is None else (lambda epoch, m: report(epoch, {**m, **costs}))
+        with torch.random.fork_rng(devices=[torch.cuda.current_device()] if torch.cuda.is_available() else []):
+            torch.manual_seed(seed)  # drop-path and dropout draw from the global generator
+            metrics = train(model, data, config, seed, with_costs)
+        return {**metrics, **costs}

@@ -1,0 +1,40 @@
+"""Trials as a strategy sees them: what was asked, and how it ended."""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass
+
+from nasbench.arch import Arch
+
+
+class TrialState(str, enum.Enum):
+    RUNNING = "RUNNING"  # asked, not finished: only ever in the trial table, never told
+    COMPLETE = "COMPLETE"
+    FAIL = "FAIL"
+    PRUNED = "PRUNED"  # stopped early; values are those of the last report
+
+
+@dataclass(frozen=True)
+class Trial:
+    """One architecture a strategy asked to be evaluated; ``number`` counts the strategy's asks."""
+
+    number: int
+    arch: Arch
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What a strategy is told about a trial.
+
+    ``values`` are the objective values, every one to be maximised; ``None`` when the trial failed.
+    """
+
+    state: TrialState
+    values: tuple[float, ...] | None = None
+
+    def __post_init__(self) -> None:
+        if self.state is TrialState.RUNNING:
+            raise ValueError("a strategy is told finished trials only")
+        if self.state is not TrialState.FAIL and self.values is None:
+            raise ValueError(f"a {self.state.value} outcome needs objective values")

@@ -1,0 +1,101 @@
+import pandas as pd
+import pytest
+
+from nasbench.errors import CandidateFailed, ResultsError
+from nasbench.evaluator import Budget
+from nasbench.local_backend import evaluate_in_process
+from nasbench.objective import Objective
+from nasbench.results import RunFolder
+from nasbench.search_spaces.nb201 import NB201Space
+from nasbench.session import SearchSession
+from nasbench.strategies import RegularizedEvolution
+from nasbench.trial import TrialState
+
+
+class Counting:
+    """Wraps the table look-up: counts calls, fails some networks, can stop the driver."""
+
+    def __init__(self, table, fail_ops=(), interrupt_at=None):
+        self.table, self.fail_ops, self.interrupt_at, self.calls = table, fail_ops, interrupt_at, []
+
+    def __call__(self, arch, budget, *, seed, report=None):
+        if self.interrupt_at is not None and len(self.calls) == self.interrupt_at:
+            raise KeyboardInterrupt
+        self.calls.append(arch.hash_key)
+        if arch.ops[0] in self.fail_ops:
+            raise CandidateFailed("diverged")
+        if arch.ops[1] in self.fail_ops:
+            raise RuntimeError("boom")
+        return self.table(arch, budget)
+
+
+def session(folder, seed=0, budget=60):
+    evo = RegularizedEvolution(NB201Space(), seed=seed, population_size=10, tournament_size=3)
+    return SearchSession(evo, Objective(), folder, budget, seed)
+
+
+def test_duplicates_are_answered_from_cache(nb201_table, tmp_path):
+    s = session(RunFolder(tmp_path), budget=80)
+    evaluator = Counting(nb201_table)
+    evaluate_in_process(s, evaluator)
+    assert len(evaluator.calls) == 80 == len(set(evaluator.calls))
+    table = pd.read_csv(tmp_path / "trials.csv")
+    dups = table[table.duplicate_of.notna()]
+    assert len(dups) > 0 and len(table) == 80 + len(dups)
+    original = table.set_index("number").loc[dups.duplicate_of.astype(int)]
+    assert list(dups.hash) == list(original.hash)
+    assert list(dups.valid_accuracy) == list(original.valid_accuracy)
+
+
+def test_failures_are_recorded_and_the_search_goes_on(nb201_table, tmp_path):
+    s = session(RunFolder(tmp_path), budget=40)
+    evaluate_in_process(s, Counting(nb201_table, fail_ops=("avg_pool_3x3",)))
+    table = pd.read_csv(tmp_path / "trials.csv")
+    failed = table[table.state == "FAIL"]
+    assert set(failed.error) == {"diverged", "RuntimeError: boom"}
+    assert (table.state == "COMPLETE").sum() > 0 and failed.value.isna().all()
+
+
+def test_table_has_what_notebooks_need(nb201_table, tmp_path):
+    evaluate_in_process(session(RunFolder(tmp_path), budget=20), nb201_table)
+    table = pd.read_csv(tmp_path / "trials.csv")
+    for column in ("number", "arch", "hash", "state", "value", "valid_accuracy", "test_accuracy", "seed", "wall_seconds"):
+        assert column in table.columns
+    assert list(table.number) == list(range(len(table)))
+    assert not list(tmp_path.glob(".*tmp"))  # atomic writes leave no temporaries
+
+
+def test_resume_after_interrupt_gives_the_uninterrupted_trials(nb201_table, tmp_path):
+    full = session(RunFolder(tmp_path / "full"), seed=5)
+    evaluate_in_process(full, nb201_table)
+
+    cut = session(RunFolder(tmp_path / "cut"), seed=5)
+    with pytest.raises(KeyboardInterrupt):
+        evaluate_in_process(cut, Counting(nb201_table, interrupt_at=25))
+    stored = RunFolder(tmp_path / "cut").read_records()
+    assert any(r.state is TrialState.RUNNING for r in stored)  # the interrupted trial is on record
+
+    resumed = session(RunFolder(tmp_path / "cut"), seed=5)
+    resumed.replay(stored)
+    evaluator = Counting(nb201_table)
+    evaluate_in_process(resumed, evaluator)
+    assert len(evaluator.calls) == 60 - 25  # nothing evaluated twice
+    a = pd.read_csv(tmp_path / "full" / "trials.csv").drop(columns="wall_seconds")
+    b = pd.read_csv(tmp_path / "cut" / "trials.csv").drop(columns="wall_seconds")
+    pd.testing.assert_frame_equal(a, b)
+
+
+def test_resume_refuses_a_table_from_another_seed(nb201_table, tmp_path):
+    evaluate_in_process(session(RunFolder(tmp_path), seed=1, budget=10), nb201_table)
+    other = session(RunFolder(tmp_path), seed=2)
+    with pytest.raises(ResultsError, match="cannot resume"):
+        other.replay(RunFolder(tmp_path).read_records())
+
+
+def test_corrupt_tables_are_reported(tmp_path):
+    (tmp_path / "trials.csv").write_text("number,arch\n0,x\n")
+    with pytest.raises(ResultsError, match="missing columns"):
+        RunFolder(tmp_path).read_records()
+    (tmp_path / "trials.csv").write_bytes(b"\xff\xfe\x00garbage")
+    with pytest.raises(ResultsError, match="corrupt"):
+        RunFolder(tmp_path).read_records()
