@@ -21,6 +21,8 @@ class SearchConfig:
     objective: dict = field(default_factory=lambda: Objective().to_dict())
     backend: str = "local"  # "local" (in-process) or "ray" (Ray Tune trials)
     backend_options: dict = field(default_factory=dict)
+    #: input and classes of the built networks (DataSpec fields), for export; filled in at start
+    data: dict | None = None
 
     def __post_init__(self) -> None:
         if not isinstance(self.budget, int) or self.budget < 1:

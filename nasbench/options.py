@@ -29,14 +29,15 @@ def _convert(text: str, param: inspect.Parameter, owner: str):
 
 def parse_options(factory: Callable, pairs: Iterable[str], owner: str) -> dict:
     """Turn ``["population_size=20", ...]`` into keywords for ``factory``."""
-    accepted = keyword_options(factory)
+    # the seed has its own flag; the run folder is supplied by the run itself
+    accepted = {k: v for k, v in keyword_options(factory).items() if k not in ("seed", "run_dir")}
     options = {}
     for pair in pairs:
         key, sep, value = pair.partition("=")
         if not sep:
             raise InvalidOption(f"{owner} option {pair!r} should read KEY=VALUE")
-        if key not in accepted or key == "seed":
-            valid = ", ".join(k for k in accepted if k != "seed") or "none"
+        if key not in accepted:
+            valid = ", ".join(accepted) or "none"
             raise InvalidOption(f"{owner} takes no option {key!r}; its options: {valid}")
         options[key] = _convert(value, accepted[key], owner)
     return options

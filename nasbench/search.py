@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any, Callable
 
@@ -10,6 +10,7 @@ from nasbench.catalog import BACKENDS, EVALUATORS, SPACES, STRATEGIES
 from nasbench.config import SearchConfig
 from nasbench.errors import InvalidOption, ResultsError
 from nasbench.objective import Objective
+from nasbench.registry import keyword_options
 from nasbench.results import RunFolder, TrialRecord
 from nasbench.session import SearchSession
 from nasbench.space import SearchSpace
@@ -40,10 +41,22 @@ def check_metrics(objective: Objective, available: tuple[str, ...]) -> None:
         raise InvalidOption(f"the evaluator reports no metric {', '.join(missing)}; it reports: {', '.join(available)}")
 
 
+def _with_run_dir(factory, options: dict, folder: RunFolder) -> dict:
+    """Components that keep files of their own (weights, a study) get the run folder.
+
+    It is passed at start-up and never stored in config.json, so a run folder can be moved.
+    """
+    if "run_dir" in keyword_options(factory):
+        return {**options, "run_dir": str(folder.path)}
+    return options
+
+
 def _assemble(config: SearchConfig, folder: RunFolder, on_record) -> Search:
     space = SPACES.create(config.space, **config.space_options)
-    strategy = STRATEGIES.create(config.strategy, space, seed=config.seed, **config.strategy_options)
-    evaluator = EVALUATORS.create(config.evaluator, space, **config.evaluator_options)
+    strategy_options = _with_run_dir(STRATEGIES.get(config.strategy), config.strategy_options, folder)
+    strategy = STRATEGIES.create(config.strategy, space, seed=config.seed, **strategy_options)
+    evaluator_options = _with_run_dir(EVALUATORS.get(config.evaluator), config.evaluator_options, folder)
+    evaluator = EVALUATORS.create(config.evaluator, space, **evaluator_options)
     objective = config.objective_value()
     check_metrics(objective, evaluator.metric_names())
     session = SearchSession(strategy, objective, folder, config.budget, config.seed, on_record)
@@ -56,6 +69,8 @@ def start(config: SearchConfig, out: str | Path, on_record: Callable[[TrialRecor
     if folder.exists():
         raise ResultsError(f"{folder.path} already holds a run; resume it with --resume {folder.path} or choose another --out")
     search = _assemble(config, folder, on_record)  # fails on bad options before anything is written
+    data = search.evaluator.data_spec() if hasattr(search.evaluator, "data_spec") else search.space.default_data()
+    config.data = asdict(data)
     folder.write_config(config.to_dict())
     return search
 

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import importlib
 from abc import ABC, abstractmethod
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, ClassVar, Protocol, Sequence, runtime_checkable
 
 import networkx as nx
@@ -20,6 +21,22 @@ class DataSpec:
     height: int
     width: int
     num_classes: int
+
+
+@dataclass(frozen=True)
+class NetworkSpec:
+    """How to construct one network from plain data; building and exporting both go through it.
+
+    ``module`` holds torch-only code (it imports nothing from nasbench), so an exported model can
+    carry that file verbatim and call ``name(**kwargs)`` exactly as the toolkit does.
+    """
+
+    module: str  # dotted module path, e.g. "nasbench.search_spaces.nb201.modules"
+    name: str  # the network class in that module
+    kwargs: dict[str, Any] = field(default_factory=dict)  # tuples, strings and numbers only
+
+    def instantiate(self) -> Any:
+        return getattr(importlib.import_module(self.module), self.name)(**self.kwargs)
 
 
 class SearchSpace(ABC):
@@ -50,8 +67,16 @@ class SearchSpace(ABC):
         return arch.to_graph()
 
     @abstractmethod
+    def network_spec(self, arch: Arch, data: DataSpec) -> NetworkSpec:
+        """The network class and plain-data arguments that build ``arch`` for ``data``."""
+
     def build(self, arch: Arch, data: DataSpec) -> Any:
         """A ``torch.nn.Module`` for ``arch`` that maps a batch shaped like ``data`` to logits."""
+        return self.network_spec(arch, data).instantiate()
+
+    def default_data(self) -> DataSpec:
+        """The input and classes the space's networks are usually built for (CIFAR-10 here)."""
+        return DataSpec(3, 32, 32, 10)
 
     def options(self) -> dict[str, Any]:
         """The constructor keywords that recreate this space."""

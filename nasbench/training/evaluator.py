@@ -3,15 +3,17 @@
 from __future__ import annotations
 
 from dataclasses import replace
+from pathlib import Path
 
 import torch
 
 from nasbench.arch import Arch
 from nasbench.costs import count_macs, count_params
 from nasbench.evaluator import Budget, Metrics, Reporter
-from nasbench.space import SearchSpace
+from nasbench.space import DataSpec, SearchSpace
 from nasbench.training.data import load_data
 from nasbench.training.trainer import TrainConfig, train
+from nasbench.weights import WEIGHTS_DIR, save_weights
 
 
 class TrainingEvaluator:
@@ -30,8 +32,11 @@ class TrainingEvaluator:
         split_seed: int = 0,
         image_size: int = 32,
         device: str = "auto",
+        run_dir: str | None = None,
     ) -> None:
         self.space = space
+        #: trained weights go to run_dir/weights/<hash>.safetensors, for export
+        self.weights_dir = None if run_dir is None else Path(run_dir) / WEIGHTS_DIR
         self.dataset = dataset
         self.data_dir = data_dir
         self.split_seed = split_seed
@@ -43,6 +48,9 @@ class TrainingEvaluator:
 
     def _data(self):
         return load_data(self.dataset, self.data_dir, self.split_seed, self.image_size)
+
+    def data_spec(self) -> DataSpec:
+        return self._data().spec
 
     def metric_names(self) -> tuple[str, ...]:
         names = ("valid_accuracy", "valid_loss", "train_loss", "epochs", "train_seconds", "params", "macs")
@@ -64,4 +72,6 @@ class TrainingEvaluator:
         with torch.random.fork_rng(devices=[torch.cuda.current_device()] if torch.cuda.is_available() else []):
             torch.manual_seed(seed)  # drop-path and dropout draw from the global generator
             metrics = train(model, data, config, seed, with_costs)
+        if self.weights_dir is not None:
+            save_weights(model, self.weights_dir / f"{arch.hash_key}.safetensors")
         return {**metrics, **costs}

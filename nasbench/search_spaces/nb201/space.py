@@ -8,7 +8,7 @@ import numpy as np
 
 from nasbench.errors import InvalidArchitecture, InvalidOption
 from nasbench.search_spaces.nb201.genotype import EDGES, OPS, NB201Cell
-from nasbench.space import DataSpec, SearchSpace
+from nasbench.space import DataSpec, NetworkSpec, SearchSpace
 
 
 class NB201Space(SearchSpace):
@@ -39,10 +39,12 @@ class NB201Space(SearchSpace):
     def decode(self, text: str) -> NB201Cell:
         return NB201Cell.from_string(text)
 
-    def build(self, arch: NB201Cell, data: DataSpec):
-        from nasbench.search_spaces.nb201.modules import NB201Network
-
-        return NB201Network(arch.ops, data.channels, data.num_classes, self.filters, self.cells)
+    def network_spec(self, arch: NB201Cell, data: DataSpec) -> NetworkSpec:
+        return NetworkSpec(
+            "nasbench.search_spaces.nb201.modules",
+            "NB201Network",
+            {"ops": arch.ops, "in_channels": data.channels, "num_classes": data.num_classes, "channels": self.filters, "cells_per_stage": self.cells},
+        )
 
     # DecisionSequence capability: one categorical decision per edge.
     def decision_sizes(self) -> Sequence[int]:

@@ -1,0 +1,47 @@
+"""Exporting a trial of a finished (or interrupted) search run."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Iterable
+
+from nasbench.catalog import SPACES
+from nasbench.config import SearchConfig
+from nasbench.errors import ResultsError
+from nasbench.export.exporter import export_architecture
+from nasbench.results import RunFolder, TrialRecord
+from nasbench.space import DataSpec
+from nasbench.trial import TrialState
+from nasbench.weights import WEIGHTS_DIR, load_weights
+
+
+def pick_trial(records: list[TrialRecord], run: Path, trial: int | None) -> TrialRecord:
+    """Trial ``trial`` of the run, or its best completed trial when ``trial`` is None."""
+    by_number = {r.number: r for r in records}
+    if trial is None:
+        done = [r for r in records if r.state is TrialState.COMPLETE and r.duplicate_of is None]
+        if not done:
+            raise ResultsError(f"run {run} has no completed trial to export")
+        return max(done, key=lambda r: (r.values[0], -r.number))
+    if trial not in by_number:
+        raise ResultsError(f"run {run} has no trial {trial} (it has trials 0 to {len(records) - 1})")
+    record = by_number[trial]
+    if record.duplicate_of is not None:
+        record = by_number[record.duplicate_of]
+    if record.state is not TrialState.COMPLETE:
+        raise ResultsError(f"trial {trial} of run {run} did not complete ({record.state.value}); pick a completed one")
+    return record
+
+
+def export_trial(run: str | Path, out: str | Path, *, trial: int | None = None, formats: Iterable[str] = ()) -> tuple[Path, TrialRecord]:
+    """Export one trial of ``run`` (the best by default), with its trained weights if the run kept them."""
+    folder = RunFolder(run)
+    config = SearchConfig.from_dict(folder.read_config())
+    record = pick_trial(folder.read_records(), folder.path, trial)
+    space = SPACES.create(config.space, **config.space_options)
+    arch = space.decode(record.arch)
+    weights_file = folder.path / WEIGHTS_DIR / f"{record.hash}.safetensors"
+    weights = load_weights(weights_file) if weights_file.exists() else None
+    data = DataSpec(**config.data) if config.data else space.default_data()
+    metrics = {"trial": record.number, **record.metrics}
+    return export_architecture(space, arch, out, data=data, weights=weights, metrics=metrics, formats=formats), record
