@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from nasbench.local_backend import run_local
+from nasbench.local_backend import LocalBackend
+from nasbench.ray_backend import RayBackend
 from nasbench.registry import Registry
 from nasbench.search_spaces.nb201 import NB201Space
 from nasbench.strategies import RandomSearch, RegularizedEvolution
@@ -12,4 +13,4 @@ from nasbench.training.evaluator import TrainingEvaluator
 SPACES = Registry("space", "nasbench.spaces", {"nb201": NB201Space})
 STRATEGIES = Registry("strategy", "nasbench.strategies", {"random": RandomSearch, "evo": RegularizedEvolution})
 EVALUATORS = Registry("evaluator", "nasbench.evaluators", {"tabular": TabularEvaluator, "train": TrainingEvaluator})
-BACKENDS = Registry("backend", "nasbench.backends", {"local": run_local})
+BACKENDS = Registry("backend", "nasbench.backends", {"local": LocalBackend, "ray": RayBackend})

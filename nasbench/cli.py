@@ -43,6 +43,16 @@ def _search_parser(sub) -> None:
     g = p.add_argument_group("tabular benchmark")
     g.add_argument("--benchmark", default=None, metavar="PATH", help="a results table (CSV) or a folder of them, e.g. ../shared/data/nb201")
     g.add_argument("--metric", action="append", default=[], metavar="NAME=COLUMN", help="take metric NAME from table column COLUMN (default: NAS-Bench-201's columns)")
+    g = p.add_argument_group("execution")
+    g.add_argument("--backend", default=None, choices=["ray", "local"], help="ray: each candidate is a Ray Tune trial (default); local: one after another in this process")
+    g.add_argument("--address", default=None, help="join the Ray cluster at ADDRESS (as printed by 'ray start --head'); default: an embedded local Ray")
+    g.add_argument("--cpus-per-trial", type=float, default=None, metavar="N", help="CPUs reserved for each trial (default: 1)")
+    g.add_argument("--gpus-per-trial", type=float, default=None, metavar="N", help="GPUs for each trial; 0.5 packs two candidates onto a GPU (default: 1 when there are GPUs and the candidates train, else 0)")
+    g.add_argument("--max-concurrent", type=int, default=None, metavar="N", help="trials running at once (default: as many as the resources allow)")
+    g.add_argument("--scheduler", default=None, choices=["none", "asha"], help="asha: stop weak candidates early, by their per-epoch results (default: none)")
+    g.add_argument("--grace-period", type=int, default=None, metavar="EPOCHS", help="epochs every candidate trains before asha may stop it (default: 1)")
+    g.add_argument("--reduction-factor", type=float, default=None, metavar="ETA", help="asha keeps the best 1/ETA of the candidates at each rung (default: 4)")
+    g.add_argument("--max-failures", type=int, default=None, metavar="N", help="retries of a trial that raises or whose worker dies, before it is recorded as failed (default: 1)")
     g = p.add_argument_group("output")
     g.add_argument("--out", default=None, metavar="DIR", help="run folder (default: results/<space>-<strategy>-s<seed>-<time>)")
     g.add_argument("--resume", default=None, metavar="DIR", help="continue the search stored in DIR")
@@ -181,6 +191,10 @@ def _config_from_args(args):
         evaluator, default_budget = "train", 12
         evaluator_options = {k: v for k, v in training_flags.items() if v is not None}
     budget = args.budget if args.budget is not None else default_budget
+    backend, backend_options = args.backend or "ray", _ray_flags(args)
+    if backend != "ray" and backend_options:
+        flags = ", ".join(f"--{key.replace('_', '-')}" for key in backend_options)
+        raise NasbenchError(f"{flags} apply to --backend ray only")
     if isinstance(budget, int) and budget > 0:
         strategy_options = {**STRATEGIES.get(strategy).defaults_for_budget(budget), **strategy_options}
     return SearchConfig(
@@ -193,7 +207,18 @@ def _config_from_args(args):
         strategy_options=strategy_options,
         evaluator_options=evaluator_options,
         objective=objective.to_dict(),
+        backend=backend,
+        backend_options=backend_options,
     )
+
+
+#: flags of the Ray backend, by their option names
+_RAY_FLAGS = ("address", "cpus_per_trial", "gpus_per_trial", "max_concurrent", "scheduler", "grace_period", "reduction_factor", "max_failures")
+
+
+def _ray_flags(args) -> dict:
+    """The Ray backend's options given on the command line."""
+    return {key: getattr(args, key) for key in _RAY_FLAGS if getattr(args, key) is not None}
 
 
 _CONFIG_FLAGS = ("space", "strategy", "seed", "cells", "filters", "benchmark", "out", "dataset", "data_dir", "epochs", "batch_size", "lr", "device")
@@ -207,10 +232,10 @@ def _cmd_search(args) -> int:
         fixed = [f"--{f.replace('_', '-')}" for f in _CONFIG_FLAGS if getattr(args, f) is not None]
         fixed += [f"--{f.replace('_', '-')}" for f in ("strategy_option", "space_option", "metric", "objective") if getattr(args, f)]
         if fixed:
-            raise NasbenchError(f"{', '.join(fixed)} cannot change when resuming; only --budget can")
+            raise NasbenchError(f"{', '.join(fixed)} cannot change when resuming; only --budget and the execution flags can")
         out = Path(args.resume)
         progress = Progress(quiet=args.quiet)
-        search = searching.resume(out, args.budget, on_record=progress.record)
+        search = searching.resume(out, args.budget, on_record=progress.record, backend=args.backend, backend_options=_ray_flags(args))
         progress.start(search)
         print(f"resuming {out}: {len(search.session.records)} trials on record", file=sys.stderr)
     else:

@@ -23,5 +23,11 @@ def evaluate_in_process(session: SearchSession, evaluator: Evaluator, budget: Bu
         session.finish(trial, run_evaluation(evaluator, trial.arch, budget, seed=session.evaluation_seed(trial)))
 
 
-def run_local(search: "Search") -> None:
-    evaluate_in_process(search.session, search.evaluator)
+class LocalBackend:
+    """Evaluates candidates one after another in this process (no options)."""
+
+    def options(self) -> dict:
+        return {}
+
+    def run(self, search: "Search") -> None:
+        evaluate_in_process(search.session, search.evaluator)

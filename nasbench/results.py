@@ -60,6 +60,8 @@ class TrialRecord:
 _EXACT_FLOATS = {} if int(pd.__version__.split(".")[0]) >= 3 else {"float_precision": "round_trip"}
 
 _FIXED = {"number", "arch", "hash", "state", "seed", "wall_seconds", "asked_at", "told_at", "error", "duplicate_of"}
+#: backend columns that hold numbers but are not metrics (read back into ``extra``)
+NUMERIC_EXTRAS = {"attempts"}
 
 
 def _is_value_column(name: str) -> bool:
@@ -122,12 +124,12 @@ class RunFolder:
         records = []
         value_columns = sorted((c for c in frame.columns if _is_value_column(c)), key=lambda c: (len(c), c))
         other = [c for c in frame.columns if c not in _FIXED and c not in value_columns]
-        metric_set = {c for c in other if pd.api.types.is_numeric_dtype(frame[c])}
+        metric_set = {c for c in other if pd.api.types.is_numeric_dtype(frame[c]) and c not in NUMERIC_EXTRAS}
         try:
             for row in frame.to_dict("records"):
                 values = tuple(float(row[c]) for c in value_columns if not _missing(row[c]))
                 metrics = {c: float(row[c]) for c in other if c in metric_set and not _missing(row[c])}
-                extra = {c: row[c] for c in other if c not in metric_set and not _missing(row[c])}
+                extra = {c: _plain(row[c]) for c in other if c not in metric_set and not _missing(row[c])}
                 duplicate = row["duplicate_of"]
                 records.append(
                     TrialRecord(
@@ -149,6 +151,13 @@ class RunFolder:
         except (ValueError, TypeError) as exc:
             raise ResultsError(f"corrupt trial table {self.trials_path}: {exc}") from None
         return records
+
+
+def _plain(value: Any) -> Any:
+    """A cell as a Python value: whole numbers as int (a column with gaps reads back as floats)."""
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    return value.item() if hasattr(value, "item") else value
 
 
 def _missing(value: Any) -> bool:

@@ -26,10 +26,11 @@ class Search:
     evaluator: Any
     objective: Objective
     session: SearchSession
+    backend: Any  # runs the evaluations: LocalBackend, RayBackend, or a plugin's
 
     def run(self) -> TrialRecord | None:
         """Evaluate until the budget is spent; returns the best trial."""
-        BACKENDS.get(self.config.backend)(self)
+        self.backend.run(self)
         return self.session.best()
 
 
@@ -59,8 +60,14 @@ def _assemble(config: SearchConfig, folder: RunFolder, on_record) -> Search:
     evaluator = EVALUATORS.create(config.evaluator, space, **evaluator_options)
     objective = config.objective_value()
     check_metrics(objective, evaluator.metric_names())
+    backend = BACKENDS.create(config.backend, **config.backend_options)
     session = SearchSession(strategy, objective, folder, config.budget, config.seed, on_record)
-    return Search(config, folder, space, strategy, evaluator, objective, session)
+    return Search(config, folder, space, strategy, evaluator, objective, session, backend)
+
+
+def _backend_options(backend, given: dict) -> dict:
+    """All of a backend's options, defaults included, so that resume rebuilds it as it ran."""
+    return backend.options() if hasattr(backend, "options") else dict(given)
 
 
 def start(config: SearchConfig, out: str | Path, on_record: Callable[[TrialRecord], None] | None = None) -> Search:
@@ -69,23 +76,42 @@ def start(config: SearchConfig, out: str | Path, on_record: Callable[[TrialRecor
     if folder.exists():
         raise ResultsError(f"{folder.path} already holds a run; resume it with --resume {folder.path} or choose another --out")
     search = _assemble(config, folder, on_record)  # fails on bad options before anything is written
+    config.backend_options = _backend_options(search.backend, config.backend_options)
     data = search.evaluator.data_spec() if hasattr(search.evaluator, "data_spec") else search.space.default_data()
     config.data = asdict(data)
     folder.write_config(config.to_dict())
     return search
 
 
-def resume(out: str | Path, budget: int | None = None, on_record: Callable[[TrialRecord], None] | None = None) -> Search:
-    """The search stored in ``out``, with its strategy restored by replaying its trial table."""
+def resume(
+    out: str | Path,
+    budget: int | None = None,
+    on_record: Callable[[TrialRecord], None] | None = None,
+    backend: str | None = None,
+    backend_options: dict | None = None,
+) -> Search:
+    """The search stored in ``out``, with its strategy restored by replaying its trial table.
+
+    ``budget`` extends the run. ``backend`` and ``backend_options`` run the rest elsewhere
+    (another cluster, more trials at once); options not given keep their stored values when the
+    backend stays the same. Where candidates are evaluated does not change what is searched.
+    """
     folder = RunFolder(out)
     config = SearchConfig.from_dict(folder.read_config())
     records = folder.read_records()
     if budget is not None and budget != config.budget:
         config.budget = budget
         config.__post_init__()
+    moved = backend is not None or bool(backend_options)
+    if moved:
+        name = backend or config.backend
+        kept = config.backend_options if name == config.backend else {}
+        config.backend, config.backend_options = name, {**kept, **(backend_options or {})}
     search = _assemble(config, folder, None)
     search.session.replay(records)
     search.session.on_record = on_record
-    if budget is not None:
+    if moved:
+        config.backend_options = _backend_options(search.backend, config.backend_options)
+    if budget is not None or moved:
         folder.write_config(config.to_dict())
     return search

@@ -19,7 +19,7 @@ def run(capsys, *argv):
 
 def test_search_on_the_benchmark_prints_the_best_and_resumes(capsys, nb201_dir, tmp_path):
     out = tmp_path / "run"
-    code, stdout, _ = run(capsys, "search", "--space", "nb201", "--strategy", "evo", "--benchmark", str(nb201_dir), "--budget", "40", "--seed", "0", "--out", str(out))
+    code, stdout, _ = run(capsys, "search", "--space", "nb201", "--strategy", "evo", "--benchmark", str(nb201_dir), "--budget", "40", "--seed", "0", "--out", str(out), "--backend", "local")
     assert code == 0
     assert "best: trial" in stdout and "valid_accuracy" in stdout and str(out / "trials.csv") in stdout
     table = pd.read_csv(out / "trials.csv")
@@ -64,7 +64,7 @@ def test_bad_input_is_one_line_and_non_zero(capsys, nb201_dir, tmp_path, argv, m
 
 
 def test_an_existing_run_is_never_overwritten(capsys, nb201_dir, tmp_path):
-    args = ["search", "--space", "nb201", "--benchmark", str(nb201_dir), "--budget", "5", "--out", str(tmp_path)]
+    args = ["search", "--space", "nb201", "--benchmark", str(nb201_dir), "--budget", "5", "--out", str(tmp_path), "--backend", "local"]
     assert run(capsys, *args)[0] == 0
     before = (tmp_path / "trials.csv").read_bytes()
     code, _, err = run(capsys, *args)

@@ -105,7 +105,7 @@ def test_onnx_export_runs_in_onnxruntime(tmp_path):
 
 def test_export_the_best_trained_trial_of_a_run(tmp_path, capsys):
     run = tmp_path / "run"
-    argv = ["search", "--space", "nb201", "--filters", "4", "--cells", "1", "--budget", "3", "--epochs", "1", "--out", str(run), "--quiet"]
+    argv = ["search", "--space", "nb201", "--filters", "4", "--cells", "1", "--budget", "3", "--epochs", "1", "--out", str(run), "--quiet", "--backend", "local"]
     assert main(argv) == 0
     assert main(["export", str(run), "--best", "--out", str(tmp_path / "best")]) == 0
     assert "exported trial" in capsys.readouterr().out
@@ -124,7 +124,7 @@ def test_export_the_best_trained_trial_of_a_run(tmp_path, capsys):
 
 def test_bad_export_requests(tmp_path, capsys):
     run = tmp_path / "run"
-    assert main(["search", "--space", "nb201", "--filters", "4", "--cells", "1", "--budget", "2", "--epochs", "1", "--out", str(run), "--quiet"]) == 0
+    assert main(["search", "--space", "nb201", "--filters", "4", "--cells", "1", "--budget", "2", "--epochs", "1", "--out", str(run), "--quiet", "--backend", "local"]) == 0
     capsys.readouterr()
 
     def fails(argv, message):

@@ -52,6 +52,16 @@ class TrainingEvaluator:
     def data_spec(self) -> DataSpec:
         return self._data().spec
 
+    @property
+    def epochs(self) -> int:
+        """Epochs per candidate, each reported: an early-stopping scheduler places its rungs by them."""
+        return self.config.epochs
+
+    @property
+    def uses_gpu(self) -> bool:
+        """Whether candidates train on a GPU when the machine has one (a backend reserves one per trial)."""
+        return self.config.device != "cpu"
+
     def metric_names(self) -> tuple[str, ...]:
         names = ("valid_accuracy", "valid_loss", "train_loss", "epochs", "train_seconds", "params", "macs")
         return names + (("test_accuracy",) if self._has_test else ())

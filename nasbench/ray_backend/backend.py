@@ -1,0 +1,75 @@
+"""The Ray backend's options, checked before a run folder is written."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from nasbench.errors import InvalidOption
+
+if TYPE_CHECKING:
+    from nasbench.search import Search
+
+SCHEDULERS = ("none", "asha")
+
+
+class RayBackend:
+    """Runs each candidate as a Ray Tune trial: an embedded local Ray, or a cluster joined at ``address``.
+
+    ``gpus_per_trial=None`` gives each trial one GPU when the cluster has GPUs and the evaluator
+    trains on one, none otherwise; fractions (0.5) pack several small candidates onto a GPU.
+    ``max_concurrent=None`` runs as many trials at once as the resources allow. ``scheduler="asha"``
+    stops weak candidates early (asynchronous successive halving over epochs, Li et al. 2020);
+    a trial that raises or whose worker dies is retried up to ``max_failures`` times.
+    """
+
+    def __init__(
+        self,
+        address: str | None = None,
+        cpus_per_trial: float = 1.0,
+        gpus_per_trial: float | None = None,
+        max_concurrent: int | None = None,
+        scheduler: str = "none",
+        grace_period: int = 1,
+        reduction_factor: float = 4.0,
+        max_failures: int = 1,
+    ) -> None:
+        if not cpus_per_trial > 0:
+            raise InvalidOption(f"cpus_per_trial must be positive, got {cpus_per_trial}")
+        if gpus_per_trial is not None and not gpus_per_trial >= 0:
+            raise InvalidOption(f"gpus_per_trial must be 0 or more, got {gpus_per_trial}")
+        if max_concurrent is not None and max_concurrent < 1:
+            raise InvalidOption(f"max_concurrent must be at least 1, got {max_concurrent}")
+        if scheduler not in SCHEDULERS:
+            raise InvalidOption(f"unknown scheduler '{scheduler}'; choose from: {', '.join(SCHEDULERS)}")
+        if grace_period < 1:
+            raise InvalidOption(f"grace_period must be at least 1 epoch, got {grace_period}")
+        if not reduction_factor > 1:
+            raise InvalidOption(f"reduction_factor must be greater than 1, got {reduction_factor}")
+        if max_failures < 0:
+            raise InvalidOption(f"max_failures must be 0 or more, got {max_failures}")
+        self.address = address
+        self.cpus_per_trial = float(cpus_per_trial)
+        self.gpus_per_trial = None if gpus_per_trial is None else float(gpus_per_trial)
+        self.max_concurrent = max_concurrent
+        self.scheduler = scheduler
+        self.grace_period = grace_period
+        self.reduction_factor = float(reduction_factor)
+        self.max_failures = max_failures
+
+    def options(self) -> dict:
+        """The constructor keywords that recreate this backend (stored in config.json)."""
+        return {
+            "address": self.address,
+            "cpus_per_trial": self.cpus_per_trial,
+            "gpus_per_trial": self.gpus_per_trial,
+            "max_concurrent": self.max_concurrent,
+            "scheduler": self.scheduler,
+            "grace_period": self.grace_period,
+            "reduction_factor": self.reduction_factor,
+            "max_failures": self.max_failures,
+        }
+
+    def run(self, search: "Search") -> None:
+        from nasbench.ray_backend.tuning import evaluate_on_ray
+
+        evaluate_on_ray(search.session, search.space, search.evaluator, search.folder.path, self)

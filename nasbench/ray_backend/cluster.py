@@ -1,0 +1,76 @@
+"""Starting or joining Ray for a search, quietly, and leaving nothing running afterwards."""
+
+from __future__ import annotations
+
+import logging
+import os
+import warnings
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Iterator
+
+from nasbench.errors import NasbenchError
+from nasbench.ray_backend.processes import end_stale_processes, forget_processes, record_processes
+
+#: environment while Tune runs: the plain (silent at verbose=0) reporter, and Ctrl-C raising
+#: KeyboardInterrupt in the driver at once, as with the local backend
+TUNE_ENVIRONMENT = {"RAY_AIR_NEW_OUTPUT": "0", "TUNE_DISABLE_SIGINT_HANDLER": "1", "TUNE_PRINT_ALL_TRIAL_ERRORS": "0"}
+#: loggers silenced while Tune runs; trial errors are in the trial table and in Tune's own logs
+QUIET_LOGGERS = ("ray.tune", "ray.train", "ray.air")
+
+
+@contextmanager
+def ray_connection(address: str | None, folder: Path) -> Iterator[None]:
+    """Ray for the duration of a search.
+
+    ``address=None`` starts an embedded local Ray and shuts it down afterwards; an address joins a
+    running cluster (``ray start --head``). If this process is already connected to Ray (a
+    notebook, a test), that connection is used and left open.
+    """
+    import ray
+
+    end_stale_processes(folder)
+    if ray.is_initialized():
+        yield
+        return
+    try:
+        ray.init(
+            address=address or "local",  # never attach by accident to someone's `ray start` cluster
+            include_dashboard=False,
+            log_to_driver=False,  # workers' output stays in Ray's session logs
+            logging_level=logging.ERROR,
+        )
+    except (ConnectionError, RuntimeError, ValueError) as exc:
+        where = f"the Ray cluster at {address}" if address else "a local Ray"
+        raise NasbenchError(f"cannot start {where}: {str(exc).strip().splitlines()[0]}") from None
+    try:
+        if address is None:
+            record_processes(folder)
+        yield
+    finally:
+        ray.shutdown()
+        if address is None:
+            forget_processes(folder)
+
+
+@contextmanager
+def quiet_tune() -> Iterator[None]:
+    """Tune without progress tables, log lines or warnings on the terminal (its files are still written)."""
+    saved_env = {key: os.environ.get(key) for key in TUNE_ENVIRONMENT}
+    loggers = [logging.getLogger(name) for name in QUIET_LOGGERS]
+    saved_levels = [logger.level for logger in loggers]
+    os.environ.update(TUNE_ENVIRONMENT)
+    for logger in loggers:
+        logger.setLevel(logging.CRITICAL)
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            yield
+    finally:
+        for key, value in saved_env.items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value
+        for logger, level in zip(loggers, saved_levels):
+            logger.setLevel(level)

@@ -1,0 +1,50 @@
+"""Turning what Tune reports about a finished trial into the session's ``Finished``."""
+
+from __future__ import annotations
+
+from nasbench.ray_backend.trainable import ERROR, FINAL, METRICS, NODE, WALL
+from nasbench.session import Finished
+from nasbench.trial import TrialState
+
+_PREFIX = METRICS + "/"  # Tune hands the searcher flattened results
+
+
+def outcome(result: dict | None, error: bool, tune_trial) -> Finished | None:
+    """COMPLETE, FAIL or PRUNED with the backend's columns (node, attempts); ``None`` when the
+    trial was stopped before it reported anything (it is evaluated again on resume)."""
+    failures = 0 if tune_trial is None else tune_trial.num_failures
+    if error:
+        last = {} if tune_trial is None else (tune_trial.last_result or {})
+        extra = {**_node(last), "attempts": max(1, failures)}
+        return Finished(TrialState.FAIL, error=describe_error(tune_trial), wall_seconds=float(last.get("time_total_s", 0.0)), extra=extra)
+    if not result:
+        return None
+    extra = {**_node(result), "attempts": failures + 1}
+    metrics = {key[len(_PREFIX) :]: float(value) for key, value in result.items() if key.startswith(_PREFIX)}
+    if not result.get(FINAL):  # the scheduler stopped it: its last report stands
+        return Finished(TrialState.PRUNED, metrics, wall_seconds=float(result.get("time_total_s", 0.0)), extra=extra)
+    if result.get(ERROR):
+        return Finished(TrialState.FAIL, error=str(result[ERROR]), wall_seconds=float(result[WALL]), extra=extra)
+    return Finished(TrialState.COMPLETE, metrics, wall_seconds=float(result[WALL]), extra=extra)
+
+
+def _node(result: dict) -> dict:
+    """Which node ran the trial: Ray's node id (unique, also on one host) and its IP address."""
+    return {"node_id": result.get(NODE, ""), "node_ip": result.get("node_ip", "")}
+
+
+def describe_error(tune_trial) -> str:
+    """One line: the exception a trial's last attempt raised, or how its worker died."""
+    from ray.exceptions import RayActorError, RayTaskError
+
+    exc = None if tune_trial is None else tune_trial.get_pickled_error()
+    if exc is None:
+        text = None if tune_trial is None else tune_trial.get_error()
+        lines = [line for line in (text or "").splitlines() if line.strip()]
+        return lines[-1].strip() if lines else "the trial failed"
+    if isinstance(exc, RayTaskError):
+        exc = exc.cause if exc.cause is not None else exc
+    if isinstance(exc, RayActorError):
+        first = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
+        return f"the worker died: {first}".rstrip(": ")
+    return f"{type(exc).__name__}: {exc}"

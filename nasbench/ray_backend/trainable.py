@@ -1,0 +1,65 @@
+"""What a Ray worker runs for one trial: decode the architecture, evaluate it, report to Tune.
+
+The trial's config holds only plain values (``ARCH``, ``NUMBER``, ``SEED``); the space, the
+evaluator and the objective reach the worker once, through Ray's object store.
+
+Every result carries the candidate's metrics under ``METRICS``, the epoch, the objective value
+an early-stopping scheduler ranks by, and the node. The last result of an evaluation that
+returned is marked ``FINAL``; a trial whose last result is not final was stopped early.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import time
+
+from nasbench.errors import CandidateFailed, InvalidArchitecture, NasbenchError
+from nasbench.evaluator import Budget, Metrics
+from nasbench.objective import Objective
+
+# trial config
+ARCH, NUMBER, SEED = "arch", "number", "seed"
+# result keys (Tune adds its own: node_ip, time_total_s, training_iteration, ...)
+METRICS, EPOCH, OBJECTIVE, FINAL, ERROR, WALL, NODE = "metrics", "epoch", "objective", "final", "error", "wall_seconds", "node_id"
+
+
+def objective_value(objective: Objective, metrics: Metrics) -> float:
+    """The first objective value, NaN when these metrics cannot give it (a scheduler then skips them)."""
+    try:
+        return objective.values(metrics)[0]
+    except NasbenchError:
+        return math.nan
+
+
+def evaluate_trial(config: dict, *, space, evaluator, objective: Objective, workdir: str) -> None:
+    """Tune's function trainable. Exceptions propagate, so Tune retries the trial.
+
+    ``CandidateFailed`` (a diverged loss, a network missing from a table) and an architecture the
+    space cannot decode fail the trial at once instead: the same seed would fail the same way.
+    """
+    import ray
+    from ray import tune
+
+    if os.path.isdir(workdir):  # relative paths (data, weights) mean what they mean to the driver
+        os.chdir(workdir)
+    node = ray.get_runtime_context().get_node_id()
+    last_epoch = 0
+
+    def result(metrics: Metrics, final: bool, error: str = "", wall: float = 0.0) -> dict:
+        value = objective_value(objective, metrics)
+        return {METRICS: dict(metrics), EPOCH: last_epoch, OBJECTIVE: value, FINAL: final, ERROR: error, WALL: wall, NODE: node}
+
+    def report(epoch: int, metrics: Metrics) -> None:
+        nonlocal last_epoch
+        last_epoch = epoch
+        tune.report(result(metrics, final=False))
+
+    start = time.perf_counter()
+    try:
+        arch = space.decode(config[ARCH])
+        metrics = evaluator(arch, Budget(), seed=config[SEED], report=report)
+    except (CandidateFailed, InvalidArchitecture) as exc:
+        tune.report(result({}, final=True, error=str(exc), wall=time.perf_counter() - start))
+        return
+    tune.report(result(metrics, final=True, wall=time.perf_counter() - start))

@@ -1,0 +1,101 @@
+"""One search as one Tune experiment: the trainable, its resources, the scheduler, the searcher."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from ray import tune
+from ray.tune.schedulers import ASHAScheduler
+
+from nasbench.errors import InvalidOption, NasbenchError
+from nasbench.ray_backend.cluster import quiet_tune, ray_connection
+from nasbench.ray_backend.searcher import SessionSearcher
+from nasbench.ray_backend.trainable import EPOCH, NUMBER, OBJECTIVE, evaluate_trial
+from nasbench.session import SearchSession
+from nasbench.space import SearchSpace
+
+if TYPE_CHECKING:
+    from nasbench.ray_backend.backend import RayBackend
+
+#: Tune's logs of a run go to results/<run>/tune/<experiment>, one experiment per driver
+TUNE_DIR = "tune"
+
+
+def experiment_name(storage: Path) -> str:
+    """``search-0`` for a new run, ``search-1`` for its first resumption, and so on."""
+    taken = {p.name for p in storage.iterdir()} if storage.is_dir() else set()
+    return next(f"search-{i}" for i in range(len(taken) + 1) if f"search-{i}" not in taken)
+
+
+def trial_name(trial) -> str:
+    """Tune's name (and folder) of a trial: the session's trial number."""
+    return f"trial_{trial.config[NUMBER]}"
+
+
+def asha(options: "RayBackend", evaluator) -> ASHAScheduler:
+    """ASHA over the epochs an evaluator reports, ranking by the first objective value.
+
+    Its last rung is the epoch before the final one: a candidate that reached its final epoch
+    finishes, so a pruned trial always saved work.
+    """
+    epochs = int(getattr(evaluator, "epochs", 1))
+    if epochs - 1 < options.grace_period:
+        raise InvalidOption(
+            f"early stopping needs an evaluator that reports more than grace_period={options.grace_period} epochs; "
+            f"this one reports {epochs}"
+        )
+    return ASHAScheduler(
+        time_attr=EPOCH,
+        metric=OBJECTIVE,
+        mode="max",
+        max_t=epochs - 1,
+        grace_period=options.grace_period,
+        reduction_factor=options.reduction_factor,
+        stop_last_trials=False,
+    )
+
+
+def _gpus_per_trial(options: "RayBackend", evaluator) -> float:
+    import ray
+
+    if options.gpus_per_trial is not None:
+        return options.gpus_per_trial
+    return 1.0 if getattr(evaluator, "uses_gpu", False) and ray.cluster_resources().get("GPU", 0) > 0 else 0.0
+
+
+def evaluate_on_ray(session: SearchSession, space: SearchSpace, evaluator, folder: str | Path, options: "RayBackend") -> None:
+    """Run the session's remaining evaluations as Tune trials; Tune's logs go to ``folder/tune``."""
+    folder = Path(folder).resolve()
+    scheduler = asha(options, evaluator) if options.scheduler == "asha" else None  # checked before Ray starts
+    if session.done():
+        return
+    storage = folder / TUNE_DIR
+    with ray_connection(options.address, folder):
+        resources = {"cpu": options.cpus_per_trial, "gpu": _gpus_per_trial(options, evaluator)}
+        trainable = tune.with_parameters(evaluate_trial, space=space, evaluator=evaluator, objective=session.objective, workdir=os.getcwd())
+        searcher = SessionSearcher(session)
+        with quiet_tune():
+            tune.Tuner(
+                tune.with_resources(trainable, resources),
+                tune_config=tune.TuneConfig(
+                    search_alg=searcher,
+                    scheduler=scheduler,
+                    num_samples=-1,  # the searcher says when the budget is spent
+                    max_concurrent_trials=options.max_concurrent,
+                    reuse_actors=True,
+                    trial_name_creator=trial_name,
+                    trial_dirname_creator=trial_name,
+                ),
+                run_config=tune.RunConfig(
+                    name=experiment_name(storage),
+                    storage_path=str(storage),
+                    failure_config=tune.FailureConfig(max_failures=options.max_failures),
+                    callbacks=[searcher.watcher()],
+                    verbose=0,
+                ),
+            ).fit()
+    searcher.raise_error()
+    if not session.done():
+        raise NasbenchError(f"Tune stopped with {session.running()} trial(s) unfinished; resume the run to evaluate them")
