@@ -29,5 +29,8 @@ class LocalBackend:
     def options(self) -> dict:
         return {}
 
+    def check(self, evaluator: Evaluator) -> None:
+        """Every evaluator runs in process."""
+
     def run(self, search: "Search") -> None:
         evaluate_in_process(search.session, search.evaluator)

@@ -61,6 +61,8 @@ def _assemble(config: SearchConfig, folder: RunFolder, on_record) -> Search:
     objective = config.objective_value()
     check_metrics(objective, evaluator.metric_names())
     backend = BACKENDS.create(config.backend, **config.backend_options)
+    if hasattr(backend, "check"):
+        backend.check(evaluator)
     session = SearchSession(strategy, objective, folder, config.budget, config.seed, on_record)
     return Search(config, folder, space, strategy, evaluator, objective, session, backend)
 

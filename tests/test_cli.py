@@ -52,6 +52,11 @@ def test_listing(capsys):
         (["--space", "nb201", "--objective", "flops", "--benchmark", "{nb201}", "--budget", "3"], "reports no metric flops"),
         (["--budget", "ten"], "invalid int value"),
         (["--resume", "/no/such/run"], "no run folder at /no/such/run"),
+        (["--space", "nb201", "--benchmark", "{nb201}", "--scheduler", "asha"], "early stopping needs candidates trained for more than"),
+        (["--space", "nb201", "--benchmark", "{nb201}", "--backend", "local", "--max-concurrent", "2"], "--max-concurrent apply to --backend ray only"),
+        (["--space", "nb201", "--benchmark", "{nb201}", "--cpus-per-trial", "0"], "cpus_per_trial must be positive"),
+        (["--space", "nb201", "--benchmark", "{nb201}", "--max-failures", "-1"], "max_failures must be 0 or more"),
+        (["--space", "nb201", "--backend", "dask"], "invalid choice: 'dask'"),
     ],
 )
 def test_bad_input_is_one_line_and_non_zero(capsys, nb201_dir, tmp_path, argv, message):

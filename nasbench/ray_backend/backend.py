@@ -69,6 +69,16 @@ class RayBackend:
             "max_failures": self.max_failures,
         }
 
+    def check(self, evaluator) -> None:
+        """Refuse, before anything is written, what cannot run with this evaluator."""
+        if self.scheduler == "asha":
+            epochs = int(getattr(evaluator, "epochs", 1))
+            if epochs - 1 < self.grace_period:
+                raise InvalidOption(
+                    f"early stopping needs candidates trained for more than grace_period={self.grace_period} epoch(s); "
+                    f"this evaluator reports {epochs}"
+                )
+
     def run(self, search: "Search") -> None:
         from nasbench.ray_backend.tuning import evaluate_on_ray
 

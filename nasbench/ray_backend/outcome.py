@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+
 from nasbench.ray_backend.trainable import ERROR, FINAL, METRICS, NODE, WALL
 from nasbench.session import Finished
 from nasbench.trial import TrialState
@@ -34,17 +36,31 @@ def _node(result: dict) -> dict:
 
 
 def describe_error(tune_trial) -> str:
-    """One line: the exception a trial's last attempt raised, or how its worker died."""
+    """One line: the exception a trial's last attempt raised, or how its worker died.
+
+    Read from the files Tune has just written in its local staging folder (the copies under the
+    run's tune/ folder are synchronised later).
+    """
+    from ray import cloudpickle
     from ray.exceptions import RayActorError, RayTaskError
 
-    exc = None if tune_trial is None else tune_trial.get_pickled_error()
+    exc = _read(None if tune_trial is None else tune_trial.pickled_error_file, cloudpickle.loads)
     if exc is None:
-        text = None if tune_trial is None else tune_trial.get_error()
-        lines = [line for line in (text or "").splitlines() if line.strip()]
-        return lines[-1].strip() if lines else "the trial failed"
-    if isinstance(exc, RayTaskError):
-        exc = exc.cause if exc.cause is not None else exc
+        text = _read(None if tune_trial is None else tune_trial.error_file, bytes.decode) or ""
+        lines = [line.strip() for line in text.splitlines() if line.strip()]
+        return lines[-1] if lines else "the trial failed"
+    if isinstance(exc, RayTaskError) and exc.cause is not None:
+        exc = exc.cause
     if isinstance(exc, RayActorError):
-        first = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
-        return f"the worker died: {first}".rstrip(": ")
+        return "the worker died"
     return f"{type(exc).__name__}: {exc}"
+
+
+def _read(path: str | None, parse):
+    if not path or not os.path.exists(path):
+        return None
+    try:
+        with open(path, "rb") as handle:
+            return parse(handle.read())
+    except Exception:  # an error that cannot be unpickled here: fall back to its text
+        return None

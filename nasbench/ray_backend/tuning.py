@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 from ray import tune
 from ray.tune.schedulers import ASHAScheduler
 
-from nasbench.errors import InvalidOption, NasbenchError
+from nasbench.errors import NasbenchError
 from nasbench.ray_backend.cluster import quiet_tune, ray_connection
 from nasbench.ray_backend.searcher import SessionSearcher
 from nasbench.ray_backend.trainable import EPOCH, NUMBER, OBJECTIVE, evaluate_trial
@@ -40,12 +40,8 @@ def asha(options: "RayBackend", evaluator) -> ASHAScheduler:
     Its last rung is the epoch before the final one: a candidate that reached its final epoch
     finishes, so a pruned trial always saved work.
     """
+    options.check(evaluator)
     epochs = int(getattr(evaluator, "epochs", 1))
-    if epochs - 1 < options.grace_period:
-        raise InvalidOption(
-            f"early stopping needs an evaluator that reports more than grace_period={options.grace_period} epochs; "
-            f"this one reports {epochs}"
-        )
     return ASHAScheduler(
         time_attr=EPOCH,
         metric=OBJECTIVE,

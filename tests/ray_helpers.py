@@ -1,0 +1,100 @@
+"""Evaluators and a Ray fixture for the Ray backend's tests.
+
+Ray workers cannot import the tests folder, so the fixture has Ray pickle this module's classes by
+value. Every evaluator answers from the NAS-Bench-201 table, so a trial takes no time of its own.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import time
+from pathlib import Path
+
+from nasbench.errors import CandidateFailed
+
+
+class FailsFirst:
+    """Raises (or, with ``crash``, kills its worker) the first time it meets a network; then answers."""
+
+    def __init__(self, table, marker_dir, crash: bool = False) -> None:
+        self.table, self.marker_dir, self.crash = table, str(marker_dir), crash
+
+    def metric_names(self):
+        return self.table.metric_names()
+
+    def __call__(self, arch, budget, *, seed, report=None):
+        marker = Path(self.marker_dir) / arch.hash_key
+        if not marker.exists():
+            marker.touch()
+            if self.crash:
+                os._exit(1)
+            raise RuntimeError(f"first attempt at {arch.hash_key[:8]}")
+        return self.table(arch, budget, seed=seed, report=report)
+
+
+class Broken:
+    """Networks whose first edge is a convolution raise every time; the others fail as candidates."""
+
+    def __init__(self, table) -> None:
+        self.table = table
+
+    def metric_names(self):
+        return self.table.metric_names()
+
+    def __call__(self, arch, budget, *, seed, report=None):
+        if arch.ops[0].startswith("nor_conv"):
+            raise RuntimeError("broken for good")
+        raise CandidateFailed("diverged")
+
+
+class Curves:
+    """Validation accuracy climbing linearly to the table's value over ``epochs`` reported epochs."""
+
+    def __init__(self, table, epochs: int = 4) -> None:
+        self.table, self.epochs = table, epochs
+
+    def metric_names(self):
+        return self.table.metric_names() + ("epochs",)
+
+    def __call__(self, arch, budget, *, seed, report=None):
+        final = self.table(arch, budget, seed=seed)
+        for epoch in range(1, self.epochs + 1):
+            if report is not None:
+                report(epoch, {"valid_accuracy": final["valid_accuracy"] * epoch / self.epochs, "epochs": float(epoch)})
+        return {**final, "epochs": float(self.epochs)}
+
+
+class Slow:
+    """The table, taking ``seconds`` per network (so that trials overlap in time)."""
+
+    def __init__(self, table, seconds: float) -> None:
+        self.table, self.seconds = table, seconds
+
+    def metric_names(self):
+        return self.table.metric_names()
+
+    def __call__(self, arch, budget, *, seed, report=None):
+        time.sleep(self.seconds)
+        return self.table(arch, budget, seed=seed, report=report)
+
+
+def connect(address: str = "local", **init) -> None:
+    """Start (or join) Ray for a test module, able to unpickle this module's evaluators."""
+    import ray
+    import ray.cloudpickle
+
+    import ray_helpers
+
+    ray.init(address=address, include_dashboard=False, log_to_driver=False, logging_level=logging.ERROR, **init)
+    ray.cloudpickle.register_pickle_by_value(ray_helpers)
+
+
+def disconnect() -> None:
+    import ray
+    import ray.cloudpickle
+
+    import ray_helpers
+
+    ray.cloudpickle.unregister_pickle_by_value(ray_helpers)
+    ray.shutdown()

@@ -1,0 +1,133 @@
+"""Resuming a Ray search whose driver was killed, and ending what the dead driver left running."""
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+import uuid
+
+import pandas as pd
+import psutil
+import pytest
+
+from nasbench import search as searching
+from nasbench.cli import main
+from nasbench.errors import ResultsError
+from nasbench.ray_backend.processes import RECORD, end_stale_processes
+
+# columns that say where and how fast a trial ran, not what it found
+WHERE = ["wall_seconds", "node_id", "node_ip", "attempts"]
+
+
+def _processes_marked(mark: str) -> list[psutil.Process]:
+    found = []
+    for process in psutil.process_iter():
+        try:
+            if process.environ().get("NASBENCH_TEST_MARK") == mark:
+                found.append(process)
+        except psutil.Error:
+            pass
+    return found
+
+
+@pytest.fixture
+def marked_env():
+    """An environment whose processes (and Ray's, which inherit it) are ended after the test, by id."""
+    mark = uuid.uuid4().hex
+    yield {**os.environ, "RAY_AUTH_MODE": "disabled", "NASBENCH_TEST_MARK": mark}
+    leftovers = _processes_marked(mark)
+    for process in leftovers:
+        process.kill()
+    psutil.wait_procs(leftovers, timeout=10)
+
+
+def _alive(entry: dict) -> bool:
+    try:
+        return abs(psutil.Process(entry["pid"]).create_time() - entry["started"]) < 0.01
+    except psutil.Error:
+        return False
+
+
+@pytest.mark.slow
+def test_a_sigkilled_driver_resumes_to_the_trials_of_an_uninterrupted_run(nb201_dir, tmp_path, marked_env):
+    argv = ["search", "--space", "nb201", "--strategy", "evo", "--benchmark", str(nb201_dir), "--budget", "60", "--seed", "4", "--quiet"]
+    assert main([*argv, "--backend", "local", "--out", str(tmp_path / "whole")]) == 0
+
+    run = tmp_path / "killed"
+    cli = [sys.executable, "-m", "nasbench.cli"]
+    with open(tmp_path / "driver.log", "w") as log:
+        driver = subprocess.Popen([*cli, *argv, "--max-concurrent", "1", "--out", str(run)], env=marked_env, stdout=log, stderr=log)
+        deadline = time.monotonic() + 180
+        while time.monotonic() < deadline and driver.poll() is None:
+            trials = run / "trials.csv"
+            if trials.exists() and (run / RECORD).exists():
+                done = pd.read_csv(trials).state.ne("RUNNING").sum()
+                if done >= 10:
+                    break
+            time.sleep(0.05)
+        assert driver.poll() is None, (tmp_path / "driver.log").read_text()
+        driver.send_signal(signal.SIGKILL)
+        driver.wait()
+    left = pd.read_csv(run / "trials.csv")
+    assert 10 <= left.state.ne("RUNNING").sum() < 60
+    recorded = json.loads((run / RECORD).read_text())["processes"]
+    survivors = [p for p in recorded if _alive(p)]
+    assert survivors  # some of Ray's processes outlive a killed driver ...
+
+    resumed = subprocess.run([*cli, "search", "--resume", str(run), "--quiet"], env=marked_env, capture_output=True, text=True, timeout=300)
+    assert resumed.returncode == 0, resumed.stderr
+    assert not any(_alive(p) for p in survivors)  # ... until the run is resumed
+    assert not (run / RECORD).exists()
+    _, lingering = psutil.wait_procs(_processes_marked(marked_env["NASBENCH_TEST_MARK"]), timeout=20)
+    assert not lingering  # nothing of either driver's Ray is left
+    assert sorted(p.name for p in (run / "tune").iterdir()) == ["search-0", "search-1"]
+
+    whole = pd.read_csv(tmp_path / "whole" / "trials.csv")
+    after = pd.read_csv(run / "trials.csv")
+    assert (after.attempts.dropna() == 1).all()
+    pd.testing.assert_frame_equal(after.drop(columns=WHERE), whole.drop(columns="wall_seconds"))
+
+
+def _sleeper() -> subprocess.Popen:
+    return subprocess.Popen([sys.executable, "-c", "import time; time.sleep(120)"])
+
+
+def _entry(pid: int) -> dict:
+    return {"pid": pid, "started": psutil.Process(pid).create_time()}
+
+
+def test_stale_processes_are_ended_and_a_live_driver_is_refused(tmp_path):
+    gone = _sleeper()
+    dead_driver = _entry(gone.pid)
+    gone.kill()
+    gone.wait()
+    stale, stranger, live_driver = _sleeper(), _sleeper(), _sleeper()
+    try:
+        reused = {**_entry(stranger.pid), "started": _entry(stranger.pid)["started"] - 100}  # same id, another process
+        (tmp_path / RECORD).write_text(json.dumps({"driver": dead_driver, "processes": [_entry(stale.pid), reused]}))
+        assert end_stale_processes(tmp_path) == [stale.pid]
+        assert stale.wait(timeout=10) is not None and stranger.poll() is None
+        assert not (tmp_path / RECORD).exists()
+
+        (tmp_path / RECORD).write_text(json.dumps({"driver": _entry(live_driver.pid), "processes": [_entry(stranger.pid)]}))
+        with pytest.raises(ResultsError, match=f"being searched by process {live_driver.pid}"):
+            end_stale_processes(tmp_path)
+        assert stranger.poll() is None
+    finally:
+        for process in (stale, stranger, live_driver):
+            process.kill()
+            process.wait()
+
+
+def test_a_run_can_move_to_another_backend_when_resumed(nb201_dir, tmp_path):
+    argv = ["search", "--space", "nb201", "--benchmark", str(nb201_dir), "--budget", "5", "--out", str(tmp_path), "--quiet"]
+    assert main([*argv, "--backend", "local"]) == 0
+    search = searching.resume(tmp_path, backend="ray", backend_options={"max_concurrent": 3})
+    config = json.loads((tmp_path / "config.json").read_text())
+    assert config["backend"] == "ray" and config["backend_options"]["max_concurrent"] == 3
+    assert config["backend_options"]["max_failures"] == 1 and search.backend.max_concurrent == 3
+    searching.resume(tmp_path, backend_options={"scheduler": "none", "max_failures": 0})
+    options = json.loads((tmp_path / "config.json").read_text())["backend_options"]
+    assert options["max_concurrent"] == 3 and options["max_failures"] == 0  # options not given are kept
