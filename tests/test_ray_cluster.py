@@ -1,0 +1,124 @@
+"""A real two-node Ray cluster on this machine: `ray start --head`, then a second node that joins it."""
+
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from pathlib import Path
+
+import pandas as pd
+import psutil
+import pytest
+
+import ray_helpers
+from nasbench.objective import Objective
+from nasbench.ray_backend import RayBackend
+from nasbench.ray_backend.tuning import evaluate_on_ray
+from nasbench.results import RunFolder
+from nasbench.search_spaces.nb201 import NB201Space
+from nasbench.session import SearchSession
+from nasbench.strategies import RandomSearch
+
+pytestmark = pytest.mark.slow
+
+RAY = str(Path(sys.executable).with_name("ray"))
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def node_ports() -> list[str]:
+    """Every port a node listens on, chosen free, so that the test clashes with no other Ray."""
+    workers = free_port()
+    return [
+        f"--node-manager-port={free_port()}",
+        f"--object-manager-port={free_port()}",
+        f"--dashboard-agent-listen-port={free_port()}",
+        f"--dashboard-agent-grpc-port={free_port()}",
+        f"--runtime-env-agent-port={free_port()}",
+        f"--metrics-export-port={free_port()}",
+        f"--min-worker-port={workers}",
+        f"--max-worker-port={min(workers + 40, 65535)}",
+    ]
+
+
+def wait_for_port(port: int, timeout: float = 60) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        with socket.socket() as s:
+            if s.connect_ex(("127.0.0.1", port)) == 0:
+                return
+        time.sleep(0.2)
+    raise TimeoutError(f"nothing listens on port {port}")
+
+
+@pytest.fixture(scope="module")
+def two_nodes():
+    """Head and worker node, one CPU each; every process they start is ended afterwards, by id."""
+    mark = uuid.uuid4().hex
+    env = {**os.environ, "RAY_AUTH_MODE": "disabled", "NASBENCH_TEST_MARK": mark}
+    temp = Path(tempfile.mkdtemp(prefix="nbray-", dir="/tmp"))
+    gcs = free_port()
+    common = ["--block", "--num-cpus=1", "--node-ip-address=127.0.0.1", "--disable-usage-stats"]
+    head = [RAY, "start", "--head", f"--port={gcs}", "--include-dashboard=false"]
+    head += [f"--dashboard-port={free_port()}", f"--temp-dir={temp / 'head'}", *common, *node_ports()]
+    worker = [RAY, "start", f"--address=127.0.0.1:{gcs}", f"--temp-dir={temp / 'worker'}", *common, *node_ports()]
+    nodes = []
+    try:
+        nodes.append(subprocess.Popen(head, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
+        wait_for_port(gcs)
+        nodes.append(subprocess.Popen(worker, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
+        with pytest.MonkeyPatch.context() as patch:
+            patch.setenv("RAY_AUTH_MODE", "disabled")
+            ray_helpers.connect(f"127.0.0.1:{gcs}")
+            try:
+                import ray
+
+                deadline = time.monotonic() + 90
+                while len([n for n in ray.nodes() if n["Alive"]]) < 2 and time.monotonic() < deadline:
+                    time.sleep(0.5)
+                yield f"127.0.0.1:{gcs}", {n["NodeID"] for n in ray.nodes() if n["Alive"]}
+            finally:
+                ray_helpers.disconnect()
+    finally:  # `ray start --block` drains for 30 s on SIGTERM: end its processes directly
+        marked = _processes_marked(mark)
+        for process in marked:
+            process.terminate()
+        _, alive = psutil.wait_procs(marked, timeout=3)
+        for process in alive:
+            process.kill()
+        psutil.wait_procs(alive, timeout=10)
+        for node in nodes:
+            node.wait(timeout=10)
+        shutil.rmtree(temp, ignore_errors=True)
+
+
+def _processes_marked(mark: str) -> list[psutil.Process]:
+    found = []
+    for process in psutil.process_iter():
+        try:
+            if process.environ().get("NASBENCH_TEST_MARK") == mark:
+                found.append(process)
+        except psutil.Error:
+            pass
+    return found
+
+
+def test_trials_run_on_both_nodes_and_the_table_says_which(two_nodes, nb201_table, tmp_path):
+    address, node_ids = two_nodes
+    assert len(node_ids) == 2
+    session = SearchSession(RandomSearch(NB201Space(), seed=0), Objective(), RunFolder(tmp_path), budget=6, seed=0)
+    evaluate_on_ray(session, NB201Space(), ray_helpers.Slow(nb201_table, 1.0), tmp_path, RayBackend(address=address, max_concurrent=2))
+    table = pd.read_csv(tmp_path / "trials.csv")
+    table = table[table.duplicate_of.isna()]
+    assert list(table.state) == ["COMPLETE"] * 6
+    assert set(table.node_id) == node_ids  # each node ran some of them
+    assert table.node_ip.nunique() == 1  # one host: the node id tells the nodes apart
+    assert not (tmp_path / "ray.json").exists()  # a joined cluster is not this driver's to end
