@@ -1,0 +1,108 @@
+"""Ray backend overhead: 16 short training trials on Ray Tune vs an in-process pool, side by side.
+
+Every configuration evaluates the same 16 networks (random search, seed 0) on digits with the same
+training evaluator. Measured, each as the median of ``--rounds`` alternating rounds:
+
+- Ray's start-up (``ray.init`` of an embedded local instance), on its own;
+- 16 trials on Ray, 2 at a time, Ray already started (its workers start inside the measurement);
+- the same 16 trials in a pool of 2 fresh processes driven by the same search session (the
+  in-process loop at equal parallelism);
+- 16 trials on Ray 1 at a time, for the speed-up of 2 concurrent trials over 1.
+
+    python benchmarks/ray_overhead.py --rounds 3
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import multiprocessing
+import os
+import statistics
+import tempfile
+import time
+from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
+from pathlib import Path
+
+from nasbench.evaluator import Budget, run_evaluation
+from nasbench.objective import Objective
+from nasbench.ray_backend import RayBackend
+from nasbench.ray_backend.tuning import evaluate_on_ray
+from nasbench.search_spaces.nb201 import NB201Space
+from nasbench.session import SearchSession
+from nasbench.strategies import RandomSearch
+from nasbench.training.evaluator import TrainingEvaluator
+
+TRIALS = 16
+
+
+def _one_thread() -> None:
+    import torch
+
+    torch.set_num_threads(1)  # as in a Ray worker holding one CPU
+
+
+def evaluate_in_pool(session: SearchSession, evaluator, workers: int) -> None:
+    """The in-process loop, ``workers`` candidates at a time in fresh processes."""
+    context = multiprocessing.get_context("spawn")
+    with ProcessPoolExecutor(workers, mp_context=context, initializer=_one_thread) as pool:
+        running = {}
+        while not session.done():
+            while len(running) < workers:
+                trial = session.next_trial()
+                if trial is None:
+                    break
+                future = pool.submit(run_evaluation, evaluator, trial.arch, Budget(), seed=session.evaluation_seed(trial))
+                running[future] = trial
+            if not running:
+                break
+            finished, _ = wait(running, return_when=FIRST_COMPLETED)
+            for future in finished:
+                session.finish(running.pop(future), future.result())
+
+
+def session() -> SearchSession:
+    return SearchSession(RandomSearch(NB201Space(filters=8, cells=1), seed=0), Objective(), None, TRIALS, 0)
+
+
+def timed(run) -> float:
+    start = time.perf_counter()
+    run()
+    return time.perf_counter() - start
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--epochs", type=int, default=2, help="training epochs per trial (a short trial: about a second)")
+    args = parser.parse_args()
+    os.environ.setdefault("RAY_AUTH_MODE", "disabled")
+    import ray
+
+    space = NB201Space(filters=8, cells=1)
+    evaluator = TrainingEvaluator(space, "digits", epochs=args.epochs, device="cpu")
+    times: dict[str, list[float]] = {"startup": [], "ray2": [], "pool2": [], "ray1": []}
+    with tempfile.TemporaryDirectory() as tmp:
+        for round_ in range(args.rounds):
+            times["startup"].append(timed(lambda: ray.init(address="local", num_cpus=2, include_dashboard=False, log_to_driver=False, logging_level=logging.ERROR)))
+            for name, concurrent in (("ray2", 2), ("ray1", 1)):
+                folder = Path(tmp) / f"{name}-{round_}"
+                backend = RayBackend(max_concurrent=concurrent)
+                times[name].append(timed(lambda: evaluate_on_ray(session(), space, evaluator, folder, backend)))
+            ray.shutdown()
+            times["pool2"].append(timed(lambda: evaluate_in_pool(session(), evaluator, 2)))
+            print(" ".join(f"{k} {v[-1]:.2f} s" for k, v in times.items()), flush=True)
+    median = {k: statistics.median(v) for k, v in times.items()}
+    print(f"\nmedians of {args.rounds} rounds, {TRIALS} trials of {args.epochs} epochs each")
+    print("| measurement | wall time |")
+    print("|---|---|")
+    print(f"| Ray start-up (ray.init, embedded local) | {median['startup']:.2f} s |")
+    print(f"| Ray, 2 trials at a time | {median['ray2']:.2f} s |")
+    print(f"| in-process pool of 2 processes | {median['pool2']:.2f} s |")
+    print(f"| Ray, 1 trial at a time | {median['ray1']:.2f} s |")
+    print(f"\nRay overhead once started: {100 * (median['ray2'] / median['pool2'] - 1):+.1f} %")
+    print(f"speed-up of 2 concurrent trials over 1 (Ray): {median['ray1'] / median['ray2']:.2f}x")
+
+
+if __name__ == "__main__":
+    main()
