@@ -79,6 +79,27 @@ class Slow:
         return self.table(arch, budget, seed=seed, report=report)
 
 
+def processes_marked(mark: str) -> list:
+    """This machine's processes whose environment has NASBENCH_TEST_MARK=mark (Ray's inherit it)."""
+    import psutil
+
+    found = []
+    for process in psutil.process_iter():
+        try:
+            if process.environ().get("NASBENCH_TEST_MARK") == mark:
+                found.append(process)
+        except psutil.Error:
+            pass
+    return found
+
+
+def end_processes_marked(mark: str, grace: float = 3.0) -> None:
+    """End, by process id, what a test started: SIGTERM, then SIGKILL after ``grace`` seconds."""
+    from nasbench.ray_backend.processes import end_processes
+
+    end_processes(processes_marked(mark), grace)
+
+
 def connect(address: str = "local", **init) -> None:
     """Start (or join) Ray for a test module, able to unpickle this module's evaluators."""
     import ray

@@ -11,7 +11,6 @@ import uuid
 from pathlib import Path
 
 import pandas as pd
-import psutil
 import pytest
 
 import ray_helpers
@@ -88,27 +87,10 @@ def two_nodes():
             finally:
                 ray_helpers.disconnect()
     finally:  # `ray start --block` drains for 30 s on SIGTERM: end its processes directly
-        marked = _processes_marked(mark)
-        for process in marked:
-            process.terminate()
-        _, alive = psutil.wait_procs(marked, timeout=3)
-        for process in alive:
-            process.kill()
-        psutil.wait_procs(alive, timeout=10)
+        ray_helpers.end_processes_marked(mark)
         for node in nodes:
             node.wait(timeout=10)
         shutil.rmtree(temp, ignore_errors=True)
-
-
-def _processes_marked(mark: str) -> list[psutil.Process]:
-    found = []
-    for process in psutil.process_iter():
-        try:
-            if process.environ().get("NASBENCH_TEST_MARK") == mark:
-                found.append(process)
-        except psutil.Error:
-            pass
-    return found
 
 
 def test_trials_run_on_both_nodes_and_the_table_says_which(two_nodes, nb201_table, tmp_path):

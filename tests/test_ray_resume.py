@@ -12,6 +12,7 @@ import pandas as pd
 import psutil
 import pytest
 
+import ray_helpers
 from nasbench import search as searching
 from nasbench.cli import main
 from nasbench.errors import ResultsError
@@ -21,26 +22,12 @@ from nasbench.ray_backend.processes import RECORD, end_stale_processes
 WHERE = ["wall_seconds", "node_id", "node_ip", "attempts"]
 
 
-def _processes_marked(mark: str) -> list[psutil.Process]:
-    found = []
-    for process in psutil.process_iter():
-        try:
-            if process.environ().get("NASBENCH_TEST_MARK") == mark:
-                found.append(process)
-        except psutil.Error:
-            pass
-    return found
-
-
 @pytest.fixture
 def marked_env():
     """An environment whose processes (and Ray's, which inherit it) are ended after the test, by id."""
     mark = uuid.uuid4().hex
     yield {**os.environ, "RAY_AUTH_MODE": "disabled", "NASBENCH_TEST_MARK": mark}
-    leftovers = _processes_marked(mark)
-    for process in leftovers:
-        process.kill()
-    psutil.wait_procs(leftovers, timeout=10)
+    ray_helpers.end_processes_marked(mark, grace=1)
 
 
 def _alive(entry: dict) -> bool:
@@ -80,7 +67,7 @@ def test_a_sigkilled_driver_resumes_to_the_trials_of_an_uninterrupted_run(nb201_
     assert resumed.returncode == 0, resumed.stderr
     assert not any(_alive(p) for p in survivors)  # ... until the run is resumed
     assert not (run / RECORD).exists()
-    _, lingering = psutil.wait_procs(_processes_marked(marked_env["NASBENCH_TEST_MARK"]), timeout=20)
+    _, lingering = psutil.wait_procs(ray_helpers.processes_marked(marked_env["NASBENCH_TEST_MARK"]), timeout=20)
     assert not lingering  # nothing of either driver's Ray is left
     assert sorted(p.name for p in (run / "tune").iterdir()) == ["search-0", "search-1"]
 

@@ -64,17 +64,22 @@ def end_stale_processes(folder: Path, timeout: float = 3.0) -> list[int]:
         except psutil.Error:
             pass
     stale = list({p.pid: p for p in stale}.values())
-    for process in stale:
+    end_processes(stale, timeout)
+    path.unlink()
+    return [p.pid for p in stale]
+
+
+def end_processes(processes: list[psutil.Process], timeout: float = 3.0) -> None:
+    """SIGTERM, and SIGKILL for those still running after ``timeout`` seconds."""
+    for process in processes:
         try:
             process.terminate()
         except psutil.Error:
             pass
-    _, left = psutil.wait_procs(stale, timeout=timeout)
+    _, left = psutil.wait_procs(processes, timeout=timeout)
     for process in left:
         try:
             process.kill()
         except psutil.Error:
             pass
-    psutil.wait_procs(left, timeout=timeout)
-    path.unlink()
-    return [p.pid for p in stale]
+    psutil.wait_procs(left, timeout=10)  # SIGKILL is not refused
