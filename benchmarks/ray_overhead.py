@@ -71,6 +71,11 @@ def timed(run) -> float:
     return time.perf_counter() - start
 
 
+def trial_seconds(session: SearchSession) -> float:
+    """Median time of one evaluation, as measured where it ran (contention shows here)."""
+    return statistics.median(r.wall_seconds for r in session.records.values() if r.duplicate_of is None)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rounds", type=int, default=3)
@@ -82,24 +87,30 @@ def main() -> None:
     space = NB201Space(filters=8, cells=1)
     evaluator = TrainingEvaluator(space, "digits", epochs=args.epochs, device="cpu")
     times: dict[str, list[float]] = {"startup": [], "ray2": [], "pool2": [], "ray1": []}
+    per_trial: dict[str, list[float]] = {"ray2": [], "pool2": [], "ray1": []}
+    load = os.getloadavg()[0]
     with tempfile.TemporaryDirectory() as tmp:
         for round_ in range(args.rounds):
             times["startup"].append(timed(lambda: ray.init(address="local", num_cpus=2, include_dashboard=False, log_to_driver=False, logging_level=logging.ERROR)))
             for name, concurrent in (("ray2", 2), ("ray1", 1)):
-                folder = Path(tmp) / f"{name}-{round_}"
-                backend = RayBackend(max_concurrent=concurrent)
-                times[name].append(timed(lambda: evaluate_on_ray(session(), space, evaluator, folder, backend)))
+                folder, backend, run = Path(tmp) / f"{name}-{round_}", RayBackend(max_concurrent=concurrent), session()
+                times[name].append(timed(lambda: evaluate_on_ray(run, space, evaluator, folder, backend)))
+                per_trial[name].append(trial_seconds(run))
             ray.shutdown()
-            times["pool2"].append(timed(lambda: evaluate_in_pool(session(), evaluator, 2)))
+            run = session()
+            times["pool2"].append(timed(lambda: evaluate_in_pool(run, evaluator, 2)))
+            per_trial["pool2"].append(trial_seconds(run))
             print(" ".join(f"{k} {v[-1]:.2f} s" for k, v in times.items()), flush=True)
+    load = (load + os.getloadavg()[0]) / 2
     median = {k: statistics.median(v) for k, v in times.items()}
-    print(f"\nmedians of {args.rounds} rounds, {TRIALS} trials of {args.epochs} epochs each")
-    print("| measurement | wall time |")
-    print("|---|---|")
-    print(f"| Ray start-up (ray.init, embedded local) | {median['startup']:.2f} s |")
-    print(f"| Ray, 2 trials at a time | {median['ray2']:.2f} s |")
-    print(f"| in-process pool of 2 processes | {median['pool2']:.2f} s |")
-    print(f"| Ray, 1 trial at a time | {median['ray1']:.2f} s |")
+    trial = {k: statistics.median(v) for k, v in per_trial.items()}
+    print(f"\nmedians of {args.rounds} rounds, {TRIALS} trials of {args.epochs} epochs each; load average {load:.1f} on {os.cpu_count()} cores")
+    print("| measurement | wall time | one trial (median) |")
+    print("|---|---|---|")
+    print(f"| Ray start-up (ray.init, embedded local) | {median['startup']:.2f} s | |")
+    print(f"| Ray, 2 trials at a time | {median['ray2']:.2f} s | {trial['ray2']:.2f} s |")
+    print(f"| in-process pool of 2 processes | {median['pool2']:.2f} s | {trial['pool2']:.2f} s |")
+    print(f"| Ray, 1 trial at a time | {median['ray1']:.2f} s | {trial['ray1']:.2f} s |")
     print(f"\nRay overhead once started: {100 * (median['ray2'] / median['pool2'] - 1):+.1f} %")
     print(f"speed-up of 2 concurrent trials over 1 (Ray): {median['ray1'] / median['ray2']:.2f}x")
 

@@ -48,7 +48,7 @@ def _search_parser(sub) -> None:
     g.add_argument("--address", default=None, help="join the Ray cluster at ADDRESS (as printed by 'ray start --head'); default: an embedded local Ray")
     g.add_argument("--cpus-per-trial", type=float, default=None, metavar="N", help="CPUs reserved for each trial (default: 1)")
     g.add_argument("--gpus-per-trial", type=float, default=None, metavar="N", help="GPUs for each trial; 0.5 packs two candidates onto a GPU (default: 1 when there are GPUs and the candidates train, else 0)")
-    g.add_argument("--max-concurrent", type=int, default=None, metavar="N", help="trials running at once (default: as many as the resources allow)")
+    g.add_argument("--max-concurrent", type=int, default=None, metavar="N", help="trials running at once (default: as many as the resources allow); with 1, a run's trials do not depend on timing")
     g.add_argument("--scheduler", default=None, choices=["none", "asha"], help="asha: stop weak candidates early, by their per-epoch results (default: none)")
     g.add_argument("--grace-period", type=int, default=None, metavar="EPOCHS", help="epochs every candidate trains before asha may stop it (default: 1)")
     g.add_argument("--reduction-factor", type=float, default=None, metavar="ETA", help="asha keeps the best 1/ETA of the candidates at each rung (default: 4)")

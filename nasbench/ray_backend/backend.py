@@ -20,6 +20,10 @@ class RayBackend:
     ``max_concurrent=None`` runs as many trials at once as the resources allow. ``scheduler="asha"``
     stops weak candidates early (asynchronous successive halving over epochs, Li et al. 2020);
     a trial that raises or whose worker dies is retried up to ``max_failures`` times.
+
+    With ``max_concurrent=1`` a search proposes exactly what the local backend proposes, and a
+    resumed run ends with the trials of an uninterrupted one. With more trials at once, results
+    come back in an order that depends on timing, and so may the strategy's later proposals.
     """
 
     def __init__(
