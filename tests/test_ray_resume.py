@@ -37,31 +37,44 @@ def _alive(entry: dict) -> bool:
         return False
 
 
+def _stop_driver_mid_search(cli: list[str], run, env: dict, how: signal.Signals, log) -> subprocess.Popen:
+    """Start a driver, wait until it has finished 10 trials, then stop it: SIGKILL to the driver
+    alone (``kill -9``), or SIGINT to its whole process group (Ctrl-C in a terminal)."""
+    driver = subprocess.Popen([*cli, "--out", str(run)], env=env, stdout=log, stderr=log, start_new_session=True)
+    deadline = time.monotonic() + 180
+    while time.monotonic() < deadline and driver.poll() is None:
+        trials = run / "trials.csv"
+        if trials.exists() and (run / RECORD).exists() and pd.read_csv(trials).state.ne("RUNNING").sum() >= 10:
+            break
+        time.sleep(0.05)
+    assert driver.poll() is None, "the search ended before it could be stopped"
+    if how is signal.SIGKILL:
+        driver.send_signal(how)
+    else:
+        os.killpg(driver.pid, how)
+    driver.wait(timeout=120)
+    return driver
+
+
 @pytest.mark.slow
-def test_a_sigkilled_driver_resumes_to_the_trials_of_an_uninterrupted_run(nb201_dir, tmp_path, marked_env):
+@pytest.mark.parametrize("how", [signal.SIGKILL, signal.SIGINT], ids=["sigkill", "ctrl-c"])
+def test_a_stopped_driver_resumes_to_the_trials_of_an_uninterrupted_run(nb201_dir, tmp_path, marked_env, how):
     argv = ["search", "--space", "nb201", "--strategy", "evo", "--benchmark", str(nb201_dir), "--budget", "60", "--seed", "4", "--quiet"]
     assert main([*argv, "--backend", "local", "--out", str(tmp_path / "whole")]) == 0
 
-    run = tmp_path / "killed"
-    cli = [sys.executable, "-m", "nasbench.cli"]
+    run, cli = tmp_path / "stopped", [sys.executable, "-m", "nasbench.cli"]
     with open(tmp_path / "driver.log", "w") as log:
-        driver = subprocess.Popen([*cli, *argv, "--max-concurrent", "1", "--out", str(run)], env=marked_env, stdout=log, stderr=log)
-        deadline = time.monotonic() + 180
-        while time.monotonic() < deadline and driver.poll() is None:
-            trials = run / "trials.csv"
-            if trials.exists() and (run / RECORD).exists():
-                done = pd.read_csv(trials).state.ne("RUNNING").sum()
-                if done >= 10:
-                    break
-            time.sleep(0.05)
-        assert driver.poll() is None, (tmp_path / "driver.log").read_text()
-        driver.send_signal(signal.SIGKILL)
-        driver.wait()
+        driver = _stop_driver_mid_search([*cli, *argv, "--max-concurrent", "1"], run, marked_env, how, log)
     left = pd.read_csv(run / "trials.csv")
     assert 10 <= left.state.ne("RUNNING").sum() < 60
-    recorded = json.loads((run / RECORD).read_text())["processes"]
-    survivors = [p for p in recorded if _alive(p)]
-    assert survivors  # some of Ray's processes outlive a killed driver ...
+    if how is signal.SIGKILL:
+        recorded = json.loads((run / RECORD).read_text())["processes"]
+        survivors = [p for p in recorded if _alive(p)]
+        assert survivors  # some of Ray's processes outlive a killed driver ...
+    else:
+        assert driver.returncode == 130 and "continue with: nasbench search --resume" in (tmp_path / "driver.log").read_text()
+        assert not (run / RECORD).exists()  # an interrupted driver shuts its Ray down
+        survivors = []
 
     resumed = subprocess.run([*cli, "search", "--resume", str(run), "--quiet"], env=marked_env, capture_output=True, text=True, timeout=300)
     assert resumed.returncode == 0, resumed.stderr
