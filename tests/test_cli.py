@@ -57,6 +57,7 @@ def test_listing(capsys):
         (["--space", "nb201", "--benchmark", "{nb201}", "--cpus-per-trial", "0"], "cpus_per_trial must be positive"),
         (["--space", "nb201", "--benchmark", "{nb201}", "--max-failures", "-1"], "max_failures must be 0 or more"),
         (["--space", "nb201", "--backend", "dask"], "invalid choice: 'dask'"),
+        (["--space", "nb201", "--benchmark", "{nb201}", "--address", "127.0.0.1:1"], "cannot reach the Ray cluster at 127.0.0.1:1"),
     ],
 )
 def test_bad_input_is_one_line_and_non_zero(capsys, nb201_dir, tmp_path, argv, message):

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from nasbench.errors import InvalidOption
+from nasbench.ray_backend.cluster import check_reachable
 
 if TYPE_CHECKING:
     from nasbench.search import Search
@@ -74,7 +75,10 @@ class RayBackend:
         }
 
     def check(self, evaluator) -> None:
-        """Refuse, before anything is written, what cannot run with this evaluator."""
+        """Refuse, before anything is written, what cannot run: a cluster nobody answers at
+        ``address``, early stopping for an evaluator without epochs to stop at."""
+        if self.address is not None:
+            check_reachable(self.address)
         if self.scheduler == "asha":
             epochs = int(getattr(evaluator, "epochs", 1))
             if epochs - 1 < self.grace_period:

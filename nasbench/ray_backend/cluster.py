@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import os
+import socket
 import warnings
 from contextlib import contextmanager
 from pathlib import Path
@@ -51,6 +52,17 @@ def ray_connection(address: str | None, folder: Path) -> Iterator[None]:
         ray.shutdown()
         if address is None:
             forget_processes(folder)
+
+
+def check_reachable(address: str, timeout: float = 5.0) -> None:
+    """Fail at once on a ``host:port`` nobody listens on (Ray itself would retry for minutes)."""
+    host, sep, port = address.rpartition(":")
+    if not sep or "://" in address or not port.isdigit():
+        return  # "auto", ray:// client addresses: left to Ray
+    try:
+        socket.create_connection((host or "127.0.0.1", int(port)), timeout=timeout).close()
+    except OSError as exc:
+        raise NasbenchError(f"cannot reach the Ray cluster at {address}: {exc.strerror or exc}") from None
 
 
 @contextmanager

@@ -40,7 +40,6 @@ def asha(options: "RayBackend", evaluator) -> ASHAScheduler:
     Its last rung is the epoch before the final one: a candidate that reached its final epoch
     finishes, so a pruned trial always saved work.
     """
-    options.check(evaluator)
     epochs = int(getattr(evaluator, "epochs", 1))
     return ASHAScheduler(
         time_attr=EPOCH,
@@ -64,7 +63,8 @@ def _gpus_per_trial(options: "RayBackend", evaluator) -> float:
 def evaluate_on_ray(session: SearchSession, space: SearchSpace, evaluator, folder: str | Path, options: "RayBackend") -> None:
     """Run the session's remaining evaluations as Tune trials; Tune's logs go to ``folder/tune``."""
     folder = Path(folder).resolve()
-    scheduler = asha(options, evaluator) if options.scheduler == "asha" else None  # checked before Ray starts
+    options.check(evaluator)
+    scheduler = asha(options, evaluator) if options.scheduler == "asha" else None
     if session.done():
         return
     storage = folder / TUNE_DIR
