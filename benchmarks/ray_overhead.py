@@ -7,7 +7,8 @@ training evaluator. Measured, each as the median of ``--rounds`` alternating rou
 - 16 trials on Ray, 2 at a time, Ray already started (its workers start inside the measurement);
 - the same 16 trials in a pool of 2 fresh processes driven by the same search session (the
   in-process loop at equal parallelism);
-- 16 trials on Ray 1 at a time, for the speed-up of 2 concurrent trials over 1.
+- 16 trials on Ray 1 at a time, and in a pool of 1 process, for the speed-up of 2 concurrent
+  trials over 1 (the pool's shows what the machine itself allows).
 
     python benchmarks/ray_overhead.py --rounds 3
 """
@@ -27,7 +28,6 @@ from pathlib import Path
 from nasbench.evaluator import Budget, run_evaluation
 from nasbench.objective import Objective
 from nasbench.ray_backend import RayBackend
-from nasbench.ray_backend.tuning import evaluate_on_ray
 from nasbench.search_spaces.nb201 import NB201Space
 from nasbench.session import SearchSession
 from nasbench.strategies import RandomSearch
@@ -42,9 +42,26 @@ def _one_thread() -> None:
     torch.set_num_threads(1)  # as in a Ray worker holding one CPU
 
 
+#: what Ray sets in a worker that holds one CPU, given to the pool's processes too
+ONE_THREAD_ENV = {"OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"}
+
+
 def evaluate_in_pool(session: SearchSession, evaluator, workers: int) -> None:
     """The in-process loop, ``workers`` candidates at a time in fresh processes."""
     context = multiprocessing.get_context("spawn")
+    saved = {key: os.environ.get(key) for key in ONE_THREAD_ENV}
+    os.environ.update(ONE_THREAD_ENV)  # inherited by the processes the pool spawns
+    try:
+        _drive_pool(session, evaluator, workers, context)
+    finally:
+        for key, value in saved.items():
+            if value is None:
+                os.environ.pop(key)
+            else:
+                os.environ[key] = value
+
+
+def _drive_pool(session: SearchSession, evaluator, workers: int, context) -> None:
     with ProcessPoolExecutor(workers, mp_context=context, initializer=_one_thread) as pool:
         running = {}
         while not session.done():
@@ -82,24 +99,28 @@ def main() -> None:
     parser.add_argument("--epochs", type=int, default=2, help="training epochs per trial (a short trial: about a second)")
     args = parser.parse_args()
     os.environ.setdefault("RAY_AUTH_MODE", "disabled")
-    import ray
+    import ray  # here, not at the top: the pool's spawned processes import this module
+
+    from nasbench.ray_backend.tuning import evaluate_on_ray
 
     space = NB201Space(filters=8, cells=1)
     evaluator = TrainingEvaluator(space, "digits", epochs=args.epochs, device="cpu")
-    times: dict[str, list[float]] = {"startup": [], "ray2": [], "pool2": [], "ray1": []}
-    per_trial: dict[str, list[float]] = {"ray2": [], "pool2": [], "ray1": []}
+    times: dict[str, list[float]] = {"startup": [], "ray2": [], "pool2": [], "ray1": [], "pool1": []}
+    per_trial: dict[str, list[float]] = {"ray2": [], "pool2": [], "ray1": [], "pool1": []}
     load = os.getloadavg()[0]
     with tempfile.TemporaryDirectory() as tmp:
         for round_ in range(args.rounds):
+            for name, workers in (("pool2", 2), ("pool1", 1)):  # first: no Ray process is running
+                run = session()
+                times[name].append(timed(lambda: evaluate_in_pool(run, evaluator, workers)))
+                per_trial[name].append(trial_seconds(run))
             times["startup"].append(timed(lambda: ray.init(address="local", num_cpus=2, include_dashboard=False, log_to_driver=False, logging_level=logging.ERROR)))
             for name, concurrent in (("ray2", 2), ("ray1", 1)):
                 folder, backend, run = Path(tmp) / f"{name}-{round_}", RayBackend(max_concurrent=concurrent), session()
                 times[name].append(timed(lambda: evaluate_on_ray(run, space, evaluator, folder, backend)))
                 per_trial[name].append(trial_seconds(run))
             ray.shutdown()
-            run = session()
-            times["pool2"].append(timed(lambda: evaluate_in_pool(run, evaluator, 2)))
-            per_trial["pool2"].append(trial_seconds(run))
+            time.sleep(5)  # Ray's processes take a few seconds to exit
             print(" ".join(f"{k} {v[-1]:.2f} s" for k, v in times.items()), flush=True)
     load = (load + os.getloadavg()[0]) / 2
     median = {k: statistics.median(v) for k, v in times.items()}
@@ -111,8 +132,9 @@ def main() -> None:
     print(f"| Ray, 2 trials at a time | {median['ray2']:.2f} s | {trial['ray2']:.2f} s |")
     print(f"| in-process pool of 2 processes | {median['pool2']:.2f} s | {trial['pool2']:.2f} s |")
     print(f"| Ray, 1 trial at a time | {median['ray1']:.2f} s | {trial['ray1']:.2f} s |")
+    print(f"| in-process pool of 1 process | {median['pool1']:.2f} s | {trial['pool1']:.2f} s |")
     print(f"\nRay overhead once started: {100 * (median['ray2'] / median['pool2'] - 1):+.1f} %")
-    print(f"speed-up of 2 concurrent trials over 1 (Ray): {median['ray1'] / median['ray2']:.2f}x")
+    print(f"speed-up of 2 concurrent trials over 1: Ray {median['ray1'] / median['ray2']:.2f}x, pool {median['pool1'] / median['pool2']:.2f}x")
 
 
 if __name__ == "__main__":
