@@ -36,6 +36,10 @@ class SessionSearcher(Searcher):
         """The Tune callback that lets this searcher see Tune's trial objects."""
         return _TrialWatcher(self)
 
+    def watch(self, tune_trial) -> None:
+        """Keep Tune's Trial of a started trial: it counts the trial's failures and keeps its error."""
+        self._tune_trials[tune_trial.trial_id] = tune_trial
+
     def suggest(self, trial_id: str) -> dict | str | None:
         if self.error is not None:
             return Searcher.FINISHED
@@ -88,4 +92,4 @@ class _TrialWatcher(Callback):
         self.searcher = searcher
 
     def on_trial_start(self, iteration: int, trials: list, trial, **info) -> None:
-        self.searcher._tune_trials[trial.trial_id] = trial
+        self.searcher.watch(trial)
