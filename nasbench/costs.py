@@ -7,6 +7,7 @@ fvcore counts one "flop" per multiply-add, so its total is reported here as ``ma
 from __future__ import annotations
 
 import logging
+import warnings
 from contextlib import contextmanager
 from typing import Iterator
 
@@ -43,7 +44,9 @@ def mac_breakdown(model: nn.Module, input_shape: tuple[int, ...], threads: int |
     The counting forward runs on one CPU thread by default: on a busy machine that is several
     times faster than competing for cores (see docs/BENCHMARKS.md).
     """
-    from fvcore.nn import FlopCountAnalysis
+    with warnings.catch_warnings():  # fvcore.nn scripts a loss function at import, which torch >= 2.9 deprecates
+        warnings.simplefilter("ignore", DeprecationWarning)
+        from fvcore.nn import FlopCountAnalysis
 
     was_training = model.training
     model.eval()
