@@ -21,6 +21,7 @@ class SearchConfig:
     objective: dict = field(default_factory=lambda: Objective().to_dict())
     backend: str = "local"  # "local" (in-process) or "ray" (Ray Tune trials)
     backend_options: dict = field(default_factory=dict)
+    constraints: dict = field(default_factory=dict)  # hard cost bounds (nasbench.constraints.Constraints)
 
     def __post_init__(self) -> None:
         if not isinstance(self.budget, int) or self.budget < 1:
@@ -43,3 +44,12 @@ class SearchConfig:
 
     def objective_value(self) -> Objective:
         return Objective.from_dict(self.objective)
+
+    def constraints_value(self):
+        """The hard cost bounds, as ``nasbench.constraints.Constraints``."""
+        from nasbench.constraints import Constraints
+
+        try:
+            return Constraints.from_dict(self.constraints)
+        except TypeError as exc:
+            raise ResultsError(f"run configuration has malformed constraints: {exc}") from None

@@ -6,13 +6,17 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable
 
+import numpy as np
+
 from nasbench.catalog import BACKENDS, EVALUATORS, SPACES, STRATEGIES
 from nasbench.config import SearchConfig
+from nasbench.constraints import ConstrainedSpace, constrain
 from nasbench.errors import InvalidOption, ResultsError
+from nasbench.evaluator import derive_seed
 from nasbench.objective import Objective
 from nasbench.results import RunFolder, TrialRecord
 from nasbench.session import SearchSession
-from nasbench.space import SearchSpace
+from nasbench.space import DataSpec, SearchSpace
 from nasbench.strategy import Strategy
 
 
@@ -40,14 +44,27 @@ def check_metrics(objective: Objective, available: tuple[str, ...]) -> None:
         raise InvalidOption(f"the evaluator reports no metric {', '.join(missing)}; it reports: {', '.join(available)}")
 
 
+def _data_spec(evaluator) -> DataSpec | None:
+    """The input data an evaluator trains on, when it has any (cost constraints need it)."""
+    data_spec = getattr(evaluator, "data_spec", None)
+    return data_spec() if callable(data_spec) else None
+
+
 def _assemble(config: SearchConfig, folder: RunFolder, on_record) -> Search:
     space = SPACES.create(config.space, **config.space_options)
-    strategy = STRATEGIES.create(config.strategy, space, seed=config.seed, **config.strategy_options)
     evaluator = EVALUATORS.create(config.evaluator, space, **config.evaluator_options)
+    space = constrain(space, config.constraints_value(), _data_spec(evaluator))
+    strategy = STRATEGIES.create(config.strategy, space, seed=config.seed, **config.strategy_options)
     objective = config.objective_value()
     check_metrics(objective, evaluator.metric_names())
     session = SearchSession(strategy, objective, folder, config.budget, config.seed, on_record)
     return Search(config, folder, space, strategy, evaluator, objective, session)
+
+
+def _keep_costs(search: Search) -> None:
+    """A constrained search keeps its cost measurements in the run folder, so resume replays them."""
+    if isinstance(search.space, ConstrainedSpace):
+        search.space.costs.persist_to(search.folder.costs_path)
 
 
 def start(config: SearchConfig, out: str | Path, on_record: Callable[[TrialRecord], None] | None = None) -> Search:
@@ -56,7 +73,10 @@ def start(config: SearchConfig, out: str | Path, on_record: Callable[[TrialRecor
     if folder.exists():
         raise ResultsError(f"{folder.path} already holds a run; resume it with --resume {folder.path} or choose another --out")
     search = _assemble(config, folder, on_record)  # fails on bad options before anything is written
+    if isinstance(search.space, ConstrainedSpace):  # an impossible bound is reported now, not mid-search
+        search.space.sample(np.random.default_rng(derive_seed(config.seed, "constraints")))
     folder.write_config(config.to_dict())
+    _keep_costs(search)
     return search
 
 
@@ -69,6 +89,7 @@ def resume(out: str | Path, budget: int | None = None, on_record: Callable[[Tria
         config.budget = budget
         config.__post_init__()
     search = _assemble(config, folder, None)
+    _keep_costs(search)
     search.session.replay(records)
     search.session.on_record = on_record
     if budget is not None:

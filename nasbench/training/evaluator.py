@@ -9,9 +9,10 @@ import torch
 from nasbench.arch import Arch
 from nasbench.costs import count_macs, count_params
 from nasbench.evaluator import Budget, Metrics, Reporter
-from nasbench.space import SearchSpace
+from nasbench.latency import measure_latency_ms
+from nasbench.space import DataSpec, SearchSpace
 from nasbench.training.data import load_data
-from nasbench.training.trainer import TrainConfig, train
+from nasbench.training.trainer import TrainConfig, pick_device, train
 
 
 class TrainingEvaluator:
@@ -30,6 +31,7 @@ class TrainingEvaluator:
         split_seed: int = 0,
         image_size: int = 32,
         device: str = "auto",
+        measure_latency: bool = False,
     ) -> None:
         self.space = space
         self.dataset = dataset
@@ -39,14 +41,19 @@ class TrainingEvaluator:
         self.config = TrainConfig(
             epochs=epochs, batch_size=batch_size, lr=lr, weight_decay=weight_decay, label_smoothing=label_smoothing, device=device
         )
+        self.measure_latency = measure_latency  # adds latency_ms: batch of one on the training device, after training
         self._has_test = self._data().test is not None  # loads (and checks) the data now, not mid-search
 
     def _data(self):
         return load_data(self.dataset, self.data_dir, self.split_seed, self.image_size)
 
+    def data_spec(self) -> DataSpec:
+        """The shape of the data candidates are trained on."""
+        return self._data().spec
+
     def metric_names(self) -> tuple[str, ...]:
         names = ("valid_accuracy", "valid_loss", "train_loss", "epochs", "train_seconds", "params", "macs")
-        return names + (("test_accuracy",) if self._has_test else ())
+        return names + (("test_accuracy",) if self._has_test else ()) + (("latency_ms",) if self.measure_latency else ())
 
     def build(self, arch: Arch, seed: int) -> torch.nn.Module:
         """The candidate's network, initialised from ``seed`` without touching torch's global RNG."""
@@ -64,4 +71,6 @@ class TrainingEvaluator:
         with torch.random.fork_rng(devices=[torch.cuda.current_device()] if torch.cuda.is_available() else []):
             torch.manual_seed(seed)  # drop-path and dropout draw from the global generator
             metrics = train(model, data, config, seed, with_costs)
+        if self.measure_latency:
+            metrics["latency_ms"] = measure_latency_ms(model, (spec.channels, spec.height, spec.width), pick_device(self.config.device))
         return {**metrics, **costs}
