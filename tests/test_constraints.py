@@ -6,10 +6,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from nasbench.cli import main
 from nasbench.constraints import ConstrainedSpace, Constraints, ConstraintUnsatisfiable, constrain
 from nasbench.cost_model import CostModel
-from nasbench.costs import count_macs, count_params, torch_threads
+from nasbench.costs import count_macs, count_params
 from nasbench.errors import InvalidOption
 from nasbench.latency import measure_latency_ms
 from nasbench.objective import CostPenalty
@@ -20,19 +19,7 @@ DIGITS = DataSpec(1, 8, 8, 10)
 TRAIN = ["--epochs", "1", "--batch-size", "16", "--quiet"]
 
 
-@pytest.fixture(autouse=True)
-def one_thread():
-    with torch_threads(1):  # the test machine is shared: competing for cores is far slower
-        yield
-
-
-def run(capsys, *argv):
-    try:
-        code = main(list(argv))
-    except SystemExit as exc:
-        code = exc.code
-    out, err = capsys.readouterr()
-    return code, out, err
+pytestmark = pytest.mark.usefixtures("one_thread")
 
 
 def test_cost_model_counts_what_the_built_network_has(tmp_path):
@@ -113,55 +100,55 @@ def test_mnasnet_penalty_soft_and_hard():
         CostPenalty.parse("macs", "-0.07")
 
 
-def test_search_with_a_parameter_bound_records_it_and_resumes(capsys, tmp_path):
+def test_search_with_a_parameter_bound_records_it_and_resumes(cli, tmp_path):
     out = tmp_path / "run"
     argv = ["search", "--space", "mbconv", "-O", "base=tiny", "--strategy", "evo", "--budget", "3", "--max-params", "40000", *TRAIN]
-    assert run(capsys, *argv, "--out", str(out))[0] == 0
+    assert cli(*argv, "--out", str(out))[0] == 0
     config = json.loads((out / "config.json").read_text())
     assert config["constraints"]["max_params"] == 40000
     assert (out / "costs.json").exists()
-    assert run(capsys, "search", "--resume", str(out), "--budget", "5", "--quiet")[0] == 0
+    assert cli("search", "--resume", str(out), "--budget", "5", "--quiet")[0] == 0
     table = pd.read_csv(out / "trials.csv")
     assert len(table) == 5 and (table.state == "COMPLETE").all() and (table.params <= 40000).all()
-    code, _, err = run(capsys, "search", "--resume", str(out), "--max-params", "1e6")
+    code, _, err = cli("search", "--resume", str(out), "--max-params", "1e6")
     assert code == 2 and "cannot change when resuming" in err
 
 
-def test_impossible_bound_on_the_command_line_writes_nothing(capsys, tmp_path):
-    code, _, err = run(capsys, "search", "--space", "mbconv", "-O", "base=tiny", "--budget", "3", "--max-params", "1000", "--out", str(tmp_path / "r"), *TRAIN)
+def test_impossible_bound_on_the_command_line_writes_nothing(cli, tmp_path):
+    code, _, err = cli("search", "--space", "mbconv", "-O", "base=tiny", "--budget", "3", "--max-params", "1000", "--out", str(tmp_path / "r"), *TRAIN)
     assert code == 2 and "no architecture within --max-params 1,000 found in 200 samples; the smallest had" in err
     assert len(err.strip().splitlines()) == 1 and not (tmp_path / "r").exists()
 
 
-def test_latency_bound_replays_exactly_on_resume(capsys, tmp_path):
+def test_latency_bound_replays_exactly_on_resume(cli, tmp_path):
     out = tmp_path / "run"
     argv = ["search", "--space", "mbconv", "-O", "base=tiny", "--strategy", "evo", "--budget", "2", "--max-latency-ms", "1000", "--device", "cpu", *TRAIN]
-    assert run(capsys, *argv, "--out", str(out))[0] == 0
+    assert cli(*argv, "--out", str(out))[0] == 0
     stored = json.loads((out / "costs.json").read_text())
     assert any(k.startswith("latency_ms:") for k in stored)
     assert json.loads((out / "config.json").read_text())["constraints"]["device"] == "cpu"
-    code, _, err = run(capsys, "search", "--resume", str(out), "--budget", "4", "--quiet")
+    code, _, err = cli("search", "--resume", str(out), "--budget", "4", "--quiet")
     assert code == 0, err
     assert len(pd.read_csv(out / "trials.csv")) == 4
 
 
-def test_mnasnet_objective_from_the_command_line(capsys, tmp_path):
+def test_mnasnet_objective_from_the_command_line(cli, tmp_path):
     out = tmp_path / "run"
     argv = ["search", "--space", "mbconv", "-O", "base=tiny", "--strategy", "random", "--budget", "2", "--mnas-target", "macs=400e3", *TRAIN]
-    assert run(capsys, *argv, "--out", str(out))[0] == 0
+    assert cli(*argv, "--out", str(out))[0] == 0
     table = pd.read_csv(out / "trials.csv")
     expected = table.valid_accuracy * (table.macs / 400e3) ** -0.07
     assert np.allclose(table.value, expected)
     assert json.loads((out / "config.json").read_text())["objective"]["penalty"] == {"metric": "macs", "target": 400e3, "weight": -0.07}
-    assert run(capsys, "search", "--resume", str(out), "--budget", "3", "--quiet")[0] == 0
+    assert cli("search", "--resume", str(out), "--budget", "3", "--quiet")[0] == 0
     table = pd.read_csv(out / "trials.csv")
     assert len(table) == 3 and np.allclose(table.value, table.valid_accuracy * (table.macs / 400e3) ** -0.07)
 
 
-def test_mnasnet_latency_target_measures_latency(capsys, tmp_path):
+def test_mnasnet_latency_target_measures_latency(cli, tmp_path):
     out = tmp_path / "run"
     argv = ["search", "--space", "mbconv", "-O", "base=tiny", "--strategy", "random", "--budget", "2", "--mnas-target", "latency_ms=5", "--mnas-weight", "0,-1"]
-    assert run(capsys, *argv, "--device", "cpu", "--out", str(out), *TRAIN)[0] == 0
+    assert cli(*argv, "--device", "cpu", "--out", str(out), *TRAIN)[0] == 0
     table = pd.read_csv(out / "trials.csv")
     assert (table.latency_ms > 0).all()
     factor = np.where(table.latency_ms <= 5, 1.0, (table.latency_ms / 5) ** -1.0)
@@ -177,9 +164,9 @@ def test_mnasnet_latency_target_measures_latency(capsys, tmp_path):
         (["--max-macs", "1e6", "--benchmark", "{nb201}"], "need to know the input data"),
     ],
 )
-def test_bad_cost_flags_are_one_line(capsys, tmp_path, nb201_dir, argv, message):
+def test_bad_cost_flags_are_one_line(cli, tmp_path, nb201_dir, argv, message):
     argv = [a.replace("{nb201}", str(nb201_dir)) for a in argv]
     space = ["--space", "nb201"] if "--benchmark" in argv else ["--space", "mbconv", "-O", "base=tiny"]
-    code, _, err = run(capsys, "search", *space, "--budget", "2", "--out", str(tmp_path / "r"), *argv)
+    code, _, err = cli("search", *space, "--budget", "2", "--out", str(tmp_path / "r"), *argv)
     assert code == 2 and message in err and len(err.strip().splitlines()) == 1
     assert not (tmp_path / "r").exists()

@@ -11,7 +11,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from nasbench.catalog import SPACES
-from nasbench.costs import count_params, torch_threads
+from nasbench.costs import count_params
 from nasbench.errors import InvalidArchitecture, InvalidOption, UnknownName
 from nasbench.search_spaces.mbconv import PRESETS, MBConvArch, MBConvSpace, Stage, preset, round_filters, round_repeats
 from nasbench.space import DataSpec, DecisionSequence
@@ -20,10 +20,7 @@ IMAGENET = DataSpec(3, 224, 224, 1000)
 DIGITS = DataSpec(1, 8, 8, 10)
 
 
-@pytest.fixture(autouse=True)
-def one_thread():
-    with torch_threads(1):  # the test machine is shared: competing for cores is far slower
-        yield
+pytestmark = pytest.mark.usefixtures("one_thread")
 
 
 def test_registered_with_the_decision_capability():

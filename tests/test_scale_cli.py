@@ -5,28 +5,14 @@ import json
 import pandas as pd
 import pytest
 
-from nasbench.cli import main
-from nasbench.costs import torch_threads
 
 
-@pytest.fixture(autouse=True)
-def one_thread():
-    with torch_threads(1):  # the test machine is shared: competing for cores is far slower
-        yield
+pytestmark = pytest.mark.usefixtures("one_thread")
 
 
-def run(capsys, *argv):
-    try:
-        code = main(list(argv))
-    except SystemExit as exc:
-        code = exc.code
-    out, err = capsys.readouterr()
-    return code, out, err
-
-
-def test_variants_and_phis_print_a_table_and_write_it(capsys, tmp_path):
+def test_variants_and_phis_print_a_table_and_write_it(cli, tmp_path):
     out = tmp_path / "b0.csv"
-    code, stdout, _ = run(capsys, "scale", "--base", "efficientnet-b0", "--variants", "b0-b1", "--phi", "1", "--out", str(out))
+    code, stdout, _ = cli("scale", "--base", "efficientnet-b0", "--variants", "b0-b1", "--phi", "1", "--out", str(out))
     assert code == 0
     assert "5,288,548" in stdout and "7,794,184" in stdout and "multiply-adds" in stdout and str(out) in stdout
     table = pd.read_csv(out)
@@ -37,13 +23,13 @@ def test_variants_and_phis_print_a_table_and_write_it(capsys, tmp_path):
     assert {"macs", "conv_linear_macs", "blocks", "dropout", "arch"} <= set(table.columns)
 
 
-def test_search_then_scale_its_best_network(capsys, tmp_path):
+def test_search_then_scale_its_best_network(cli, tmp_path):
     run_dir = tmp_path / "run"
     args = ["search", "--space", "mbconv", "-O", "base=tiny", "--strategy", "random", "--budget", "2", "--epochs", "1", "--batch-size", "16"]
-    assert run(capsys, *args, "--out", str(run_dir), "--quiet")[0] == 0
+    assert cli(*args, "--out", str(run_dir), "--quiet")[0] == 0
     best = pd.read_csv(run_dir / "trials.csv").sort_values("value", ascending=False).iloc[0]
     out = tmp_path / "scaled.csv"
-    code, stdout, err = run(capsys, "scale", "--from", str(run_dir), "--phi", "0", "2", "--out", str(out))
+    code, stdout, err = cli("scale", "--from", str(run_dir), "--phi", "0", "2", "--out", str(out))
     assert code == 0, err
     assert f"trial {int(best.number)} of {run_dir}" in stdout
     table = pd.read_csv(out)
@@ -52,10 +38,10 @@ def test_search_then_scale_its_best_network(capsys, tmp_path):
     assert table.params[1] > table.params[0]
 
 
-def test_grid_search_from_the_command_line(capsys, tmp_path):
+def test_grid_search_from_the_command_line(cli, tmp_path):
     out = tmp_path / "tiny.csv"
     argv = ["scale", "--base", "tiny", "--grid-search", "--alphas", "1.2", "--betas", "1.1", "--gammas", "1.15", "1.2", "--tolerance", "0.1"]
-    code, stdout, err = run(capsys, *argv, "--epochs", "1", "--batch-size", "16", "--phi", "1", "--out", str(out))
+    code, stdout, err = cli(*argv, "--epochs", "1", "--batch-size", "16", "--phi", "1", "--out", str(out))
     assert code == 0, err
     grid = pd.read_csv(tmp_path / "tiny-grid.csv")
     assert len(grid) == 2 and "valid_accuracy" in grid  # 1.2 * 1.1^2 * 1.2^2 = 2.09 is within 10 % of 2
@@ -65,8 +51,8 @@ def test_grid_search_from_the_command_line(capsys, tmp_path):
     assert scaled.resolution[0] == round(8 * best.gamma)
 
 
-def _nb201_run(capsys, nb201_dir, path):
-    assert run(capsys, "search", "--space", "nb201", "--benchmark", str(nb201_dir), "--budget", "2", "--out", str(path), "--quiet")[0] == 0
+def _nb201_run(cli, nb201_dir, path):
+    assert cli("search", "--space", "nb201", "--benchmark", str(nb201_dir), "--budget", "2", "--out", str(path), "--quiet")[0] == 0
 
 
 @pytest.mark.parametrize(
@@ -85,14 +71,14 @@ def _nb201_run(capsys, nb201_dir, path):
         (["--out", "{tmp}"], "is a folder"),
     ],
 )
-def test_bad_input_is_one_line(capsys, tmp_path, nb201_dir, argv, message):
+def test_bad_input_is_one_line(cli, tmp_path, nb201_dir, argv, message):
     if any("{nb201run}" in a for a in argv):
-        _nb201_run(capsys, nb201_dir, tmp_path / "nb201")
+        _nb201_run(cli, nb201_dir, tmp_path / "nb201")
     empty = tmp_path / "empty"
     empty.mkdir()
     (empty / "config.json").write_text(json.dumps({"space": "mbconv", "strategy": "random", "evaluator": "train", "budget": 2, "space_options": {"base": "tiny"}}))
     argv = [a.replace("{tmp}", str(tmp_path)).replace("{nb201run}", str(tmp_path / "nb201")).replace("{empty}", str(empty)) for a in argv]
-    code, _, err = run(capsys, "scale", *argv)
+    code, _, err = cli("scale", *argv)
     assert code == 2
     assert message in err
     assert len(err.strip().splitlines()) == 1 and "Traceback" not in err

@@ -22,10 +22,7 @@ TORCHVISION_MACS = {"b0": 0.386e9, "b1": 0.687e9, "b3": 1.827e9, "b4": 4.394e9, 
 PAPER_TOLERANCE = {"b4": 0.05, "b5": 0.04}
 
 
-@pytest.fixture(autouse=True)
-def one_thread():
-    with torch_threads(1):  # the test machine is shared: competing for cores is far slower
-        yield
+pytestmark = pytest.mark.usefixtures("one_thread")
 
 
 @pytest.fixture(scope="module")
