@@ -18,6 +18,7 @@ from nasbench.space import DataSpec
 #: (space, options, data) for every space; architectures are sampled from each
 SPACES_TO_EXPORT = [
     ("nb201", {"filters": 8, "cells": 1}, DataSpec(1, 8, 8, 10)),
+    ("mbconv", {"base": "tiny"}, DataSpec(1, 8, 8, 10)),
 ]
 
 RUN_OUTSIDE_NASBENCH = textwrap.dedent(
@@ -120,6 +121,17 @@ def test_export_the_best_trained_trial_of_a_run(tmp_path, capsys):
     model = load_exported(tmp_path / "best")
     accuracy, _ = evaluate(model, load_data("digits").valid, torch.device("cpu"))
     assert accuracy == pytest.approx(best.valid_accuracy)
+
+
+def test_exported_efficientnet_b0_has_the_published_parameter_count(tmp_path, capsys):
+    """REFERENCE.md: torchvision's EfficientNet-B0 has 5,288,548 parameters (1000 classes)."""
+    assert main(["export", "--arch", "efficientnet-b0", "--space", "mbconv", "--out", str(tmp_path / "b0")]) == 0
+    assert "params 5,288,548" in capsys.readouterr().out
+    model = load_exported(tmp_path / "b0")
+    assert sum(p.numel() for p in model.parameters()) == 5_288_548
+    assert model(torch.randn(1, 3, 224, 224)).shape == (1, 1000)
+    info = json.loads((tmp_path / "b0" / "arch.json").read_text())
+    assert info["params"] == 5_288_548 and info["space"] == "mbconv"
 
 
 def test_bad_export_requests(tmp_path, capsys):

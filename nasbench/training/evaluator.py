@@ -10,9 +10,10 @@ import torch
 from nasbench.arch import Arch
 from nasbench.costs import count_macs, count_params
 from nasbench.evaluator import Budget, Metrics, Reporter
+from nasbench.latency import measure_latency_ms
 from nasbench.space import DataSpec, SearchSpace
 from nasbench.training.data import load_data
-from nasbench.training.trainer import TrainConfig, train
+from nasbench.training.trainer import TrainConfig, pick_device, train
 from nasbench.weights import WEIGHTS_DIR, save_weights
 
 
@@ -33,6 +34,7 @@ class TrainingEvaluator:
         image_size: int = 32,
         device: str = "auto",
         run_dir: str | None = None,
+        measure_latency: bool = False,
     ) -> None:
         self.space = space
         #: trained weights go to run_dir/weights/<hash>.safetensors, for export
@@ -44,17 +46,19 @@ class TrainingEvaluator:
         self.config = TrainConfig(
             epochs=epochs, batch_size=batch_size, lr=lr, weight_decay=weight_decay, label_smoothing=label_smoothing, device=device
         )
+        self.measure_latency = measure_latency  # adds latency_ms: batch of one on the training device, after training
         self._has_test = self._data().test is not None  # loads (and checks) the data now, not mid-search
 
     def _data(self):
         return load_data(self.dataset, self.data_dir, self.split_seed, self.image_size)
 
     def data_spec(self) -> DataSpec:
+        """The shape of the data candidates are trained on."""
         return self._data().spec
 
     def metric_names(self) -> tuple[str, ...]:
         names = ("valid_accuracy", "valid_loss", "train_loss", "epochs", "train_seconds", "params", "macs")
-        return names + (("test_accuracy",) if self._has_test else ())
+        return names + (("test_accuracy",) if self._has_test else ()) + (("latency_ms",) if self.measure_latency else ())
 
     def build(self, arch: Arch, seed: int) -> torch.nn.Module:
         """The candidate's network, initialised from ``seed`` without touching torch's global RNG."""
@@ -74,4 +78,6 @@ class TrainingEvaluator:
             metrics = train(model, data, config, seed, with_costs)
         if self.weights_dir is not None:
             save_weights(model, self.weights_dir / f"{arch.hash_key}.safetensors")
+        if self.measure_latency:
+            metrics["latency_ms"] = measure_latency_ms(model, (spec.channels, spec.height, spec.width), pick_device(self.config.device))
         return {**metrics, **costs}
