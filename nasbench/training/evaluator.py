@@ -11,7 +11,7 @@ from nasbench.costs import count_macs, count_params
 from nasbench.evaluator import Budget, Metrics, Reporter
 from nasbench.space import SearchSpace
 from nasbench.training.data import load_data
-from nasbench.training.trainer import TrainConfig, train
+from nasbench.training.trainer import TrainConfig, cpu_threads, train
 
 
 class TrainingEvaluator:
@@ -30,6 +30,9 @@ class TrainingEvaluator:
         split_seed: int = 0,
         image_size: int = 32,
         device: str = "auto",
+        aux_weight: float = 0.4,
+        cpu_threads: int = 1,
+        bn_batches: int = 8,
     ) -> None:
         self.space = space
         self.dataset = dataset
@@ -37,7 +40,15 @@ class TrainingEvaluator:
         self.split_seed = split_seed
         self.image_size = image_size
         self.config = TrainConfig(
-            epochs=epochs, batch_size=batch_size, lr=lr, weight_decay=weight_decay, label_smoothing=label_smoothing, device=device
+            epochs=epochs,
+            batch_size=batch_size,
+            lr=lr,
+            weight_decay=weight_decay,
+            label_smoothing=label_smoothing,
+            device=device,
+            aux_weight=aux_weight,
+            cpu_threads=cpu_threads,
+            bn_batches=bn_batches,
         )
         self._has_test = self._data().test is not None  # loads (and checks) the data now, not mid-search
 
@@ -58,7 +69,8 @@ class TrainingEvaluator:
         data = self._data()
         model = self.build(arch, seed)
         spec = data.spec
-        costs = {"params": float(count_params(model)), "macs": float(count_macs(model, (spec.channels, spec.height, spec.width)))}
+        with cpu_threads(self.config.cpu_threads):  # the model is still on the CPU
+            costs = {"params": float(count_params(model)), "macs": float(count_macs(model, (spec.channels, spec.height, spec.width)))}
         config = replace(self.config, epochs=budget.epochs or self.config.epochs, data_fraction=budget.data_fraction)
         with_costs = None if report is None else (lambda epoch, m: report(epoch, {**m, **costs}))
         with torch.random.fork_rng(devices=[torch.cuda.current_device()] if torch.cuda.is_available() else []):
