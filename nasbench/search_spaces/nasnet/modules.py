@@ -235,10 +235,11 @@ class NASNetNetwork(nn.Module):
         layers, offsets = [], []
         self.aux_after = -1
         aux_input = None
+        stage = 0
         for index, (reduction, cell_filters, in_stem) in enumerate(plan):
             after_reduction = index > 0 and plan[index - 1][0] and not plan[index - 1][2] and not reduction
             offset = 3 if skip_reduction_input and after_reduction else 2
-            cur, prev = states[-1], states[-1 - (offset - 1)]
+            cur, prev = states[-1], states[-offset]
             cell = NASNetCell(
                 reduce if reduction else normal,
                 reduce_concat if reduction else normal_concat,
@@ -253,9 +254,9 @@ class NASNetNetwork(nn.Module):
             offsets.append(offset)
             if reduction:
                 size = _halve(size)
+                stage += 0 if in_stem else 1
             states.append((cell.out_channels, cur[1] + int(reduction)))
             last_of_stage = not reduction and (index + 1 == len(plan) or plan[index + 1][0])
-            stage = sum(1 for r, _, s in plan[: index + 1] if r and not s)
             if auxiliary and last_of_stage and stage == reductions - 1:
                 self.aux_after, aux_input = index, (cell.out_channels, size)
         self.cells = nn.ModuleList(layers)
