@@ -340,7 +340,8 @@ def main(argv: list[str] | None = None) -> int:
     try:
         return args.func(args)
     except NasbenchError as exc:
-        print(f"nasbench: error: {exc}", file=sys.stderr)
+        message = " ".join(str(exc).splitlines())  # one line, even when a library's message has several
+        print(f"nasbench: error: {message}", file=sys.stderr)
         return 2
 
 

@@ -13,7 +13,7 @@ from nasbench.evaluator import Budget, Metrics, Reporter
 from nasbench.latency import measure_latency_ms
 from nasbench.space import DataSpec, SearchSpace
 from nasbench.training.data import load_data
-from nasbench.training.trainer import TrainConfig, pick_device, train
+from nasbench.training.trainer import TrainConfig, cpu_threads, pick_device, train
 from nasbench.weights import WEIGHTS_DIR, save_weights
 
 
@@ -35,6 +35,9 @@ class TrainingEvaluator:
         device: str = "auto",
         run_dir: str | None = None,
         measure_latency: bool = False,
+        aux_weight: float = 0.4,
+        cpu_threads: int = 1,
+        bn_batches: int = 8,
     ) -> None:
         self.space = space
         #: trained weights go to run_dir/weights/<hash>.safetensors, for export
@@ -44,7 +47,15 @@ class TrainingEvaluator:
         self.split_seed = split_seed
         self.image_size = image_size
         self.config = TrainConfig(
-            epochs=epochs, batch_size=batch_size, lr=lr, weight_decay=weight_decay, label_smoothing=label_smoothing, device=device
+            epochs=epochs,
+            batch_size=batch_size,
+            lr=lr,
+            weight_decay=weight_decay,
+            label_smoothing=label_smoothing,
+            device=device,
+            aux_weight=aux_weight,
+            cpu_threads=cpu_threads,
+            bn_batches=bn_batches,
         )
         self.measure_latency = measure_latency  # adds latency_ms: batch of one on the training device, after training
         self._has_test = self._data().test is not None  # loads (and checks) the data now, not mid-search
@@ -70,7 +81,8 @@ class TrainingEvaluator:
         data = self._data()
         model = self.build(arch, seed)
         spec = data.spec
-        costs = {"params": float(count_params(model)), "macs": float(count_macs(model, (spec.channels, spec.height, spec.width)))}
+        with cpu_threads(self.config.cpu_threads):  # the model is still on the CPU
+            costs = {"params": float(count_params(model)), "macs": float(count_macs(model, (spec.channels, spec.height, spec.width)))}
         config = replace(self.config, epochs=budget.epochs or self.config.epochs, data_fraction=budget.data_fraction)
         with_costs = None if report is None else (lambda epoch, m: report(epoch, {**m, **costs}))
         with torch.random.fork_rng(devices=[torch.cuda.current_device()] if torch.cuda.is_available() else []):
