@@ -5,12 +5,14 @@ from __future__ import annotations
 from nasbench.local_backend import LocalBackend
 from nasbench.ray_backend import RayBackend
 from nasbench.registry import Registry
+from nasbench.search_spaces.mbconv import MBConvSpace
+from nasbench.search_spaces.nasnet import NASNetSpace
 from nasbench.search_spaces.nb201 import NB201Space
 from nasbench.strategies import RandomSearch, RegularizedEvolution
 from nasbench.tabular import TabularEvaluator
 from nasbench.training.evaluator import TrainingEvaluator
 
-SPACES = Registry("space", "nasbench.spaces", {"nb201": NB201Space})
+SPACES = Registry("space", "nasbench.spaces", {"nasnet": NASNetSpace, "nb201": NB201Space, "mbconv": MBConvSpace})
 STRATEGIES = Registry("strategy", "nasbench.strategies", {"random": RandomSearch, "evo": RegularizedEvolution})
 EVALUATORS = Registry("evaluator", "nasbench.evaluators", {"tabular": TabularEvaluator, "train": TrainingEvaluator})
 BACKENDS = Registry("backend", "nasbench.backends", {"local": LocalBackend, "ray": RayBackend})

@@ -40,6 +40,12 @@ def _search_parser(sub) -> None:
     g.add_argument("--batch-size", type=int, default=None, help="training batch size (default: 64)")
     g.add_argument("--lr", type=float, default=None, help="peak learning rate of the cosine schedule (default: 0.05)")
     g.add_argument("--device", default=None, help="auto (default: the GPU when there is one), cpu, cuda, cuda:1, ...")
+    g = p.add_argument_group("costs (parameters, multiply-adds, latency on this machine)")
+    g.add_argument("--max-params", type=float, default=None, metavar="N", help="only sample and mutate into networks with at most N parameters")
+    g.add_argument("--max-macs", type=float, default=None, metavar="N", help="... with at most N multiply-adds (fvcore, one image), e.g. 400e6")
+    g.add_argument("--max-latency-ms", type=float, default=None, metavar="MS", help="... with a median batch-1 latency of at most MS on the training device (machine-dependent)")
+    g.add_argument("--mnas-target", default=None, metavar="METRIC=VALUE", help="MnasNet objective ACC * (METRIC / VALUE)^w, e.g. macs=400e6 or latency_ms=80")
+    g.add_argument("--mnas-weight", default=None, metavar="W[,W_ABOVE]", help="exponent w of --mnas-target (default -0.07; '0,-1' is the hard variant)")
     g = p.add_argument_group("tabular benchmark")
     g.add_argument("--benchmark", default=None, metavar="PATH", help="a results table (CSV) or a folder of them, e.g. ../shared/data/nb201")
     g.add_argument("--metric", action="append", default=[], metavar="NAME=COLUMN", help="take metric NAME from table column COLUMN (default: NAS-Bench-201's columns)")
@@ -125,6 +131,38 @@ def _cmd_export(args) -> int:
     print(f"  params {info['params']:,}  macs {info['macs']:,}  {format_metrics(metrics)}".rstrip())
     print(f"  {folder}: {', '.join(files)}")
     return 0
+def _scale_parser(sub) -> None:
+    p = sub.add_parser(
+        "scale",
+        help="compound-scale an MBConv network (EfficientNet B0-B7, any phi)",
+        description="Scale an MBConv network by the EfficientNet table (--variants) or the rule depth alpha^phi, width "
+        "beta^phi, resolution gamma^phi (--phi); print parameters and multiply-adds and write them as CSV. With "
+        "--grid-search, first find alpha, beta, gamma at phi = 1 by training on a proxy task.",
+    )
+    p.add_argument("--base", default=None, help="preset (efficientnet-b0, mobilenet-v2, mnasnet-a1, mnasnet-b1, tiny) or architecture string (default: efficientnet-b0)")
+    p.add_argument("--from", dest="run", default=None, metavar="RUN", help="scale the best network of this mbconv search (results/<run>)")
+    p.add_argument("--variants", default=None, help="rows of the EfficientNet table, e.g. b0-b7 or b1,b3 (default: b0-b7 when no --phi)")
+    p.add_argument("--phi", type=float, nargs="+", default=[], help="compound coefficients phi for the pure rule")
+    p.add_argument("--alpha", type=float, default=None, help="depth base of the pure rule (default 1.2)")
+    p.add_argument("--beta", type=float, default=None, help="width base (default 1.1)")
+    p.add_argument("--gamma", type=float, default=None, help="resolution base (default 1.15)")
+    p.add_argument("--num-classes", type=int, default=1000, help="classes of a preset base's classifier (default 1000)")
+    p.add_argument("--latency", action="store_true", help="also measure latency (median of batch-1 runs) on --device")
+    p.add_argument("--out", default=None, metavar="FILE", help="CSV file (default: results/scale-<base>-<time>.csv)")
+    g = p.add_argument_group("grid search of alpha, beta, gamma (step 1 of the paper)")
+    g.add_argument("--grid-search", action="store_true", help="train each grid point at phi = 1 on a proxy task; the best sets alpha, beta, gamma")
+    g.add_argument("--alphas", type=float, nargs="+", default=None, help="depth candidates (default 1.1 1.15 1.2 1.25 1.3)")
+    g.add_argument("--betas", type=float, nargs="+", default=None, help="width candidates (default 1.05 1.1 1.15 1.2)")
+    g.add_argument("--gammas", type=float, nargs="+", default=None, help="resolution candidates (default 1.1 1.15 1.2 1.25)")
+    g.add_argument("--tolerance", type=float, default=0.05, help="keep points with alpha*beta^2*gamma^2 within this fraction of 2 (default 0.05)")
+    g.add_argument("--dataset", default=None, help="proxy task: digits (default), cifar10 or folder")
+    g.add_argument("--data-dir", default=None, metavar="DIR")
+    g.add_argument("--epochs", type=int, default=None, help="training epochs per grid point (default 4)")
+    g.add_argument("--batch-size", type=int, default=None)
+    g.add_argument("--lr", type=float, default=None)
+    g.add_argument("--device", default=None, help="training (and --latency) device: auto, cpu, cuda, ...")
+    g.add_argument("--seed", type=int, default=0)
+    p.set_defaults(func=_cmd_scale)
 
 
 def _list_parser(sub, name: str, help_text: str) -> None:
@@ -137,6 +175,7 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
     _search_parser(sub)
     _export_parser(sub)
+    _scale_parser(sub)
     _list_parser(sub, "spaces", "list the registered search spaces")
     _list_parser(sub, "strategies", "list the registered search strategies")
     return parser
@@ -165,7 +204,8 @@ def _pairs(items: list[str], what: str) -> dict[str, str]:
 def _config_from_args(args):
     from nasbench.catalog import SPACES, STRATEGIES
     from nasbench.config import SearchConfig
-    from nasbench.objective import Objective, Target
+    from nasbench.constraints import Constraints
+    from nasbench.objective import CostPenalty, Objective, Target
     from nasbench.options import parse_options
 
     space = args.space or "nasnet"
@@ -175,7 +215,12 @@ def _config_from_args(args):
         if getattr(args, key) is not None:
             space_options[key] = getattr(args, key)
     strategy_options = parse_options(STRATEGIES.get(strategy), args.strategy_option, f"strategy '{strategy}'")
-    objective = Objective(tuple(Target.parse(t) for t in args.objective) or Objective().targets)
+    penalty = None
+    if args.mnas_target is not None:
+        penalty = CostPenalty.parse(args.mnas_target, args.mnas_weight or "-0.07")
+    elif args.mnas_weight is not None:
+        raise NasbenchError("--mnas-weight needs --mnas-target")
+    objective = Objective(tuple(Target.parse(t) for t in args.objective) or Objective().targets, penalty)
     training_flags = {"dataset": args.dataset, "data_dir": args.data_dir, "epochs": args.epochs, "batch_size": args.batch_size, "lr": args.lr, "device": args.device}
     if args.benchmark is not None:
         given = [f"--{k.replace('_', '-')}" for k, v in training_flags.items() if v is not None]
@@ -190,11 +235,14 @@ def _config_from_args(args):
             raise NasbenchError("--metric applies to --benchmark tables only")
         evaluator, default_budget = "train", 12
         evaluator_options = {k: v for k, v in training_flags.items() if v is not None}
+        if penalty is not None and penalty.metric == "latency_ms":
+            evaluator_options["measure_latency"] = True
     budget = args.budget if args.budget is not None else default_budget
     backend, backend_options = args.backend or "ray", _ray_flags(args)
     if backend != "ray" and backend_options:
         flags = ", ".join(f"--{key.replace('_', '-')}" for key in backend_options)
         raise NasbenchError(f"{flags} apply to --backend ray only")
+    bounds = (args.max_params, args.max_macs, args.max_latency_ms)
     if isinstance(budget, int) and budget > 0:
         strategy_options = {**STRATEGIES.get(strategy).defaults_for_budget(budget), **strategy_options}
     return SearchConfig(
@@ -207,6 +255,7 @@ def _config_from_args(args):
         strategy_options=strategy_options,
         evaluator_options=evaluator_options,
         objective=objective.to_dict(),
+        constraints=Constraints(*bounds, device=args.device or "auto").to_dict() if any(b is not None for b in bounds) else {},
         backend=backend,
         backend_options=backend_options,
     )
@@ -221,7 +270,10 @@ def _ray_flags(args) -> dict:
     return {key: getattr(args, key) for key in _RAY_FLAGS if getattr(args, key) is not None}
 
 
-_CONFIG_FLAGS = ("space", "strategy", "seed", "cells", "filters", "benchmark", "out", "dataset", "data_dir", "epochs", "batch_size", "lr", "device")
+_CONFIG_FLAGS = (
+    "space", "strategy", "seed", "cells", "filters", "benchmark", "out", "dataset", "data_dir", "epochs", "batch_size", "lr", "device",
+    "max_params", "max_macs", "max_latency_ms", "mnas_target", "mnas_weight",
+)
 
 
 def _cmd_search(args) -> int:
@@ -258,13 +310,63 @@ def _cmd_search(args) -> int:
     return 0
 
 
+def _cmd_scale(args) -> int:
+    from nasbench.scaling import command
+    from nasbench.scaling.grid import DEFAULT_ALPHAS, DEFAULT_BETAS, DEFAULT_GAMMAS
+    from nasbench.scaling.rules import PAPER_COEFFICIENTS
+    from nasbench.scaling.table import MACS_NOTE, format_table
+
+    if args.run is not None and args.base is not None:
+        raise NasbenchError("give --base or --from, not both")
+    training = {"dataset": args.dataset, "data_dir": args.data_dir, "epochs": args.epochs, "batch_size": args.batch_size, "lr": args.lr, "device": args.device}
+    if not args.grid_search:
+        given = [f"--{k.replace('_', '-')}" for k in ("alphas", "betas", "gammas", "dataset", "data_dir", "epochs", "batch_size", "lr") if getattr(args, k) is not None]
+        if given:
+            raise NasbenchError(f"{', '.join(given)} apply to --grid-search only")
+    elif any(v is not None for v in (args.alpha, args.beta, args.gamma)):
+        raise NasbenchError("--alpha/--beta/--gamma are what --grid-search finds; give one or the other")
+    coefficients = tuple(v if v is not None else d for v, d in zip((args.alpha, args.beta, args.gamma), PAPER_COEFFICIENTS))
+    request = command.ScaleRequest(
+        base=args.base or "efficientnet-b0",
+        run=args.run,
+        variants=args.variants,
+        phis=list(args.phi),
+        coefficients=coefficients,
+        num_classes=args.num_classes,
+        latency_device=(args.device or "cpu") if args.latency else None,
+        grid_search=args.grid_search,
+        grid=(tuple(args.alphas or DEFAULT_ALPHAS), tuple(args.betas or DEFAULT_BETAS), tuple(args.gammas or DEFAULT_GAMMAS)),
+        tolerance=args.tolerance,
+        training={k: v for k, v in training.items() if v is not None},
+        seed=args.seed,
+    )
+    stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
+    name = Path(args.run).name if args.run else (args.base or "efficientnet-b0") if "/" not in (args.base or "") else "arch"
+    out = command.check_out(args.out or Path("results") / f"scale-{name}-{stamp}.csv")
+    report = command.run(request)
+    print(f"base: {report.source} = {report.base}")
+    if report.grid is not None:
+        grid_out = command.write_csv(report.grid.table, out.with_name(out.stem + "-grid.csv"))
+        columns = [c for c in ("alpha", "beta", "gamma", "product", "resolution", "params", "macs", "valid_accuracy") if c in report.grid.table]
+        print(report.grid.table[columns].to_string(index=False))
+        alpha, beta, gamma = report.grid.best
+        print(f"best coefficients: alpha {alpha:g}, beta {beta:g}, gamma {gamma:g} (grid written to {grid_out})")
+    if report.table is not None:
+        command.write_csv(report.table, out)
+        print(format_table(report.table))
+        print(MACS_NOTE)
+        print(f"table written to {out}")
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     try:
         return args.func(args)
     except NasbenchError as exc:
-        print(f"nasbench: error: {exc}", file=sys.stderr)
+        message = " ".join(str(exc).splitlines())  # one line, even when a library's message has several
+        print(f"nasbench: error: {message}", file=sys.stderr)
         return 2
 
 

@@ -23,6 +23,7 @@ class SearchConfig:
     backend_options: dict = field(default_factory=dict)
     #: input and classes of the built networks (DataSpec fields), for export; filled in at start
     data: dict | None = None
+    constraints: dict = field(default_factory=dict)  # hard cost bounds (nasbench.constraints.Constraints)
 
     def __post_init__(self) -> None:
         if not isinstance(self.budget, int) or self.budget < 1:
@@ -45,3 +46,12 @@ class SearchConfig:
 
     def objective_value(self) -> Objective:
         return Objective.from_dict(self.objective)
+
+    def constraints_value(self):
+        """The hard cost bounds, as ``nasbench.constraints.Constraints``."""
+        from nasbench.constraints import Constraints
+
+        try:
+            return Constraints.from_dict(self.constraints)
+        except TypeError as exc:
+            raise ResultsError(f"run configuration has malformed constraints: {exc}") from None

@@ -7,9 +7,15 @@ fvcore counts one "flop" per multiply-add, so its total is reported here as ``ma
 from __future__ import annotations
 
 import logging
+import warnings
+from contextlib import contextmanager
+from typing import Iterator
 
 import torch
 from torch import nn
+
+#: fvcore operator groups that the papers count: convolutions and fully connected layers
+CONV_LINEAR = ("conv", "linear", "matmul", "einsum", "bmm", "addmm")
 
 
 def count_params(model: nn.Module) -> int:
@@ -17,27 +23,55 @@ def count_params(model: nn.Module) -> int:
     return sum(p.numel() for p in model.parameters())
 
 
-def count_macs(model: nn.Module, input_shape: tuple[int, ...]) -> int:
-    """Multiply-accumulates of one forward pass on a batch of one, counted by fvcore.
+@contextmanager
+def torch_threads(count: int | None) -> Iterator[None]:
+    """Run torch's CPU kernels on ``count`` threads inside the block (``None``: leave as is)."""
+    before = torch.get_num_threads()
+    if count is not None and count != before:
+        torch.set_num_threads(count)
+    try:
+        yield
+    finally:
+        if torch.get_num_threads() != before:
+            torch.set_num_threads(before)
+
+
+def mac_breakdown(model: nn.Module, input_shape: tuple[int, ...], threads: int | None = 1) -> dict[str, int]:
+    """Multiply-accumulates of one forward pass on a batch of one, per fvcore operator group.
 
     Convolutions, linear layers, batch norm and pooling are counted; element-wise activations,
     additions and multiplications are not (fvcore skips them; we silence its warnings about it).
+    The counting forward runs on one CPU thread by default: on a busy machine that is several
+    times faster than competing for cores (see docs/BENCHMARKS.md).
     """
-    from fvcore.nn import FlopCountAnalysis
+    with warnings.catch_warnings():  # fvcore.nn scripts a loss function at import, which torch >= 2.9 deprecates
+        warnings.simplefilter("ignore", DeprecationWarning)
+        from fvcore.nn import FlopCountAnalysis
 
     was_training = model.training
     model.eval()
+    logger = logging.getLogger("fvcore")
+    level = logger.level
+    logger.setLevel(logging.ERROR)
     try:
-        with torch.no_grad():
+        with torch.no_grad(), torch_threads(threads):
             inputs = torch.zeros(1, *input_shape, device=next(model.parameters()).device)
             analysis = FlopCountAnalysis(model, inputs)
             analysis.unsupported_ops_warnings(False).uncalled_modules_warnings(False).tracer_warnings("none")
-            logger = logging.getLogger("fvcore")
-            level = logger.level
-            logger.setLevel(logging.ERROR)
-            try:
-                return int(analysis.total())
-            finally:
-                logger.setLevel(level)
+            return {op: int(n) for op, n in analysis.by_operator().items()}
     finally:
+        logger.setLevel(level)
         model.train(was_training)
+
+
+def count_macs(model: nn.Module, input_shape: tuple[int, ...], threads: int | None = 1) -> int:
+    """Multiply-accumulates of one forward pass on a batch of one, counted by fvcore (all groups)."""
+    return sum(mac_breakdown(model, input_shape, threads).values())
+
+
+def conv_linear_macs(breakdown: dict[str, int]) -> int:
+    """The convolution and fully-connected share of a breakdown: what the papers report.
+
+    Batch norm folds into the preceding convolution at inference, so papers leave it out.
+    """
+    return sum(n for op, n in breakdown.items() if op in CONV_LINEAR)

@@ -30,18 +30,39 @@ class Target:
 
 @dataclass(frozen=True)
 class CostPenalty:
-    """The MnasNet soft constraint: value * (cost / target) ** w, w = -0.07 (Tan et al. 2019)."""
+    """The MnasNet objective's cost factor (Tan et al., CVPR 2019): value * (cost / target) ** w.
+
+    ``w = weight`` while the cost is at most the target and ``weight_above`` (default: the same)
+    beyond it. The soft constraint is ``weight = weight_above = -0.07``; ``weight = 0,
+    weight_above = -1`` is the paper's hard variant.
+    """
 
     metric: str
     target: float
     weight: float = -0.07
+    weight_above: float | None = None
 
     def __post_init__(self) -> None:
         if not self.target > 0:
             raise InvalidOption(f"the cost target must be positive, got {self.target}")
 
+    @classmethod
+    def parse(cls, target: str, weight: str = "-0.07") -> "CostPenalty":
+        """``macs=400e6`` and ``-0.07`` (or ``0,-1``: below and above the target)."""
+        metric, sep, value = target.partition("=")
+        weights = weight.split(",")
+        try:
+            numbers = [float(value)] + [float(w) for w in weights]
+        except ValueError:
+            numbers = []
+        if not sep or not metric or len(numbers) not in (2, 3):
+            raise InvalidOption(f"MnasNet target {target!r} with weight {weight!r} should read METRIC=VALUE (e.g. macs=400e6) and W or W_BELOW,W_ABOVE")
+        return cls(metric, numbers[0], numbers[1], numbers[2] if len(numbers) == 3 else None)
+
     def factor(self, metrics: Mapping[str, float]) -> float:
-        return (_metric(metrics, self.metric) / self.target) ** self.weight
+        ratio = _metric(metrics, self.metric) / self.target
+        above = self.weight if self.weight_above is None else self.weight_above
+        return ratio ** (self.weight if ratio <= 1 else above)
 
 
 @dataclass(frozen=True)
@@ -72,7 +93,7 @@ class Objective:
         return tuple(values)
 
     def to_dict(self) -> dict:
-        penalty = None if self.penalty is None else vars(self.penalty).copy()
+        penalty = None if self.penalty is None else {k: v for k, v in vars(self.penalty).items() if v is not None}
         return {"targets": [str(t) for t in self.targets], "penalty": penalty}
 
     @classmethod

@@ -21,6 +21,7 @@ from nasbench.trial import TrialState
 
 CONFIG = "config.json"
 TRIALS = "trials.csv"
+COSTS = "costs.json"  # cost cache of a constrained search (nasbench.cost_model)
 
 
 @dataclass(frozen=True)
@@ -81,6 +82,10 @@ class RunFolder:
     @property
     def trials_path(self) -> Path:
         return self.path / TRIALS
+
+    @property
+    def costs_path(self) -> Path:
+        return self.path / COSTS
 
     def exists(self) -> bool:
         return self.config_path.exists()
@@ -151,6 +156,12 @@ class RunFolder:
         except (ValueError, TypeError) as exc:
             raise ResultsError(f"corrupt trial table {self.trials_path}: {exc}") from None
         return records
+
+
+def best_record(records: Iterable[TrialRecord]) -> TrialRecord | None:
+    """The completed evaluation with the largest first objective value (the earliest among equals)."""
+    done = [r for r in records if r.state is TrialState.COMPLETE and r.duplicate_of is None and r.values]
+    return max(done, key=lambda r: (r.values[0], -r.number), default=None)
 
 
 def _plain(value: Any) -> Any:

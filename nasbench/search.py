@@ -6,14 +6,18 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any, Callable
 
+import numpy as np
+
 from nasbench.catalog import BACKENDS, EVALUATORS, SPACES, STRATEGIES
 from nasbench.config import SearchConfig
+from nasbench.constraints import ConstrainedSpace, constrain
 from nasbench.errors import InvalidOption, ResultsError
+from nasbench.evaluator import derive_seed
 from nasbench.objective import Objective
 from nasbench.registry import keyword_options
 from nasbench.results import RunFolder, TrialRecord
 from nasbench.session import SearchSession
-from nasbench.space import SearchSpace
+from nasbench.space import DataSpec, SearchSpace
 from nasbench.strategy import Strategy
 
 
@@ -50,14 +54,19 @@ def _with_run_dir(factory, options: dict, folder: RunFolder) -> dict:
     if "run_dir" in keyword_options(factory):
         return {**options, "run_dir": str(folder.path)}
     return options
+def _data_spec(evaluator) -> DataSpec | None:
+    """The input data an evaluator trains on, when it has any (cost constraints need it)."""
+    data_spec = getattr(evaluator, "data_spec", None)
+    return data_spec() if callable(data_spec) else None
 
 
 def _assemble(config: SearchConfig, folder: RunFolder, on_record) -> Search:
     space = SPACES.create(config.space, **config.space_options)
-    strategy_options = _with_run_dir(STRATEGIES.get(config.strategy), config.strategy_options, folder)
-    strategy = STRATEGIES.create(config.strategy, space, seed=config.seed, **strategy_options)
     evaluator_options = _with_run_dir(EVALUATORS.get(config.evaluator), config.evaluator_options, folder)
     evaluator = EVALUATORS.create(config.evaluator, space, **evaluator_options)
+    space = constrain(space, config.constraints_value(), _data_spec(evaluator))
+    strategy_options = _with_run_dir(STRATEGIES.get(config.strategy), config.strategy_options, folder)
+    strategy = STRATEGIES.create(config.strategy, space, seed=config.seed, **strategy_options)
     objective = config.objective_value()
     check_metrics(objective, evaluator.metric_names())
     backend = BACKENDS.create(config.backend, **config.backend_options)
@@ -72,6 +81,12 @@ def _backend_options(backend, given: dict) -> dict:
     return backend.options() if hasattr(backend, "options") else dict(given)
 
 
+def _keep_costs(search: Search) -> None:
+    """A constrained search keeps its cost measurements in the run folder, so resume replays them."""
+    if isinstance(search.space, ConstrainedSpace):
+        search.space.costs.persist_to(search.folder.costs_path)
+
+
 def start(config: SearchConfig, out: str | Path, on_record: Callable[[TrialRecord], None] | None = None) -> Search:
     """A new search writing to ``out``, which must not hold a run already."""
     folder = RunFolder(out)
@@ -79,9 +94,11 @@ def start(config: SearchConfig, out: str | Path, on_record: Callable[[TrialRecor
         raise ResultsError(f"{folder.path} already holds a run; resume it with --resume {folder.path} or choose another --out")
     search = _assemble(config, folder, on_record)  # fails on bad options before anything is written
     config.backend_options = _backend_options(search.backend, config.backend_options)
-    data = search.evaluator.data_spec() if hasattr(search.evaluator, "data_spec") else search.space.default_data()
-    config.data = asdict(data)
+    config.data = asdict(_data_spec(search.evaluator) or search.space.default_data())
+    if isinstance(search.space, ConstrainedSpace):  # an impossible bound is reported now, not mid-search
+        search.space.sample(np.random.default_rng(derive_seed(config.seed, "constraints")))
     folder.write_config(config.to_dict())
+    _keep_costs(search)
     return search
 
 
@@ -110,6 +127,7 @@ def resume(
         kept = config.backend_options if name == config.backend else {}
         config.backend, config.backend_options = name, {**kept, **(backend_options or {})}
     search = _assemble(config, folder, None)
+    _keep_costs(search)
     search.session.replay(records)
     search.session.on_record = on_record
     if moved:

@@ -17,7 +17,7 @@ from typing import Callable
 from nasbench.errors import NasbenchError, ResultsError
 from nasbench.evaluator import Metrics, derive_seed
 from nasbench.objective import Objective
-from nasbench.results import RunFolder, TrialRecord
+from nasbench.results import RunFolder, TrialRecord, best_record
 from nasbench.strategy import Strategy
 from nasbench.trial import Outcome, Trial, TrialState
 
@@ -228,5 +228,4 @@ class SearchSession:
 
     def best(self) -> TrialRecord | None:
         """The completed evaluation with the largest first objective value."""
-        done = [r for r in self.records.values() if r.state is TrialState.COMPLETE and r.duplicate_of is None]
-        return max(done, key=lambda r: (r.values[0], -r.number), default=None)
+        return best_record(self.records.values())

@@ -23,3 +23,28 @@ def nb201_table(nb201_dir):
     from nasbench.tabular import TabularEvaluator
 
     return TabularEvaluator(NB201Space(), nb201_dir)
+
+
+@pytest.fixture
+def one_thread():
+    """torch on one CPU thread: on a shared machine, competing for cores is several times slower."""
+    from nasbench.costs import torch_threads
+
+    with torch_threads(1):
+        yield
+
+
+@pytest.fixture
+def cli(capsys):
+    """Run the command line in-process; returns (exit code, stdout, stderr)."""
+    from nasbench.cli import main
+
+    def run(*argv):
+        try:
+            code = main(list(argv))
+        except SystemExit as exc:  # argparse's own errors
+            code = exc.code
+        out, err = capsys.readouterr()
+        return code, out, err
+
+    return run

@@ -5,21 +5,11 @@ import sys
 import pandas as pd
 import pytest
 
-from nasbench.cli import main
 
 
-def run(capsys, *argv):
-    try:
-        code = main(list(argv))
-    except SystemExit as exc:  # argparse's own errors
-        code = exc.code
-    out, err = capsys.readouterr()
-    return code, out, err
-
-
-def test_search_on_the_benchmark_prints_the_best_and_resumes(capsys, nb201_dir, tmp_path):
+def test_search_on_the_benchmark_prints_the_best_and_resumes(cli, nb201_dir, tmp_path):
     out = tmp_path / "run"
-    code, stdout, _ = run(capsys, "search", "--space", "nb201", "--strategy", "evo", "--benchmark", str(nb201_dir), "--budget", "40", "--seed", "0", "--out", str(out), "--backend", "local")
+    code, stdout, _ = cli("search", "--space", "nb201", "--strategy", "evo", "--benchmark", str(nb201_dir), "--budget", "40", "--seed", "0", "--out", str(out), "--backend", "local")
     assert code == 0
     assert "best: trial" in stdout and "valid_accuracy" in stdout and str(out / "trials.csv") in stdout
     table = pd.read_csv(out / "trials.csv")
@@ -27,15 +17,15 @@ def test_search_on_the_benchmark_prints_the_best_and_resumes(capsys, nb201_dir, 
     config = json.loads((out / "config.json").read_text())
     assert config["space"] == "nb201" and config["budget"] == 40
 
-    code, stdout, _ = run(capsys, "search", "--resume", str(out), "--budget", "60")
+    code, stdout, _ = cli("search", "--resume", str(out), "--budget", "60")
     assert code == 0
     assert (pd.read_csv(out / "trials.csv").duplicate_of.isna()).sum() == 60
 
 
-def test_listing(capsys):
-    code, stdout, _ = run(capsys, "spaces")
+def test_listing(cli):
+    code, stdout, _ = cli("spaces")
     assert code == 0 and "nb201" in stdout
-    code, stdout, _ = run(capsys, "strategies")
+    code, stdout, _ = cli("strategies")
     assert code == 0 and "evo" in stdout and "random" in stdout
 
 
@@ -60,27 +50,27 @@ def test_listing(capsys):
         (["--space", "nb201", "--benchmark", "{nb201}", "--address", "127.0.0.1:1"], "cannot reach the Ray cluster at 127.0.0.1:1"),
     ],
 )
-def test_bad_input_is_one_line_and_non_zero(capsys, nb201_dir, tmp_path, argv, message):
+def test_bad_input_is_one_line_and_non_zero(cli, nb201_dir, tmp_path, argv, message):
     argv = [a.replace("{nb201}", str(nb201_dir)) for a in argv]
-    code, _, err = run(capsys, "search", "--out", str(tmp_path / "r"), *argv) if "--resume" not in argv else run(capsys, "search", *argv)
+    code, _, err = cli("search", "--out", str(tmp_path / "r"), *argv) if "--resume" not in argv else cli("search", *argv)
     assert code == 2
     assert message in err
     assert len(err.strip().splitlines()) == 1 and "Traceback" not in err
     assert not (tmp_path / "r").exists()  # nothing half-written
 
 
-def test_an_existing_run_is_never_overwritten(capsys, nb201_dir, tmp_path):
+def test_an_existing_run_is_never_overwritten(cli, nb201_dir, tmp_path):
     args = ["search", "--space", "nb201", "--benchmark", str(nb201_dir), "--budget", "5", "--out", str(tmp_path), "--backend", "local"]
-    assert run(capsys, *args)[0] == 0
+    assert cli(*args)[0] == 0
     before = (tmp_path / "trials.csv").read_bytes()
-    code, _, err = run(capsys, *args)
+    code, _, err = cli(*args)
     assert code == 2 and "already holds a run" in err
     assert (tmp_path / "trials.csv").read_bytes() == before
 
 
-def test_corrupt_results_are_reported_without_touching_them(capsys, tmp_path):
+def test_corrupt_results_are_reported_without_touching_them(cli, tmp_path):
     (tmp_path / "config.json").write_text("{not json")
-    code, _, err = run(capsys, "search", "--resume", str(tmp_path))
+    code, _, err = cli("search", "--resume", str(tmp_path))
     assert code == 2 and "corrupt" in err and (tmp_path / "config.json").read_text() == "{not json"
 
 

@@ -18,6 +18,9 @@ from nasbench.space import DataSpec
 #: (space, options, data) for every space; architectures are sampled from each
 SPACES_TO_EXPORT = [
     ("nb201", {"filters": 8, "cells": 1}, DataSpec(1, 8, 8, 10)),
+    ("mbconv", {"base": "tiny"}, DataSpec(1, 8, 8, 10)),
+    ("nasnet", {"cells": 1, "filters": 8}, DataSpec(1, 8, 8, 10)),
+    ("nasnet", {"cells": 1, "filters": 8, "auxiliary": True, "drop_path": 0.2}, DataSpec(3, 16, 16, 5)),
 ]
 
 RUN_OUTSIDE_NASBENCH = textwrap.dedent(
@@ -46,7 +49,7 @@ RUN_OUTSIDE_NASBENCH = textwrap.dedent(
 def exported_samples(tmp_path, per_space=3):
     """Export sampled architectures of every space with trained-looking (random) weights."""
     cases = []
-    for name, options, data in SPACES_TO_EXPORT:
+    for case, (name, options, data) in enumerate(SPACES_TO_EXPORT):
         space = SPACES.create(name, **options)
         rng = np.random.default_rng(0)
         for k in range(per_space):
@@ -54,7 +57,7 @@ def exported_samples(tmp_path, per_space=3):
             with torch.random.fork_rng():
                 torch.manual_seed(k)
                 model = space.build(arch, data).eval()
-            folder = export_architecture(space, arch, tmp_path / f"{name}-{k}", data=data, weights=model)
+            folder = export_architecture(space, arch, tmp_path / f"{case}-{name}-{k}", data=data, weights=model)
             x = torch.randn(2, data.channels, data.height, data.width, generator=torch.Generator().manual_seed(k))
             torch.save(x, folder / "x.pt")
             with torch.no_grad():
@@ -120,6 +123,28 @@ def test_export_the_best_trained_trial_of_a_run(tmp_path, capsys):
     model = load_exported(tmp_path / "best")
     accuracy, _ = evaluate(model, load_data("digits").valid, torch.device("cpu"))
     assert accuracy == pytest.approx(best.valid_accuracy)
+
+
+def test_exported_efficientnet_b0_has_the_published_parameter_count(tmp_path, capsys):
+    """REFERENCE.md: torchvision's EfficientNet-B0 has 5,288,548 parameters (1000 classes)."""
+    assert main(["export", "--arch", "efficientnet-b0", "--space", "mbconv", "--out", str(tmp_path / "b0")]) == 0
+    assert "params 5,288,548" in capsys.readouterr().out
+    model = load_exported(tmp_path / "b0")
+    assert sum(p.numel() for p in model.parameters()) == 5_288_548
+    assert model(torch.randn(1, 3, 224, 224)).shape == (1, 1000)
+    info = json.loads((tmp_path / "b0" / "arch.json").read_text())
+    assert info["params"] == 5_288_548 and info["space"] == "mbconv"
+
+
+def test_exported_nasnet_a_mobile_matches_the_published_model(tmp_path, capsys):
+    """REFERENCE.md: NASNet-A Mobile (4 @ 1056, 224x224, 1000 classes) has about 5.3M parameters."""
+    argv = ["export", "--arch", "nasnet-a", "--space", "nasnet", "-O", "preset=mobile", "--out", str(tmp_path / "m")]
+    assert main(argv) == 0
+    info = json.loads((tmp_path / "m" / "arch.json").read_text())
+    assert info["input"] == {"channels": 3, "height": 224, "width": 224, "num_classes": 1000}
+    assert info["params"] == 5_289_978  # the released TF-slim/Keras model, to the parameter
+    model = load_exported(tmp_path / "m")
+    assert sum(p.numel() for p in model.parameters()) == 5_289_978
 
 
 def test_bad_export_requests(tmp_path, capsys):

@@ -94,14 +94,19 @@ def _digits(split_seed: int) -> Data:
 class _ArraysOnly(pickle.Unpickler):
     """CIFAR's python batches are pickles; allow only what they hold (dicts, lists, numpy arrays).
 
-    Anything else (a callable smuggled into a file) is refused instead of executed.
+    Anything else (a callable smuggled into a file) is refused instead of executed. Besides the
+    original (Python 2) files, batches re-saved by Python 3 load too: protocol 2 writes bytes
+    through ``_codecs.encode``, protocol 5 writes arrays through numpy's ``_frombuffer``.
     """
 
     ALLOWED = {
         ("numpy.core.multiarray", "_reconstruct"),
         ("numpy._core.multiarray", "_reconstruct"),
+        ("numpy.core.numeric", "_frombuffer"),
+        ("numpy._core.numeric", "_frombuffer"),
         ("numpy", "ndarray"),
         ("numpy", "dtype"),
+        ("_codecs", "encode"),
     }
 
     def find_class(self, module, name):

@@ -10,9 +10,10 @@ import torch
 from nasbench.arch import Arch
 from nasbench.costs import count_macs, count_params
 from nasbench.evaluator import Budget, Metrics, Reporter
+from nasbench.latency import measure_latency_ms
 from nasbench.space import DataSpec, SearchSpace
 from nasbench.training.data import load_data
-from nasbench.training.trainer import TrainConfig, train
+from nasbench.training.trainer import TrainConfig, cpu_threads, pick_device, train
 from nasbench.weights import WEIGHTS_DIR, save_weights
 
 
@@ -33,6 +34,10 @@ class TrainingEvaluator:
         image_size: int = 32,
         device: str = "auto",
         run_dir: str | None = None,
+        measure_latency: bool = False,
+        aux_weight: float = 0.4,
+        cpu_threads: int = 1,
+        bn_batches: int = 8,
     ) -> None:
         self.space = space
         #: trained weights go to run_dir/weights/<hash>.safetensors, for export
@@ -42,14 +47,24 @@ class TrainingEvaluator:
         self.split_seed = split_seed
         self.image_size = image_size
         self.config = TrainConfig(
-            epochs=epochs, batch_size=batch_size, lr=lr, weight_decay=weight_decay, label_smoothing=label_smoothing, device=device
+            epochs=epochs,
+            batch_size=batch_size,
+            lr=lr,
+            weight_decay=weight_decay,
+            label_smoothing=label_smoothing,
+            device=device,
+            aux_weight=aux_weight,
+            cpu_threads=cpu_threads,
+            bn_batches=bn_batches,
         )
+        self.measure_latency = measure_latency  # adds latency_ms: batch of one on the training device, after training
         self._has_test = self._data().test is not None  # loads (and checks) the data now, not mid-search
 
     def _data(self):
         return load_data(self.dataset, self.data_dir, self.split_seed, self.image_size)
 
     def data_spec(self) -> DataSpec:
+        """The shape of the data candidates are trained on."""
         return self._data().spec
 
     @property
@@ -64,7 +79,7 @@ class TrainingEvaluator:
 
     def metric_names(self) -> tuple[str, ...]:
         names = ("valid_accuracy", "valid_loss", "train_loss", "epochs", "train_seconds", "params", "macs")
-        return names + (("test_accuracy",) if self._has_test else ())
+        return names + (("test_accuracy",) if self._has_test else ()) + (("latency_ms",) if self.measure_latency else ())
 
     def build(self, arch: Arch, seed: int) -> torch.nn.Module:
         """The candidate's network, initialised from ``seed`` without touching torch's global RNG."""
@@ -76,7 +91,8 @@ class TrainingEvaluator:
         data = self._data()
         model = self.build(arch, seed)
         spec = data.spec
-        costs = {"params": float(count_params(model)), "macs": float(count_macs(model, (spec.channels, spec.height, spec.width)))}
+        with cpu_threads(self.config.cpu_threads):  # the model is still on the CPU
+            costs = {"params": float(count_params(model)), "macs": float(count_macs(model, (spec.channels, spec.height, spec.width)))}
         config = replace(self.config, epochs=budget.epochs or self.config.epochs, data_fraction=budget.data_fraction)
         with_costs = None if report is None else (lambda epoch, m: report(epoch, {**m, **costs}))
         with torch.random.fork_rng(devices=[torch.cuda.current_device()] if torch.cuda.is_available() else []):
@@ -84,4 +100,6 @@ class TrainingEvaluator:
             metrics = train(model, data, config, seed, with_costs)
         if self.weights_dir is not None:
             save_weights(model, self.weights_dir / f"{arch.hash_key}.safetensors")
+        if self.measure_latency:
+            metrics["latency_ms"] = measure_latency_ms(model, (spec.channels, spec.height, spec.width), pick_device(self.config.device))
         return {**metrics, **costs}

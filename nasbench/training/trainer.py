@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import math
 import time
+from contextlib import contextmanager
 from dataclasses import dataclass
+from typing import Iterator
 
 import torch
 import torch.nn.functional as F
@@ -27,20 +29,43 @@ class TrainConfig:
     data_fraction: float = 1.0  # share of the training split used (a cheaper, lower-fidelity budget)
     device: str = "auto"  # "auto": the GPU when there is one, else the CPU
     amp: bool = True  # bfloat16 autocast, on the GPU only
+    aux_weight: float = 0.4  # weight of an auxiliary head's loss (NASNet, DARTS), for models returning (logits, aux)
+    # intra-op threads on the CPU (0: torch's default). Candidates are small: on a shared or busy
+    # machine one thread is many times faster than several; run candidates side by side instead.
+    cpu_threads: int = 1
+    # batches of training images that re-estimate batch-norm statistics before each evaluation
+    # (0: keep the running averages, which after a short budget lag far behind the weights)
+    bn_batches: int = 8
 
     def __post_init__(self) -> None:
         if self.epochs < 1 or self.batch_size < 1:
             raise InvalidOption(f"epochs and batch_size must be positive, got {self.epochs} and {self.batch_size}")
         if not 0 < self.data_fraction <= 1:
             raise InvalidOption(f"data_fraction must be in (0, 1], got {self.data_fraction}")
-        if self.lr <= 0:
-            raise InvalidOption(f"lr must be positive, got {self.lr}")
+        if not 0 < self.lr < math.inf:
+            raise InvalidOption(f"lr must be a positive number, got {self.lr}")
+        if min(self.aux_weight, self.cpu_threads, self.bn_batches) < 0:
+            raise InvalidOption(
+                f"aux_weight, cpu_threads and bn_batches must be non-negative, got {self.aux_weight}, {self.cpu_threads}, {self.bn_batches}"
+            )
 
 
 def pick_device(name: str = "auto") -> torch.device:
     if name == "auto":
         return torch.device("cuda" if torch.cuda.is_available() else "cpu")
     return torch.device(name)
+
+
+@contextmanager
+def cpu_threads(count: int) -> Iterator[None]:
+    """Use ``count`` intra-op threads inside the block (0: leave torch's setting), then restore."""
+    before = torch.get_num_threads()
+    if count > 0:
+        torch.set_num_threads(count)
+    try:
+        yield
+    finally:
+        torch.set_num_threads(before)
 
 
 def _augment(images: torch.Tensor, generator: torch.Generator) -> torch.Tensor:
@@ -54,6 +79,31 @@ def _augment(images: torch.Tensor, generator: torch.Generator) -> torch.Tensor:
     cropped = padded[torch.arange(n, device=images.device)[:, None, None, None], torch.arange(images.shape[1], device=images.device)[None, :, None, None], rows[:, None, :, None], cols[:, None, None, :]]
     flip = (torch.rand(n, generator=generator) < 0.5).to(images.device)
     return torch.where(flip[:, None, None, None], cropped.flip(3), cropped)
+
+
+@torch.no_grad()
+def recalibrate_batch_norm(model: nn.Module, images: torch.Tensor, device: torch.device, batches: int, batch_size: int) -> None:
+    """Recompute batch-norm statistics as plain averages over ``batches`` batches of ``images``.
+
+    Only the batch-norm layers run in training mode, so drop-path and dropout stay off.
+    """
+    norms = [m for m in model.modules() if isinstance(m, nn.modules.batchnorm._BatchNorm) and m.track_running_stats]
+    if not norms or batches == 0:
+        return
+    model.eval()
+    momenta = [m.momentum for m in norms]
+    for m in norms:
+        m.reset_running_stats()
+        m.momentum = None  # cumulative average
+        m.train()
+    try:
+        for start in range(0, min(len(images), batches * batch_size), batch_size):
+            x = images[start : start + batch_size].to(device)
+            model(x.contiguous(memory_format=torch.channels_last) if device.type == "cuda" else x)
+    finally:
+        for m, momentum in zip(norms, momenta):
+            m.momentum = momentum
+        model.eval()
 
 
 @torch.no_grad()
@@ -74,6 +124,20 @@ def evaluate(model: nn.Module, split: Split, device: torch.device, batch_size: i
 def train(model: nn.Module, data: Data, config: TrainConfig, seed: int, report: Reporter | None = None) -> Metrics:
     """Train in place and return validation (and test) metrics; raises ``CandidateFailed`` on divergence."""
     device = pick_device(config.device)
+    with cpu_threads(config.cpu_threads if device.type == "cpu" else 0):
+        return _train(model, data, config, seed, device, report)
+
+
+def _loss(output, y: torch.Tensor, config: TrainConfig) -> tuple[torch.Tensor, torch.Tensor]:
+    """(loss to minimise, main-head loss); ``output`` is logits or (logits, auxiliary logits)."""
+    logits, aux = output if isinstance(output, tuple) else (output, None)
+    main = F.cross_entropy(logits.float(), y, label_smoothing=config.label_smoothing)
+    if aux is None or config.aux_weight == 0:
+        return main, main
+    return main + config.aux_weight * F.cross_entropy(aux.float(), y, label_smoothing=config.label_smoothing), main
+
+
+def _train(model: nn.Module, data: Data, config: TrainConfig, seed: int, device: torch.device, report: Reporter | None) -> Metrics:
     use_amp = config.amp and device.type == "cuda"
     model.to(device)
     if device.type == "cuda":
@@ -100,7 +164,7 @@ def train(model: nn.Module, data: Data, config: TrainConfig, seed: int, report: 
             if device.type == "cuda":
                 x = x.contiguous(memory_format=torch.channels_last)
             with torch.autocast(device.type, dtype=torch.bfloat16, enabled=use_amp):
-                loss = F.cross_entropy(model(x).float(), y, label_smoothing=config.label_smoothing)
+                loss, main = _loss(model(x), y, config)
             if not torch.isfinite(loss):
                 raise CandidateFailed(f"loss diverged ({loss.item()}) in epoch {epoch}")
             optimizer.zero_grad(set_to_none=True)
@@ -108,8 +172,9 @@ def train(model: nn.Module, data: Data, config: TrainConfig, seed: int, report: 
             nn.utils.clip_grad_norm_(model.parameters(), config.grad_clip)
             optimizer.step()
             schedule.step()
-            total += loss.item() * len(y)
+            total += main.item() * len(y)
             seen += len(y)
+        recalibrate_batch_norm(model, images, device, config.bn_batches, config.batch_size)
         valid_accuracy, valid_loss = evaluate(model, data.valid, device)
         metrics = {
             "valid_accuracy": valid_accuracy,

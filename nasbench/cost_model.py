@@ -1,0 +1,104 @@
+"""Costs of architectures (parameters, multiply-adds, latency), cached by architecture hash.
+
+Each cost is computed once per (architecture hash, input shape) -- and, for latency, per device --
+and optionally kept in a JSON file (``costs.json`` in a run folder). A latency-constrained search
+then replays exactly on resume: the measurements it acted on are read back, not measured again.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Callable
+
+import torch
+
+from nasbench import atomic
+from nasbench.arch import Arch
+from nasbench.costs import count_macs, count_params
+from nasbench.errors import ResultsError
+from nasbench.latency import device_label, measure_latency_ms
+from nasbench.space import DataSpec, SearchSpace
+from nasbench.training.trainer import pick_device
+
+#: the costs a model answers, with the unit each is given in
+UNITS = {"params": "parameters", "macs": "multiply-adds", "latency_ms": "ms"}
+
+
+class CostModel:
+    """Parameters, multiply-adds (fvcore) and latency (median after warm-up) of a space's networks on ``data``."""
+
+    def __init__(
+        self,
+        space: SearchSpace,
+        data: DataSpec,
+        path: str | Path | None = None,
+        device: str = "cpu",
+        warmup: int = 3,
+        repeats: int = 10,
+    ) -> None:
+        self.space = space
+        self.data = data
+        self.path = None if path is None else Path(path)
+        self.device = pick_device(device)
+        self.warmup = warmup
+        self.repeats = repeats
+        self._cache: dict[str, float] = self._load()
+
+    def _load(self) -> dict[str, float]:
+        if self.path is None or not self.path.exists():
+            return {}
+        try:
+            data = json.loads(self.path.read_text())
+        except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+            raise ResultsError(f"corrupt cost cache {self.path}: {exc}") from None
+        if not isinstance(data, dict) or not all(isinstance(v, (int, float)) for v in data.values()):
+            raise ResultsError(f"corrupt cost cache {self.path}: expected an object of numbers")
+        return data
+
+    def persist_to(self, path: str | Path) -> None:
+        """Keep the cache in ``path`` from now on; entries already there win (they are what a run acted on)."""
+        self.path = Path(path)
+        self._cache = {**self._cache, **self._load()}
+        atomic.write_json(self.path, self._cache)
+
+    @property
+    def input_shape(self) -> tuple[int, int, int]:
+        return (self.data.channels, self.data.height, self.data.width)
+
+    def _key(self, metric: str, arch: Arch, device: str = "") -> str:
+        shape = "x".join(map(str, (*self.input_shape, self.data.num_classes)))
+        return ":".join(p for p in (metric, arch.hash_key, shape, device) if p)
+
+    def _cached(self, key: str, compute: Callable[[], float]) -> float:
+        if key not in self._cache:
+            self._cache[key] = compute()
+            if self.path is not None:
+                atomic.write_json(self.path, self._cache)
+        return self._cache[key]
+
+    def _build(self, arch: Arch):
+        with torch.random.fork_rng(devices=[]):  # initialisation must not move torch's global generator
+            torch.manual_seed(0)
+            return self.space.build(arch, self.data)
+
+    def params(self, arch: Arch) -> int:
+        def compute():
+            try:
+                with torch.random.fork_rng(devices=[]), torch.device("meta"):  # shapes only: no memory, no init
+                    return count_params(self.space.build(arch, self.data))
+            except Exception:  # a space whose constructor needs real tensors: build it for real
+                return count_params(self._build(arch))
+
+        return int(self._cached(self._key("params", arch), compute))
+
+    def macs(self, arch: Arch) -> int:
+        return int(self._cached(self._key("macs", arch), lambda: count_macs(self._build(arch), self.input_shape)))
+
+    def latency_ms(self, arch: Arch) -> float:
+        key = self._key("latency_ms", arch, device_label(self.device))
+        return self._cached(key, lambda: measure_latency_ms(self._build(arch), self.input_shape, self.device, self.warmup, self.repeats))
+
+    def cost(self, metric: str, arch: Arch) -> float:
+        """``params``, ``macs`` or ``latency_ms`` of ``arch``."""
+        return {"params": self.params, "macs": self.macs, "latency_ms": self.latency_ms}[metric](arch)

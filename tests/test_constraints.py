@@ -1,0 +1,172 @@
+"""Cost models, hard constraints while sampling and mutating, and the MnasNet objective."""
+
+import json
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from nasbench.constraints import ConstrainedSpace, Constraints, ConstraintUnsatisfiable, constrain
+from nasbench.cost_model import CostModel
+from nasbench.costs import count_macs, count_params
+from nasbench.errors import InvalidOption
+from nasbench.latency import measure_latency_ms
+from nasbench.objective import CostPenalty
+from nasbench.search_spaces.mbconv import MBConvSpace, preset
+from nasbench.space import DataSpec, DecisionSequence
+
+DIGITS = DataSpec(1, 8, 8, 10)
+TRAIN = ["--epochs", "1", "--batch-size", "16", "--quiet", "--backend", "local"]
+
+
+pytestmark = pytest.mark.usefixtures("one_thread")
+
+
+def test_cost_model_counts_what_the_built_network_has(tmp_path):
+    space = MBConvSpace(base="tiny")
+    costs = CostModel(space, DIGITS)
+    arch = space.sample(np.random.default_rng(0))
+    model = space.build(arch, DIGITS)
+    assert costs.params(arch) == count_params(model)
+    assert costs.macs(arch) == count_macs(model, (1, 8, 8))
+    assert costs.latency_ms(arch) > 0
+
+
+def test_cost_cache_is_keyed_by_hash_and_shape_and_read_back(tmp_path):
+    space = MBConvSpace(base="tiny")
+    arch = space.sample(np.random.default_rng(1))
+    path = tmp_path / "costs.json"
+    first = CostModel(space, DIGITS, path)
+    latency = first.latency_ms(arch)
+    first.params(arch)
+    stored = json.loads(path.read_text())
+    assert f"params:{arch.hash_key}:1x8x8x10" in stored
+    assert any(k.startswith(f"latency_ms:{arch.hash_key}:1x8x8x10:cpu:") for k in stored)  # latency is per device
+    assert CostModel(space, DIGITS, path).latency_ms(arch) == latency  # read back, not measured again
+    other = CostModel(space, DataSpec(3, 32, 32, 10), path)
+    assert other.params(arch) > first.params(arch)  # another input shape is another entry (3 input channels)
+
+
+def test_latency_is_a_median_after_warm_up():
+    model = MBConvSpace().build(preset("tiny"), DIGITS)
+    assert 0 < measure_latency_ms(model, (1, 8, 8), "cpu", warmup=1, repeats=3) < 10_000
+    assert model.training  # the mode is restored
+    with pytest.raises(InvalidOption, match="repeats >= 1"):
+        measure_latency_ms(model, (1, 8, 8), repeats=0)
+
+
+def test_constrained_space_samples_and_mutates_within_the_bounds():
+    inner = MBConvSpace(base="tiny")
+    costs = CostModel(inner, DIGITS)
+    rng = np.random.default_rng(0)
+    params = sorted(costs.params(inner.sample(rng)) for _ in range(30))
+    limit, mac_limit = params[len(params) // 3], 600_000
+    space = ConstrainedSpace(inner, Constraints(max_params=limit, max_macs=mac_limit), costs)
+    assert space.name == "mbconv" and isinstance(space, DecisionSequence) and space.decision_sizes() == inner.decision_sizes()
+    rng = np.random.default_rng(1)
+    archs = [space.sample(rng) for _ in range(8)]
+    archs += [space.mutate(a, rng) for a in archs]
+    for arch in archs:
+        model = inner.build(arch, DIGITS)
+        assert count_params(model) <= limit and count_macs(model, (1, 8, 8)) <= mac_limit
+    assert space.feasible(archs[0]) and not space.feasible(preset("efficientnet-b0"))
+
+
+def test_an_impossible_bound_is_reported_with_the_smallest_cost_seen():
+    inner = MBConvSpace(base="tiny")
+    space = ConstrainedSpace(inner, Constraints(max_params=1000, max_tries=15), CostModel(inner, DIGITS))
+    smallest = min(count_params(inner.build(inner.sample(r), DIGITS)) for r in [np.random.default_rng(5)] for _ in range(15))
+    with pytest.raises(ConstraintUnsatisfiable) as info:
+        space.sample(np.random.default_rng(5))
+    assert str(info.value) == f"no architecture within --max-params 1,000 found in 15 samples; the smallest had {smallest:,} parameters"
+
+
+def test_constraints_are_checked_and_need_data():
+    with pytest.raises(InvalidOption, match="--max-macs must be positive"):
+        Constraints(max_macs=0)
+    space = MBConvSpace(base="tiny")
+    assert constrain(space, Constraints(), None) is space
+    with pytest.raises(InvalidOption, match="need to know the input data"):
+        constrain(space, Constraints(max_params=1e5), None)
+
+
+def test_mnasnet_penalty_soft_and_hard():
+    soft = CostPenalty.parse("macs=400e6")
+    assert (soft.metric, soft.target, soft.weight) == ("macs", 400e6, -0.07)  # ../shared/REFERENCE.md
+    assert soft.factor({"macs": 800e6}) == pytest.approx(2**-0.07) and soft.factor({"macs": 200e6}) == pytest.approx(0.5**-0.07)
+    hard = CostPenalty.parse("latency_ms=80", "0,-1")
+    assert hard.factor({"latency_ms": 40}) == 1.0 and hard.factor({"latency_ms": 160}) == pytest.approx(0.5)
+    with pytest.raises(InvalidOption, match="should read METRIC=VALUE"):
+        CostPenalty.parse("macs", "-0.07")
+
+
+def test_search_with_a_parameter_bound_records_it_and_resumes(cli, tmp_path):
+    out = tmp_path / "run"
+    argv = ["search", "--space", "mbconv", "-O", "base=tiny", "--strategy", "evo", "--budget", "3", "--max-params", "40000", *TRAIN]
+    assert cli(*argv, "--out", str(out))[0] == 0
+    config = json.loads((out / "config.json").read_text())
+    assert config["constraints"]["max_params"] == 40000
+    assert (out / "costs.json").exists()
+    assert cli("search", "--resume", str(out), "--budget", "5", "--quiet")[0] == 0
+    table = pd.read_csv(out / "trials.csv")
+    assert len(table) == 5 and (table.state == "COMPLETE").all() and (table.params <= 40000).all()
+    code, _, err = cli("search", "--resume", str(out), "--max-params", "1e6")
+    assert code == 2 and "cannot change when resuming" in err
+
+
+def test_impossible_bound_on_the_command_line_writes_nothing(cli, tmp_path):
+    code, _, err = cli("search", "--space", "mbconv", "-O", "base=tiny", "--budget", "3", "--max-params", "1000", "--out", str(tmp_path / "r"), *TRAIN)
+    assert code == 2 and "no architecture within --max-params 1,000 found in 200 samples; the smallest had" in err
+    assert len(err.strip().splitlines()) == 1 and not (tmp_path / "r").exists()
+
+
+def test_latency_bound_replays_exactly_on_resume(cli, tmp_path):
+    out = tmp_path / "run"
+    argv = ["search", "--space", "mbconv", "-O", "base=tiny", "--strategy", "evo", "--budget", "2", "--max-latency-ms", "1000", "--device", "cpu", *TRAIN]
+    assert cli(*argv, "--out", str(out))[0] == 0
+    stored = json.loads((out / "costs.json").read_text())
+    assert any(k.startswith("latency_ms:") for k in stored)
+    assert json.loads((out / "config.json").read_text())["constraints"]["device"] == "cpu"
+    code, _, err = cli("search", "--resume", str(out), "--budget", "4", "--quiet")
+    assert code == 0, err
+    assert len(pd.read_csv(out / "trials.csv")) == 4
+
+
+def test_mnasnet_objective_from_the_command_line(cli, tmp_path):
+    out = tmp_path / "run"
+    argv = ["search", "--space", "mbconv", "-O", "base=tiny", "--strategy", "random", "--budget", "2", "--mnas-target", "macs=400e3", *TRAIN]
+    assert cli(*argv, "--out", str(out))[0] == 0
+    table = pd.read_csv(out / "trials.csv")
+    expected = table.valid_accuracy * (table.macs / 400e3) ** -0.07
+    assert np.allclose(table.value, expected)
+    assert json.loads((out / "config.json").read_text())["objective"]["penalty"] == {"metric": "macs", "target": 400e3, "weight": -0.07}
+    assert cli("search", "--resume", str(out), "--budget", "3", "--quiet")[0] == 0
+    table = pd.read_csv(out / "trials.csv")
+    assert len(table) == 3 and np.allclose(table.value, table.valid_accuracy * (table.macs / 400e3) ** -0.07)
+
+
+def test_mnasnet_latency_target_measures_latency(cli, tmp_path):
+    out = tmp_path / "run"
+    argv = ["search", "--space", "mbconv", "-O", "base=tiny", "--strategy", "random", "--budget", "2", "--mnas-target", "latency_ms=5", "--mnas-weight", "0,-1"]
+    assert cli(*argv, "--device", "cpu", "--out", str(out), *TRAIN)[0] == 0
+    table = pd.read_csv(out / "trials.csv")
+    assert (table.latency_ms > 0).all()
+    factor = np.where(table.latency_ms <= 5, 1.0, (table.latency_ms / 5) ** -1.0)
+    assert np.allclose(table.value, table.valid_accuracy * factor)
+
+
+@pytest.mark.parametrize(
+    "argv, message",
+    [
+        (["--max-params", "0"], "--max-params must be positive"),
+        (["--mnas-weight", "-0.07"], "--mnas-weight needs --mnas-target"),
+        (["--mnas-target", "flops=1e6"], "reports no metric flops"),
+        (["--max-macs", "1e6", "--benchmark", "{nb201}"], "need to know the input data"),
+    ],
+)
+def test_bad_cost_flags_are_one_line(cli, tmp_path, nb201_dir, argv, message):
+    argv = [a.replace("{nb201}", str(nb201_dir)) for a in argv]
+    space = ["--space", "nb201"] if "--benchmark" in argv else ["--space", "mbconv", "-O", "base=tiny"]
+    code, _, err = cli("search", *space, "--budget", "2", "--out", str(tmp_path / "r"), *argv)
+    assert code == 2 and message in err and len(err.strip().splitlines()) == 1
+    assert not (tmp_path / "r").exists()
