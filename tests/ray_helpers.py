@@ -6,6 +6,7 @@ value. Every evaluator answers from the NAS-Bench-201 table, so a trial takes no
 
 from __future__ import annotations
 
+import builtins
 import logging
 import os
 import time
@@ -100,18 +101,23 @@ def end_processes_marked(mark: str, grace: float = 3.0) -> None:
     end_processes(processes_marked(mark), grace)
 
 
-def connect(address: str = "local", **init) -> None:
-    """Start (or join) Ray for a test module, able to unpickle this module's evaluators."""
+def connect(address: str = "local", **init):
+    """Start (or join) Ray for a test module, able to unpickle this module's evaluators.
+
+    Returns the ``print`` in force before: Ray may replace it, and ``disconnect`` puts it back.
+    """
     import ray
     import ray.cloudpickle
 
     import ray_helpers
 
+    print_before = builtins.print
     ray.init(address=address, include_dashboard=False, log_to_driver=False, logging_level=logging.ERROR, **init)
     ray.cloudpickle.register_pickle_by_value(ray_helpers)
+    return print_before
 
 
-def disconnect() -> None:
+def disconnect(print_before) -> None:
     import ray
     import ray.cloudpickle
 
@@ -119,3 +125,4 @@ def disconnect() -> None:
 
     ray.cloudpickle.unregister_pickle_by_value(ray_helpers)
     ray.shutdown()
+    builtins.print = print_before

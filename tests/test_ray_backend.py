@@ -23,9 +23,9 @@ pytestmark = pytest.mark.slow
 def local_ray():
     with pytest.MonkeyPatch.context() as env:
         env.setenv("RAY_AUTH_MODE", "disabled")
-        ray_helpers.connect(num_cpus=2)
+        print_before = ray_helpers.connect(num_cpus=2)
         yield
-        ray_helpers.disconnect()
+        ray_helpers.disconnect(print_before)
 
 
 class Listening(RandomSearch):

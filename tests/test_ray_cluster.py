@@ -76,7 +76,7 @@ def two_nodes():
         nodes.append(subprocess.Popen(worker, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
         with pytest.MonkeyPatch.context() as patch:
             patch.setenv("RAY_AUTH_MODE", "disabled")
-            ray_helpers.connect(f"127.0.0.1:{gcs}")
+            print_before = ray_helpers.connect(f"127.0.0.1:{gcs}")
             try:
                 import ray
 
@@ -85,7 +85,7 @@ def two_nodes():
                     time.sleep(0.5)
                 yield f"127.0.0.1:{gcs}", {n["NodeID"] for n in ray.nodes() if n["Alive"]}
             finally:
-                ray_helpers.disconnect()
+                ray_helpers.disconnect(print_before)
     finally:  # `ray start --block` drains for 30 s on SIGTERM: end its processes directly
         ray_helpers.end_processes_marked(mark)
         for node in nodes:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import builtins
 import logging
 import os
 import socket
@@ -34,6 +35,7 @@ def ray_connection(address: str | None, folder: Path) -> Iterator[None]:
     if ray.is_initialized():
         yield
         return
+    print_before = builtins.print
     try:
         ray.init(
             address=address or "local",  # never attach by accident to someone's `ray start` cluster
@@ -50,6 +52,7 @@ def ray_connection(address: str | None, folder: Path) -> Iterator[None]:
         yield
     finally:
         ray.shutdown()
+        builtins.print = print_before  # Ray swaps in its own print when it first shows worker output
         if address is None:
             forget_processes(folder)
 
