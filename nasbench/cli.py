@@ -161,7 +161,19 @@ def _cmd_search(args) -> int:
     finally:
         progress.close()
     progress.summary(best, time.perf_counter() - started)
+    if search.objective.size > 1:
+        _print_front(search)
     return 0
+
+
+def _print_front(search) -> None:
+    from nasbench.pareto import FRONT_PLOT, FRONT_TABLE, write_front
+
+    front = write_front(search.folder, search.objective)
+    columns = ["number"] + list(dict.fromkeys(t.metric for t in search.objective.targets)) + ["arch"]
+    print(f"Pareto front ({len(front)} networks):")
+    print(front[columns].to_string(index=False, max_rows=20))
+    print(f"front: {search.folder.path / FRONT_TABLE}, {search.folder.path / FRONT_PLOT}")
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -8,6 +8,9 @@ from typing import Callable, Iterable
 from nasbench.errors import InvalidOption
 from nasbench.registry import keyword_options
 
+#: keywords a run fills itself (see ``Strategy``), never taken from the command line
+RUN_KEYWORDS = ("seed", "storage", "objectives")
+
 _TRUE = {"1", "true", "yes", "on"}
 _FALSE = {"0", "false", "no", "off"}
 
@@ -35,8 +38,8 @@ def parse_options(factory: Callable, pairs: Iterable[str], owner: str) -> dict:
         key, sep, value = pair.partition("=")
         if not sep:
             raise InvalidOption(f"{owner} option {pair!r} should read KEY=VALUE")
-        if key not in accepted or key == "seed":
-            valid = ", ".join(k for k in accepted if k != "seed") or "none"
+        if key not in accepted or key in RUN_KEYWORDS:
+            valid = ", ".join(k for k in accepted if k not in RUN_KEYWORDS) or "none"
             raise InvalidOption(f"{owner} takes no option {key!r}; its options: {valid}")
         options[key] = _convert(value, accepted[key], owner)
     return options

@@ -40,11 +40,23 @@ def check_metrics(objective: Objective, available: tuple[str, ...]) -> None:
         raise InvalidOption(f"the evaluator reports no metric {', '.join(missing)}; it reports: {', '.join(available)}")
 
 
+def run_keywords(factory: Callable, objective: Objective, folder: RunFolder | None) -> dict[str, Any]:
+    """What the run itself tells a strategy (see ``Strategy.max_objectives`` and ``Strategy.run_file``)."""
+    keywords: dict[str, Any] = {}
+    if getattr(factory, "max_objectives", 1) > 1:
+        keywords["objectives"] = objective.size
+    run_file = getattr(factory, "run_file", None)  # plugins may register plain factories
+    if run_file is not None:
+        keywords["storage"] = None if folder is None else str(folder.path / run_file)
+    return keywords
+
+
 def _assemble(config: SearchConfig, folder: RunFolder, on_record) -> Search:
     space = SPACES.create(config.space, **config.space_options)
-    strategy = STRATEGIES.create(config.strategy, space, seed=config.seed, **config.strategy_options)
-    evaluator = EVALUATORS.create(config.evaluator, space, **config.evaluator_options)
     objective = config.objective_value()
+    context = run_keywords(STRATEGIES.get(config.strategy), objective, folder)
+    strategy = STRATEGIES.create(config.strategy, space, seed=config.seed, **context, **config.strategy_options)
+    evaluator = EVALUATORS.create(config.evaluator, space, **config.evaluator_options)
     check_metrics(objective, evaluator.metric_names())
     session = SearchSession(strategy, objective, folder, config.budget, config.seed, on_record)
     return Search(config, folder, space, strategy, evaluator, objective, session)

@@ -23,3 +23,15 @@ def nb201_table(nb201_dir):
     from nasbench.tabular import TabularEvaluator
 
     return TabularEvaluator(NB201Space(), nb201_dir)
+
+
+@pytest.fixture
+def one_torch_thread():
+    """For tests of tiny torch models (the REINFORCE controller): on a busy machine, two OpenMP
+    threads spin-wait on each other and make each small step 10-100x slower."""
+    import torch
+
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(threads)
