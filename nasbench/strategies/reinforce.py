@@ -29,7 +29,8 @@ class Reinforce(Strategy):
     keeps exploring: a search counts distinct networks, and a collapsed policy proposes only repeats.
 
     The defaults (an LSTM of ``hidden_size`` 100 as in NASNet, Adam at 0.003, one step per outcome)
-    suit budgets of a few hundred evaluations; the paper's 20,000-model search used 0.00035.
+    suit budgets of a few hundred evaluations (see docs/BENCHMARKS.md); searches of tens of
+    thousands of models, as in the papers, want a smaller learning rate.
 
     Proposals never wait: asynchronous workers draw from the current policy while earlier trials
     run. Failed trials teach nothing; pruned ones count with their truncated value. All randomness
