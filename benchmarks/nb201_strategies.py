@@ -20,7 +20,6 @@ query, for the nasbench strategies (the search session de-duplicates) and for th
 from __future__ import annotations
 
 import argparse
-import logging
 import time
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
@@ -53,7 +52,6 @@ def _init_worker(data: str, columns: dict) -> None:
     from nasbench.tabular import TabularEvaluator
 
     torch.set_num_threads(1)  # the RL controller is tiny; one process per core instead
-    logging.getLogger("optuna").setLevel(logging.WARNING)
     space = NB201Space()
     _worker.update(space=space, evaluator=TabularEvaluator(space, data, columns))
 
@@ -89,9 +87,11 @@ def optuna_peer(seed: int, budget: int) -> list[dict]:
     import optuna
 
     from nasbench.evaluator import Budget
+    from nasbench.strategies.optuna_base import quiet_optuna
 
     space, evaluator = _worker["space"], _worker["evaluator"]
-    study = optuna.create_study(direction="maximize", sampler=optuna.samplers.TPESampler(seed=seed))
+    with quiet_optuna():
+        study = optuna.create_study(direction="maximize", sampler=optuna.samplers.TPESampler(seed=seed))
     seen: dict[str, dict] = {}
     evaluated, repeats = [], 0
     while len(evaluated) < budget and repeats < MAX_REPEATS:

@@ -1,4 +1,5 @@
 import pandas as pd
+import pytest
 
 from nasbench.cli import main
 from nasbench.objective import Objective, Target
@@ -14,7 +15,7 @@ def run(capsys, *argv):
 def test_nsga2_run_writes_its_pareto_front(capsys, nb201_dir, tmp_path):
     out = tmp_path / "run"
     code, stdout, _ = run(
-        capsys, "search", "--space", "nb201", "--strategy", "nsga2", "--benchmark", str(nb201_dir), "--budget", "30",
+        capsys, "search", "--space", "nb201", "--strategy", "nsga2", "--benchmark", str(nb201_dir), "--budget", "20",
         "--objective", "valid_accuracy", "--objective", "train_seconds:min", "--out", str(out), "--quiet",
     )  # fmt: skip
     assert code == 0
@@ -28,6 +29,7 @@ def test_nsga2_run_writes_its_pareto_front(capsys, nb201_dir, tmp_path):
     assert (out / "study.db").exists()
 
 
+@pytest.mark.usefixtures("one_torch_thread")
 def test_single_objective_runs_write_no_front(capsys, nb201_dir, tmp_path):
     out = tmp_path / "run"
     code, stdout, _ = run(capsys, "search", "--space", "nb201", "--strategy", "rl", "--benchmark", str(nb201_dir), "--budget", "8", "--out", str(out), "--quiet")
