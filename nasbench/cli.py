@@ -170,6 +170,9 @@ def _print_front(search) -> None:
     from nasbench.pareto import FRONT_PLOT, FRONT_TABLE, write_front
 
     front = write_front(search.folder, search.objective)
+    if front.empty:
+        print("no Pareto front: no trial completed")
+        return
     columns = ["number"] + list(dict.fromkeys(t.metric for t in search.objective.targets)) + ["arch"]
     print(f"Pareto front ({len(front)} networks):")
     print(front[columns].to_string(index=False, max_rows=20))

@@ -43,10 +43,12 @@ def pareto_front(frame: pd.DataFrame, objective: Objective) -> pd.DataFrame:
         rows = rows[rows["state"] == "COMPLETE"]
     if "duplicate_of" in rows.columns:
         rows = rows[rows["duplicate_of"].isna()]
+    if rows.empty:  # nothing completed: a failed-only table may not even have the metric columns
+        return rows.reset_index(drop=True)
     values = objective_values(rows, objective)
     keep = ~np.isnan(values).any(axis=1)
     rows, values = rows[keep], values[keep]
-    front = rows[non_dominated(values)] if len(rows) else rows
+    front = rows[non_dominated(values)]
     first = objective.targets[0]
     return front.sort_values(first.metric, ascending=not first.maximize, kind="stable").reset_index(drop=True)
 
@@ -59,6 +61,8 @@ def plot_front(frame: pd.DataFrame, front: pd.DataFrame, objective: Objective, p
     figure = Figure(figsize=(6, 4.5), dpi=120)
     axes = figure.add_subplot()
     done = frame[frame["state"] == "COMPLETE"] if "state" in frame.columns else frame
+    if "duplicate_of" in done.columns:
+        done = done[done["duplicate_of"].isna()]
     axes.scatter(done[x.metric], done[y.metric], s=12, color="0.65", label="evaluated")
     ordered = front.sort_values(x.metric)
     axes.step(ordered[x.metric], ordered[y.metric], where="pre" if x.maximize else "post", color="C3")
@@ -74,9 +78,12 @@ def plot_front(frame: pd.DataFrame, front: pd.DataFrame, objective: Objective, p
 
 
 def write_front(folder: RunFolder, objective: Objective) -> pd.DataFrame:
-    """Write ``pareto.csv`` and ``pareto.png`` into a run folder; returns the front."""
+    """Write ``pareto.csv`` and ``pareto.png`` into a run folder; returns the front (empty, and
+    nothing written, when no trial completed)."""
     frame = folder.read_table()
     front = pareto_front(frame, objective)
+    if front.empty:
+        return front
     atomic.write_text(folder.path / FRONT_TABLE, front.to_csv(index=False))
     plot_front(frame, front, objective, folder.path / FRONT_PLOT)
     return front

@@ -53,3 +53,8 @@ def test_plot_is_a_png(tmp_path):
     frame = table()
     plot_front(frame, pareto_front(frame, ACC_MACS), ACC_MACS, tmp_path / "front.png")
     assert (tmp_path / "front.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_no_completed_trial_no_front(tmp_path):
+    failed = pd.DataFrame({"number": [0, 1], "state": ["FAIL", "FAIL"], "duplicate_of": [None, None]})
+    assert pareto_front(failed, ACC_MACS).empty
