@@ -40,7 +40,7 @@ COLUMNS = {
     },
 }
 PEER = "optuna"
-MAX_REPEATS = 1000  # consecutive repeated proposals after which a search is taken to be stuck
+MAX_REPEATS = 1000  # consecutive repeated proposals after which a search is stuck (as the session's limit)
 
 _worker: dict = {}  # per-process state of the pool's workers: the space and the table
 
@@ -71,13 +71,16 @@ def nasbench_search(name: str, seed: int, budget: int) -> list[dict]:
     from nasbench.catalog import STRATEGIES
     from nasbench.local_backend import evaluate_in_process
     from nasbench.objective import Objective
-    from nasbench.session import SearchSession
+    from nasbench.session import SearchExhausted, SearchSession
     from nasbench.trial import TrialState
 
     space, evaluator = _worker["space"], _worker["evaluator"]
     strategy = STRATEGIES.create(name, space, seed=seed)
     session = SearchSession(strategy, Objective(), None, budget, seed)
-    evaluate_in_process(session, evaluator)
+    try:
+        evaluate_in_process(session, evaluator)
+    except SearchExhausted:  # MAX_REPEATS repeats in a row: the search is stuck with what it has
+        pass
     rows = sorted(session.records.values(), key=lambda r: r.told_at)
     return [r.metrics for r in rows if r.duplicate_of is None and r.state is TrialState.COMPLETE]
 
@@ -107,13 +110,14 @@ def optuna_peer(seed: int, budget: int) -> list[dict]:
     return evaluated
 
 
-def run_one(task: tuple[str, int, int]) -> tuple[str, int, list[float], float]:
+def run_one(task: tuple[str, int, int]) -> tuple[str, int, list[float], float, bool]:
     name, seed, budget = task
     start = time.process_time()
     evaluated = optuna_peer(seed, budget) if name == PEER else nasbench_search(name, seed, budget)
     curve = best_so_far(evaluated)
-    curve += [np.nan] * (budget - len(curve))  # a search that got stuck scores nothing past that point
-    return name, seed, curve, time.process_time() - start
+    stuck = len(curve) < budget  # it keeps its best network for the queries it could not make
+    curve += curve[-1:] * (budget - len(curve))
+    return name, seed, curve, time.process_time() - start, stuck
 
 
 def plot_regret(curves: pd.DataFrame, optimum: float, title: str, path: Path) -> None:
@@ -162,9 +166,10 @@ def main() -> None:
     from nasbench.tabular import load_table
 
     optimum = max(row["test_accuracy"] for row in load_table(args.data, {"test_accuracy": columns["test_accuracy"]}).values())
-    rows, curve_rows, seconds = [], [], {}
-    for name, seed, curve, cpu in results:
+    rows, curve_rows, seconds, stuck = [], [], {}, {}
+    for name, seed, curve, cpu, stalled in results:
         seconds.setdefault(name, []).append(cpu)
+        stuck[name] = stuck.get(name, 0) + stalled
         rows += [{"strategy": name, "seed": seed, "queries": k, "test_accuracy": curve[k - 1]} for k in args.budgets]
         curve_rows += [{"strategy": name, "seed": seed, "queries": k + 1, "test_accuracy": v} for k, v in enumerate(curve)]
     out = Path(args.out)
@@ -179,12 +184,12 @@ def main() -> None:
 
     summary = frame.groupby(["strategy", "queries"]).test_accuracy.agg(["mean", "sem", "count"])
     print(f"\n{args.dataset} test accuracy (%) of the best-by-{signal} architecture, mean ± s.e.m. over seeds; best in the space {optimum:.3f}")
-    print("| strategy | " + " | ".join(f"K = {k}" for k in args.budgets) + " | seeds | CPU s per search (K = " + f"{horizon}) |")
-    print("|---" * (len(args.budgets) + 3) + "|")
+    print("| strategy | " + " | ".join(f"K = {k}" for k in args.budgets) + " | seeds | stuck | CPU s per search (K = " + f"{horizon}) |")
+    print("|---" * (len(args.budgets) + 4) + "|")
     for name in args.strategies:
         cells = [f"{summary.loc[(name, k), 'mean']:.2f} ± {summary.loc[(name, k), 'sem']:.2f}" for k in args.budgets]
         count = int(summary.loc[(name, args.budgets[0]), "count"])
-        print(f"| {name} | " + " | ".join(cells) + f" | {count} | {np.mean(seconds[name]):.2f} |")
+        print(f"| {name} | " + " | ".join(cells) + f" | {count} | {stuck[name]} | {np.mean(seconds[name]):.2f} |")
     print(f"\nwrote {out / (stem + '_strategies.csv')}, {out / (stem + '_curves.csv')}, {out / (stem + '_regret.png')}")
 
 

@@ -23,10 +23,13 @@ class Reinforce(Strategy):
         - mean_i[(R_i - b) / s * log p(a_i)] - entropy_weight * mean_i[H(p | a_i)]
 
     where ``b`` is an exponential moving average of the rewards (decay ``baseline_decay``) and ``s``
-    the standard deviation of all rewards so far, so that the step does not depend on the reward's
+    the standard deviation of the rewards so far, so that the step does not depend on the reward's
     units (accuracy in percent, negated multiply-adds, ...). The reward is the first objective value.
-    Logits are bounded to (-``logit_bound``, ``logit_bound``) (ENAS's tanh constant) so the policy
-    keeps exploring: a search counts distinct networks, and a collapsed policy proposes only repeats.
+    A search counts distinct networks, and a policy that has collapsed onto a few proposes only
+    repeats. Two things keep it exploring: logits are bounded to (-``logit_bound``, ``logit_bound``)
+    (ENAS's tanh constant), and a repeated network (same graph hash) teaches nothing new about the
+    reward: it enters the batch with advantage 0, so once repeats dominate, the entropy bonus widens
+    the policy again. Baseline and spread are over distinct networks.
 
     The defaults (an LSTM of ``hidden_size`` 100 as in NASNet, Adam at 0.003, one step per outcome)
     suit budgets of a few hundred evaluations (see docs/BENCHMARKS.md); searches of tens of
@@ -90,6 +93,7 @@ class Reinforce(Strategy):
         self._batch: list[tuple[list[int], float]] = []  # (decisions, normalised advantage)
         self._baseline: float | None = None
         self._count, self._mean, self._squares = 0, 0.0, 0.0  # running variance of the rewards (Welford)
+        self._rewarded: set[str] = set()  # networks (graph hashes) whose reward was learnt from
         self.updates = 0
 
     def options(self) -> dict:
@@ -116,12 +120,15 @@ class Reinforce(Strategy):
             raise ValueError(f"trial {trial.number} was not asked of this strategy, or was told already")
         if outcome.state is TrialState.FAIL:
             return
-        self._batch.append((decisions, self._advantage(outcome.values[0])))
+        key = trial.arch.hash_key
+        repeat = key in self._rewarded
+        self._rewarded.add(key)
+        self._batch.append((decisions, 0.0 if repeat else self._advantage(outcome.values[0])))
         if len(self._batch) >= self.batch_size:
             self._update()
 
     def _advantage(self, reward: float) -> float:
-        """The reward against the moving baseline, in units of the standard deviation of all rewards so far."""
+        """The reward against the moving baseline, in units of the standard deviation of the rewards so far."""
         self._count += 1
         delta = reward - self._mean
         self._mean += delta / self._count
