@@ -12,7 +12,7 @@ from nasbench.search_spaces.nb201 import NB201Space
 from nasbench.session import SearchSession
 from nasbench.space import SearchSpace
 from nasbench.strategies import Reinforce
-from nasbench.trial import Outcome, TrialState
+from nasbench.trial import Outcome, Trial, TrialState
 
 
 pytestmark = pytest.mark.usefixtures("one_torch_thread")
@@ -113,3 +113,16 @@ def test_bad_hyperparameters_and_spaces():
 
     with pytest.raises(InvalidOption, match="needs a space with the DecisionSequence capability; 'plain'"):
         Reinforce(NoDecisions())
+
+
+def test_a_repeated_network_teaches_only_entropy():
+    """A repeat carries no new reward information: advantage 0, and it leaves baseline and spread alone."""
+    space = ChainSpace()
+    rl = Reinforce(space, seed=2, batch_size=10)
+    first, second, third = rl.ask(), rl.ask(), rl.ask()
+    rl.tell(first, Outcome(TrialState.COMPLETE, (1.0,)))
+    rl.tell(second, Outcome(TrialState.COMPLETE, (5.0,)))
+    baseline = rl._baseline
+    rl.tell(Trial(third.number, first.arch), Outcome(TrialState.COMPLETE, (1.0,)))  # the first network again
+    assert [a for _, a in rl._batch] == [0.0, pytest.approx(4.0 / 8**0.5), 0.0]
+    assert rl._baseline == baseline
