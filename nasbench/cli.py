@@ -174,7 +174,7 @@ def _print_front(search) -> None:
         print("no Pareto front: no trial completed")
         return
     columns = ["number"] + list(dict.fromkeys(t.metric for t in search.objective.targets)) + ["arch"]
-    print(f"Pareto front ({len(front)} networks):")
+    print(f"Pareto front ({len(front)} network{'' if len(front) == 1 else 's'}):")
     print(front[columns].to_string(index=False, max_rows=20))
     print(f"front: {search.folder.path / FRONT_TABLE}, {search.folder.path / FRONT_PLOT}")
 

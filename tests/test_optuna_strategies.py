@@ -32,18 +32,22 @@ class StopAfter:
         return self.table(arch, budget)
 
 
-def tpe_session(folder, budget, seed=3):
-    tpe = OptunaTPE(NB201Space(), seed=seed, storage=str(folder / "study.db"))
-    return SearchSession(tpe, Objective(), RunFolder(folder), budget, seed)
+def study_session(kind, folder, budget, seed=3):
+    if kind == "tpe":
+        strategy, objective = OptunaTPE(NB201Space(), seed=seed, storage=str(folder / "study.db")), Objective()
+    else:
+        strategy, objective = OptunaNSGA2(NB201Space(), seed=seed, population_size=6, storage=str(folder / "study.db")), COST
+    return SearchSession(strategy, objective, RunFolder(folder), budget, seed)
 
 
-def test_tpe_resumes_from_its_sqlite_study(nb201_table, tmp_path):
-    evaluate_in_process(tpe_session(tmp_path / "full", 30), nb201_table)
+@pytest.mark.parametrize("kind", ["tpe", "nsga2"])
+def test_resume_from_the_sqlite_study_repeats_the_uninterrupted_run(kind, nb201_table, tmp_path):
+    evaluate_in_process(study_session(kind, tmp_path / "full", 30), nb201_table)
 
-    crashed = tpe_session(tmp_path / "cut", 30)
+    crashed = study_session(kind, tmp_path / "cut", 30)
     with pytest.raises(KeyboardInterrupt):
         evaluate_in_process(crashed, StopAfter(nb201_table, 15))  # trial 15 is RUNNING in the table and the study
-    resumed = tpe_session(tmp_path / "cut", 30)
+    resumed = study_session(kind, tmp_path / "cut", 30)
     resumed.replay(RunFolder(tmp_path / "cut").read_records())
     evaluate_in_process(resumed, nb201_table)
 
@@ -56,7 +60,7 @@ def test_tpe_resumes_from_its_sqlite_study(nb201_table, tmp_path):
     trials = study.get_trials()
     assert [t.number for t in trials] == list(cut.number)  # one Optuna trial per ask, none repeated
     assert all(t.state is optuna.trial.TrialState.COMPLETE for t in trials)
-    assert [t.value for t in trials] == list(cut.value)
+    assert [t.values[0] for t in trials] == list(cut.value if kind == "tpe" else cut.value_0)
     space = NB201Space()
     assert [space.from_decisions([t.params[f"d{i}"] for i in range(6)]).to_string() for t in trials] == list(cut.arch)
 
