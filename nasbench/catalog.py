@@ -8,11 +8,15 @@ from nasbench.registry import Registry
 from nasbench.search_spaces.mbconv import MBConvSpace
 from nasbench.search_spaces.nasnet import NASNetSpace
 from nasbench.search_spaces.nb201 import NB201Space
-from nasbench.strategies import RandomSearch, RegularizedEvolution
+from nasbench.strategies import OptunaNSGA2, OptunaTPE, RandomSearch, Reinforce, RegularizedEvolution
 from nasbench.tabular import TabularEvaluator
 from nasbench.training.evaluator import TrainingEvaluator
 
 SPACES = Registry("space", "nasbench.spaces", {"nasnet": NASNetSpace, "nb201": NB201Space, "mbconv": MBConvSpace})
-STRATEGIES = Registry("strategy", "nasbench.strategies", {"random": RandomSearch, "evo": RegularizedEvolution})
+STRATEGIES = Registry(
+    "strategy",
+    "nasbench.strategies",
+    {"random": RandomSearch, "evo": RegularizedEvolution, "rl": Reinforce, "tpe": OptunaTPE, "nsga2": OptunaNSGA2},
+)
 EVALUATORS = Registry("evaluator", "nasbench.evaluators", {"tabular": TabularEvaluator, "train": TrainingEvaluator})
 BACKENDS = Registry("backend", "nasbench.backends", {"local": LocalBackend, "ray": RayBackend})

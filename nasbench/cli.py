@@ -307,6 +307,8 @@ def _cmd_search(args) -> int:
     finally:
         progress.close()
     progress.summary(best, time.perf_counter() - started)
+    if search.objective.size > 1:
+        _print_front(search)
     return 0
 
 
@@ -357,6 +359,17 @@ def _cmd_scale(args) -> int:
         print(MACS_NOTE)
         print(f"table written to {out}")
     return 0
+def _print_front(search) -> None:
+    from nasbench.pareto import FRONT_PLOT, FRONT_TABLE, write_front
+
+    front = write_front(search.folder, search.objective)
+    if front.empty:
+        print("no Pareto front: no trial completed")
+        return
+    columns = ["number"] + list(dict.fromkeys(t.metric for t in search.objective.targets)) + ["arch"]
+    print(f"Pareto front ({len(front)} network{'' if len(front) == 1 else 's'}):")
+    print(front[columns].to_string(index=False, max_rows=20))
+    print(f"front: {search.folder.path / FRONT_TABLE}, {search.folder.path / FRONT_PLOT}")
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -8,6 +8,9 @@ from typing import Callable, Iterable
 from nasbench.errors import InvalidOption
 from nasbench.registry import keyword_options
 
+#: keywords a run fills itself (see ``Strategy``), never taken from the command line
+RUN_KEYWORDS = ("seed", "storage", "objectives", "run_dir")
+
 _TRUE = {"1", "true", "yes", "on"}
 _FALSE = {"0", "false", "no", "off"}
 
@@ -29,8 +32,7 @@ def _convert(text: str, param: inspect.Parameter, owner: str):
 
 def parse_options(factory: Callable, pairs: Iterable[str], owner: str) -> dict:
     """Turn ``["population_size=20", ...]`` into keywords for ``factory``."""
-    # the seed has its own flag; the run folder is supplied by the run itself
-    accepted = {k: v for k, v in keyword_options(factory).items() if k not in ("seed", "run_dir")}
+    accepted = {k: v for k, v in keyword_options(factory).items() if k not in RUN_KEYWORDS}
     options = {}
     for pair in pairs:
         key, sep, value = pair.partition("=")

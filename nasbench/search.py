@@ -47,28 +47,39 @@ def check_metrics(objective: Objective, available: tuple[str, ...]) -> None:
 
 
 def _with_run_dir(factory, options: dict, folder: RunFolder) -> dict:
-    """Components that keep files of their own (weights, a study) get the run folder.
+    """An evaluator that keeps files of its own (trained weights) gets the run folder.
 
     It is passed at start-up and never stored in config.json, so a run folder can be moved.
     """
     if "run_dir" in keyword_options(factory):
         return {**options, "run_dir": str(folder.path)}
     return options
+
+
 def _data_spec(evaluator) -> DataSpec | None:
     """The input data an evaluator trains on, when it has any (cost constraints need it)."""
     data_spec = getattr(evaluator, "data_spec", None)
     return data_spec() if callable(data_spec) else None
+def run_keywords(factory: Callable, objective: Objective, folder: RunFolder | None) -> dict[str, Any]:
+    """What the run itself tells a strategy (see ``Strategy.max_objectives`` and ``Strategy.run_file``)."""
+    keywords: dict[str, Any] = {}
+    if getattr(factory, "max_objectives", 1) > 1:
+        keywords["objectives"] = objective.size
+    run_file = getattr(factory, "run_file", None)  # plugins may register plain factories
+    if run_file is not None:
+        keywords["storage"] = None if folder is None else str(folder.path / run_file)
+    return keywords
 
 
 def _assemble(config: SearchConfig, folder: RunFolder, on_record) -> Search:
     space = SPACES.create(config.space, **config.space_options)
+    objective = config.objective_value()
     evaluator_options = _with_run_dir(EVALUATORS.get(config.evaluator), config.evaluator_options, folder)
     evaluator = EVALUATORS.create(config.evaluator, space, **evaluator_options)
-    space = constrain(space, config.constraints_value(), _data_spec(evaluator))
-    strategy_options = _with_run_dir(STRATEGIES.get(config.strategy), config.strategy_options, folder)
-    strategy = STRATEGIES.create(config.strategy, space, seed=config.seed, **strategy_options)
-    objective = config.objective_value()
     check_metrics(objective, evaluator.metric_names())
+    space = constrain(space, config.constraints_value(), _data_spec(evaluator))
+    context = run_keywords(STRATEGIES.get(config.strategy), objective, folder)
+    strategy = STRATEGIES.create(config.strategy, space, seed=config.seed, **context, **config.strategy_options)
     backend = BACKENDS.create(config.backend, **config.backend_options)
     if hasattr(backend, "check"):
         backend.check(evaluator)

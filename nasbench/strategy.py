@@ -27,8 +27,12 @@ class Strategy(ABC):
     name: ClassVar[str]
     #: capabilities (protocol classes) the space must have
     requires: ClassVar[tuple[type, ...]] = ()
-    #: how many objective values the strategy can optimise at once
+    #: how many objective values the strategy can optimise at once; a strategy that allows more
+    #: than one takes an ``objectives`` keyword, which the search fills with the objective's size
     max_objectives: ClassVar[int] = 1
+    #: a file the strategy keeps in the run folder (an Optuna study, say); the search passes its
+    #: path as the ``storage`` keyword, and ``None`` (keep everything in memory) when there is no folder
+    run_file: ClassVar[str | None] = None
 
     def __init__(self, space: SearchSpace, *, seed: int = 0) -> None:
         for capability in self.requires:

@@ -18,7 +18,8 @@ def run(name, table, seed, budget=60, **options):
     return session
 
 
-@pytest.mark.parametrize("name", ["random", "evo"])
+@pytest.mark.usefixtures("one_thread")
+@pytest.mark.parametrize("name", ["random", "evo", "rl", "tpe"])
 def test_same_seed_same_trajectory(name, nb201_table):
     a, b, c = (run(name, nb201_table, seed) for seed in (3, 3, 4))
     arches = lambda s: [r.arch for r in sorted(s.records.values(), key=lambda r: r.number)]

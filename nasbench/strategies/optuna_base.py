@@ -1,0 +1,130 @@
+"""Optuna samplers as nasbench strategies, through Optuna's own ask/tell.
+
+The space's decision sequence becomes categorical parameters ``d0, d1, ...`` (choices 0..n-1). In
+a run folder the study lives in an SQLite file (``study.db``), so Optuna's tools open it::
+
+    optuna-dashboard sqlite:///results/<run>/study.db
+
+Resuming replays the trial table on a fresh strategy: a trial the stored study already holds is
+answered from the study (never sampled or told twice). Each new trial gets a sampler seeded from
+(seed, trial number), so the trials after a resume are those of an uninterrupted run.
+"""
+
+from __future__ import annotations
+
+import logging
+from abc import abstractmethod
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Iterator
+
+import optuna
+from optuna.distributions import CategoricalDistribution
+from optuna.trial import FrozenTrial
+from optuna.trial import TrialState as OptunaState
+
+from nasbench.arch import Arch
+from nasbench.errors import InvalidOption, ResultsError
+from nasbench.evaluator import derive_seed
+from nasbench.space import DecisionSequence
+from nasbench.strategy import Strategy
+from nasbench.trial import Outcome, Trial, TrialState
+
+#: the name of the study inside ``study.db``
+STUDY_NAME = "nasbench"
+
+
+@contextmanager
+def quiet_optuna() -> Iterator[None]:
+    """Silence Optuna's INFO lines ("A new study created ...") while a search prints its own progress."""
+    logger = logging.getLogger("optuna")
+    level = logger.level
+    logger.setLevel(logging.WARNING)
+    try:
+        yield
+    finally:
+        logger.setLevel(level)
+
+
+class OptunaStrategy(Strategy):
+    """Base of the strategies that delegate proposals to an Optuna sampler.
+
+    ``objectives`` is the number of objective values (all maximised); ``storage`` the SQLite file
+    of the study, or ``None`` to keep it in memory. A trial that was stopped early is told to
+    Optuna as complete with its truncated values (as Ray Tune's Optuna searcher does).
+    """
+
+    requires = (DecisionSequence,)
+    max_objectives = 16
+    run_file = "study.db"
+
+    def __init__(self, space, *, seed: int = 0, objectives: int = 1, storage: str | None = None) -> None:
+        if not 1 <= objectives <= self.max_objectives:
+            raise InvalidOption(f"objectives must be in [1, {self.max_objectives}], got {objectives}")
+        super().__init__(space, seed=seed)
+        self.objectives = objectives
+        self.storage = storage
+        self.names = [f"d{i}" for i in range(len(space.decision_sizes()))]
+        self.distributions = {
+            name: CategoricalDistribution(list(range(int(size)))) for name, size in zip(self.names, space.decision_sizes())
+        }
+        self._study: optuna.Study | None = None  # opened on first use: nothing is written before a run starts
+        self._stored: dict[int, FrozenTrial] = {}  # the study's trials when it was opened
+
+    @abstractmethod
+    def sampler(self, seed: int) -> optuna.samplers.BaseSampler:
+        """A fresh sampler with this strategy's settings, seeded with ``seed``."""
+
+    @property
+    def study(self) -> optuna.Study:
+        """The Optuna study (created, or loaded from ``storage``, on first use)."""
+        if self._study is None:
+            self._study = self._open()
+        return self._study
+
+    def _open(self) -> optuna.Study:
+        url = None
+        if self.storage is not None:
+            path = Path(self.storage).resolve()
+            path.parent.mkdir(parents=True, exist_ok=True)
+            url = f"sqlite:///{path}"
+        with quiet_optuna():
+            study = optuna.create_study(
+                storage=url,
+                study_name=STUDY_NAME,
+                directions=["maximize"] * self.objectives,
+                sampler=self.sampler(self.seed),
+                load_if_exists=True,
+            )
+        if len(study.directions) != self.objectives or any(d != optuna.study.StudyDirection.MAXIMIZE for d in study.directions):
+            raise ResultsError(f"the study in {self.storage} does not maximise {self.objectives} objective(s); it belongs to another run")
+        self._stored = {t.number: t for t in study.get_trials(deepcopy=False)}
+        return study
+
+    def _propose(self, number: int) -> Arch:
+        study = self.study
+        stored = self._stored.get(number)
+        if stored is not None:
+            return self._arch(stored.params, stored.distributions)
+        study.sampler = self.sampler(derive_seed(self.seed, "optuna", number))
+        with quiet_optuna():
+            trial = study.ask(self.distributions)
+        if trial.number != number:
+            raise ResultsError(f"the study in {self.storage} numbers this trial {trial.number}, the run {number}; it belongs to another run")
+        return self._arch(trial.params, self.distributions)
+
+    def _arch(self, params: dict, distributions: dict) -> Arch:
+        if distributions != self.distributions:
+            raise ResultsError(f"the study in {self.storage} has parameters {sorted(distributions)} that are not this space's decisions")
+        return self.space.from_decisions([params[name] for name in self.names])
+
+    def tell(self, trial: Trial, outcome: Outcome) -> None:
+        stored = self._stored.get(trial.number)
+        if stored is not None and stored.state.is_finished():
+            return  # told before the run was resumed
+        if outcome.state is TrialState.FAIL:
+            self.study.tell(trial.number, state=OptunaState.FAIL)
+            return
+        if len(outcome.values) != self.objectives:
+            raise ValueError(f"strategy '{self.name}' optimises {self.objectives} objective(s); trial {trial.number} has {len(outcome.values)} values")
+        self.study.tell(trial.number, list(outcome.values))
