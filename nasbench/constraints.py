@@ -4,7 +4,8 @@
 fits every budget, so a strategy never proposes (and a search never spends an evaluation on) a
 network that breaks one. A budget nothing in the space can meet is reported after a bounded number
 of draws, with the smallest cost seen. Strategies that build architectures from decisions (RL,
-Optuna) bypass ``sample``; they can ask ``feasible(arch)`` themselves.
+Optuna) bypass ``sample``: the search session checks their proposals with ``explain_violation`` and
+answers a violating one as failed, without spending an evaluation on it.
 """
 
 from __future__ import annotations
@@ -89,6 +90,14 @@ class ConstrainedSpace(SearchSpace):
             if value > limit:
                 return cost, value
         return None
+
+    def explain_violation(self, arch: Arch) -> str | None:
+        """``"12,345 parameters > --max-params 10,000"`` when ``arch`` breaks a bound, else ``None``."""
+        broken = self.violation(arch)
+        if broken is None:
+            return None
+        cost, value = broken
+        return f"{_amount(value)} {UNITS[cost]} > --{_flag(cost)} {_amount(self.constraints.limits()[cost])}"
 
     def feasible(self, arch: Arch) -> bool:
         return self.violation(arch) is None

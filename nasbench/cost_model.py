@@ -7,6 +7,8 @@ then replays exactly on resume: the measurements it acted on are read back, not 
 
 from __future__ import annotations
 
+import hashlib
+
 import json
 from pathlib import Path
 from typing import Callable
@@ -67,8 +69,15 @@ class CostModel:
         return (self.data.channels, self.data.height, self.data.width)
 
     def _key(self, metric: str, arch: Arch, device: str = "") -> str:
+        """The graph hash plus a digest of the exact string.
+
+        Equivalent networks share a hash, yet they can differ in cost: an operation on a dead edge is
+        pruned from the graph but still built, with its parameters. Keying by hash alone would let
+        the first member of a class decide the cost of all of them.
+        """
         shape = "x".join(map(str, (*self.input_shape, self.data.num_classes)))
-        return ":".join(p for p in (metric, arch.hash_key, shape, device) if p)
+        exact = hashlib.sha256(arch.to_string().encode()).hexdigest()[:12]
+        return ":".join(p for p in (metric, arch.hash_key, exact, shape, device) if p)
 
     def _cached(self, key: str, compute: Callable[[], float]) -> float:
         if key not in self._cache:

@@ -36,7 +36,7 @@ class Progress:
     def start(self, search: "Search") -> None:
         self.search = search
         session = search.session
-        done = sum(1 for r in session.records.values() if r.duplicate_of is None and r.state is not TrialState.RUNNING)
+        done = sum(1 for r in session.records.values() if r.evaluated and r.state is not TrialState.RUNNING)
         if not self.quiet and sys.stderr.isatty():
             self.bar = tqdm(total=session.budget, initial=done, desc=f"{search.config.space}/{search.config.strategy}", unit="net", file=sys.stderr)
 
@@ -45,7 +45,7 @@ class Progress:
             return
         if record.values is not None and (self.best_value is None or record.values[0] > self.best_value):
             self.best_value = record.values[0]
-        if record.duplicate_of is not None:
+        if not record.evaluated:
             return
         if self.bar is not None:
             self.bar.update(1)
@@ -63,7 +63,9 @@ class Progress:
     def summary(self, best: TrialRecord | None, seconds: float) -> None:
         assert self.search is not None
         records = list(self.search.session.records.values())
-        evaluated = [r for r in records if r.duplicate_of is None]
+        evaluated = [r for r in records if r.evaluated]
+        repeats = sum(r.duplicate_of is not None for r in records)
+        refused = sum(bool(r.violates) for r in records)
         failed = sum(r.state is TrialState.FAIL for r in evaluated)
         pruned = sum(r.state is TrialState.PRUNED for r in evaluated)
         if best is None:
@@ -71,8 +73,9 @@ class Progress:
         else:
             print(f"best: trial {best.number}  {best.arch}")
             print(f"  {format_metrics(best.metrics)}")
+        refusals = f", {refused} proposals refused by the cost constraints" if refused else ""
         print(
             f"evaluated {len(evaluated)} networks ({failed} failed, {pruned} stopped early, "
-            f"{len(records) - len(evaluated)} repeated proposals answered from cache) in {seconds:.1f} s"
+            f"{repeats} repeated proposals answered from cache{refusals}) in {seconds:.1f} s"
         )
         print(f"results: {self.search.folder.trials_path}")

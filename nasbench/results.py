@@ -40,8 +40,15 @@ class TrialRecord:
     told_at: int | None  # None while running
     error: str = ""
     duplicate_of: int | None = None
+    #: why the network was refused unevaluated (it breaks a hard cost constraint); "" otherwise
+    violates: str = ""
     #: backend details (node, attempts, ...), stored as extra columns
     extra: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def evaluated(self) -> bool:
+        """False for answers given without an evaluation: repeats and constraint violations."""
+        return self.duplicate_of is None and not self.violates
 
     def row(self) -> dict[str, Any]:
         row = {k: v for k, v in asdict(self).items() if k not in ("metrics", "values", "extra")}
@@ -61,6 +68,8 @@ class TrialRecord:
 _EXACT_FLOATS = {} if int(pd.__version__.split(".")[0]) >= 3 else {"float_precision": "round_trip"}
 
 _FIXED = {"number", "arch", "hash", "state", "seed", "wall_seconds", "asked_at", "told_at", "error", "duplicate_of"}
+#: fixed columns that tables written before they existed may lack
+_OPTIONAL = {"violates"}
 #: backend columns that hold numbers but are not metrics (read back into ``extra``)
 NUMERIC_EXTRAS = {"attempts"}
 
@@ -128,7 +137,7 @@ class RunFolder:
         frame = self.read_table()
         records = []
         value_columns = sorted((c for c in frame.columns if _is_value_column(c)), key=lambda c: (len(c), c))
-        other = [c for c in frame.columns if c not in _FIXED and c not in value_columns]
+        other = [c for c in frame.columns if c not in _FIXED | _OPTIONAL and c not in value_columns]
         metric_set = {c for c in other if pd.api.types.is_numeric_dtype(frame[c]) and c not in NUMERIC_EXTRAS}
         try:
             for row in frame.to_dict("records"):
@@ -150,6 +159,7 @@ class RunFolder:
                         told_at=None if _missing(row["told_at"]) else int(row["told_at"]),
                         error="" if _missing(row["error"]) else str(row["error"]),
                         duplicate_of=None if _missing(duplicate) else int(duplicate),
+                        violates="" if _missing(row.get("violates")) else str(row["violates"]),
                         extra=extra,
                     )
                 )
@@ -160,7 +170,7 @@ class RunFolder:
 
 def best_record(records: Iterable[TrialRecord]) -> TrialRecord | None:
     """The completed evaluation with the largest first objective value (the earliest among equals)."""
-    done = [r for r in records if r.state is TrialState.COMPLETE and r.duplicate_of is None and r.values]
+    done = [r for r in records if r.state is TrialState.COMPLETE and r.evaluated and r.values]
     return max(done, key=lambda r: (r.values[0], -r.number), default=None)
 
 

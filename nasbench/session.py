@@ -98,7 +98,11 @@ class SearchSession:
                 return None
             asked_at = self._next_event()
             key = trial.arch.hash_key
-            if key in self._by_hash:
+            violation = self._violation(trial)
+            if violation is not None:  # proposed from decisions, past the constrained sampler
+                self._trials[trial.number] = trial
+                self._tell(trial, asked_at, Finished(TrialState.FAIL, error=violation), None, violates=violation)
+            elif key in self._by_hash:
                 self._trials[trial.number] = trial
                 self._tell(trial, asked_at, self._as_duplicate(self._by_hash[key]), self._by_hash[key].number)
             elif key in self._running:
@@ -112,10 +116,15 @@ class SearchSession:
             duplicates += 1
             if duplicates >= MAX_CONSECUTIVE_DUPLICATES:
                 raise SearchExhausted(
-                    f"strategy '{self.strategy.name}' proposed {duplicates} already evaluated architectures in a row; "
-                    "the space looks exhausted"
+                    f"strategy '{self.strategy.name}' proposed {duplicates} already evaluated or constraint-breaking "
+                    "architectures in a row; the space looks exhausted"
                 )
         return None
+
+    def _violation(self, trial: Trial) -> str | None:
+        """Why a hard cost constraint of the space refuses this network, if it does."""
+        explain = getattr(self.strategy.space, "explain_violation", None)
+        return None if explain is None else explain(trial.arch)
 
     def _next_event(self) -> int:
         self._events += 1
@@ -146,7 +155,7 @@ class SearchSession:
     def _as_duplicate(original: TrialRecord) -> Finished:
         return Finished(original.state, original.metrics, original.error)
 
-    def _tell(self, trial: Trial, asked_at: int, finished: Finished, duplicate_of: int | None) -> TrialRecord:
+    def _tell(self, trial: Trial, asked_at: int, finished: Finished, duplicate_of: int | None, violates: str = "") -> TrialRecord:
         state, error = finished.state, finished.error
         if state is not TrialState.FAIL and any(math.isnan(v) for v in finished.metrics.values()):
             state, error = TrialState.FAIL, error or "a metric is NaN"
@@ -154,13 +163,13 @@ class SearchSession:
         self.strategy.tell(trial, Outcome(state, values))
         del self._trials[trial.number]
         finished = Finished(state, finished.metrics, error, finished.wall_seconds, finished.extra)
-        record = self._record(trial, asked_at, self._next_event(), finished, values, duplicate_of)
+        record = self._record(trial, asked_at, self._next_event(), finished, values, duplicate_of, violates)
         self._store(record)
         if self.on_record is not None:
             self.on_record(record)
         return record
 
-    def _record(self, trial, asked_at, told_at, finished: Finished, values, duplicate_of) -> TrialRecord:
+    def _record(self, trial, asked_at, told_at, finished: Finished, values, duplicate_of, violates="") -> TrialRecord:
         return TrialRecord(
             number=trial.number,
             arch=trial.arch.to_string(),
@@ -174,6 +183,7 @@ class SearchSession:
             told_at=told_at,
             error=finished.error,
             duplicate_of=duplicate_of,
+            violates=violates,
             extra=dict(finished.extra),
         )
 
@@ -209,7 +219,7 @@ class SearchSession:
                 values = None if record.state is TrialState.FAIL else self.objective.values(record.metrics)
                 self.strategy.tell(trials.pop(record.number), Outcome(record.state, values))
                 self.records[record.number] = record
-                if record.duplicate_of is None:
+                if record.evaluated:
                     self._by_hash[record.hash] = record
                     self._started += 1
         self._events = 1 + max((e[0] for e in events), default=-1)

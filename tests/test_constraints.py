@@ -40,11 +40,23 @@ def test_cost_cache_is_keyed_by_hash_and_shape_and_read_back(tmp_path):
     latency = first.latency_ms(arch)
     first.params(arch)
     stored = json.loads(path.read_text())
-    assert f"params:{arch.hash_key}:1x8x8x10" in stored
-    assert any(k.startswith(f"latency_ms:{arch.hash_key}:1x8x8x10:cpu:") for k in stored)  # latency is per device
+    assert sum(k.startswith(f"params:{arch.hash_key}:") and k.endswith(":1x8x8x10") for k in stored) == 1
+    assert any(k.startswith(f"latency_ms:{arch.hash_key}:") and ":1x8x8x10:cpu:" in k for k in stored)  # latency is per device
     assert CostModel(space, DIGITS, path).latency_ms(arch) == latency  # read back, not measured again
     other = CostModel(space, DataSpec(3, 32, 32, 10), path)
     assert other.params(arch) > first.params(arch)  # another input shape is another entry (3 input channels)
+
+
+def test_equivalent_networks_with_different_costs_are_cached_apart():
+    """A convolution on a dead edge is pruned from the graph (same hash) but is still built."""
+    from nasbench.search_spaces.nb201 import NB201Cell, NB201Space
+
+    space = NB201Space(filters=4, cells=1)
+    live = NB201Cell(("none", "nor_conv_3x3", "none", "skip_connect", "avg_pool_3x3", "nor_conv_3x3"))
+    dead_conv = NB201Cell(("none", "nor_conv_3x3", "nor_conv_3x3", "skip_connect", "avg_pool_3x3", "nor_conv_3x3"))
+    assert live.hash_key == dead_conv.hash_key
+    costs = CostModel(space, DIGITS)
+    assert costs.params(live) < costs.params(dead_conv) == count_params(space.build(dead_conv, DIGITS))
 
 
 def test_latency_is_a_median_after_warm_up():
@@ -170,3 +182,43 @@ def test_bad_cost_flags_are_one_line(cli, tmp_path, nb201_dir, argv, message):
     code, _, err = cli("search", *space, "--budget", "2", "--out", str(tmp_path / "r"), *argv)
     assert code == 2 and message in err and len(err.strip().splitlines()) == 1
     assert not (tmp_path / "r").exists()
+
+
+def test_decision_strategies_cannot_slip_past_the_bounds(nb201_table, tmp_path):
+    """RL builds networks from decisions, not from the constrained sampler: the session refuses
+    the ones over the bound without evaluating them, and a resumed run replays the refusals."""
+    from nasbench.local_backend import evaluate_in_process
+    from nasbench.objective import Objective
+    from nasbench.results import RunFolder
+    from nasbench.search_spaces.nb201 import NB201Space
+    from nasbench.session import SearchSession
+    from nasbench.strategies import Reinforce
+
+    data = DataSpec(1, 8, 8, 10)
+    bound = 6000
+
+    def session(folder, budget):
+        space = constrain(NB201Space(filters=4, cells=1), Constraints(max_params=bound), data)
+        return SearchSession(Reinforce(space, seed=0), Objective(), folder, budget, 0), space
+
+    evaluated = []
+
+    def evaluator(arch, budget, *, seed, report=None):
+        evaluated.append(arch)
+        return nb201_table(arch, budget)
+
+    full, space = session(RunFolder(tmp_path / "full"), 30)
+    evaluate_in_process(full, evaluator)
+    assert len(evaluated) == 30 and all(space.costs.params(a) <= bound for a in evaluated)
+    table = pd.read_csv(tmp_path / "full" / "trials.csv")
+    refused = table[table.violates.notna()]
+    assert len(refused) > 0 and (refused.state == "FAIL").all() and refused.error.str.contains("--max-params 6,000").all()
+
+    cut, _ = session(RunFolder(tmp_path / "cut"), 15)
+    evaluate_in_process(cut, evaluator)
+    resumed, _ = session(RunFolder(tmp_path / "cut"), 30)
+    resumed.replay(RunFolder(tmp_path / "cut").read_records())
+    evaluate_in_process(resumed, evaluator)
+    a = pd.read_csv(tmp_path / "full" / "trials.csv").drop(columns="wall_seconds")
+    b = pd.read_csv(tmp_path / "cut" / "trials.csv").drop(columns="wall_seconds")
+    pd.testing.assert_frame_equal(a, b)

@@ -14,7 +14,7 @@ from nasbench.search_spaces.nasnet.genotype import unused_states
 from nasbench.search_spaces.nasnet import modules
 from nasbench.search_spaces.nasnet.modules import NASNetNetwork
 from nasbench.space import DataSpec, DecisionSequence
-from nasbench.training.trainer import cpu_threads
+from nasbench.costs import torch_threads
 
 DIGITS = DataSpec(1, 8, 8, 10)
 
@@ -216,7 +216,7 @@ def test_presets_set_the_macro_network_and_options_override_them():
 @pytest.fixture
 def one_thread():
     """Tiny networks run many times faster on one thread when the machine's cores are busy."""
-    with cpu_threads(1):
+    with torch_threads(1):
         yield
 
 

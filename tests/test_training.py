@@ -14,7 +14,8 @@ from nasbench.session import SearchSession
 from nasbench.strategies import RandomSearch
 from nasbench.training.data import load_data
 from nasbench.training.evaluator import TrainingEvaluator
-from nasbench.training.trainer import TrainConfig, cpu_threads, recalibrate_batch_norm
+from nasbench.costs import torch_threads
+from nasbench.training.trainer import TrainConfig, recalibrate_batch_norm
 from nasbench.trial import TrialState
 
 DIVERGING_LR = 1e30  # weight decay then overflows the weights to inf on the second step
@@ -126,11 +127,11 @@ def test_bad_training_options():
     with pytest.raises(InvalidOption, match="data_fraction"):
         TrainConfig(data_fraction=0.0)
     with pytest.raises(InvalidOption, match="cpu_threads"):
-        TrainConfig(cpu_threads=-1)
+        TrainConfig(cpu_threads=0)
 
 
 def test_cpu_threads_are_restored():
     before = torch.get_num_threads()
-    with cpu_threads(1):
+    with torch_threads(1):
         assert torch.get_num_threads() == 1
     assert torch.get_num_threads() == before

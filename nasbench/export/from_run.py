@@ -9,7 +9,7 @@ from nasbench.catalog import SPACES
 from nasbench.config import SearchConfig
 from nasbench.errors import ResultsError
 from nasbench.export.exporter import export_architecture
-from nasbench.results import RunFolder, TrialRecord
+from nasbench.results import RunFolder, TrialRecord, best_record
 from nasbench.space import DataSpec
 from nasbench.trial import TrialState
 from nasbench.weights import WEIGHTS_DIR, load_weights
@@ -19,16 +19,16 @@ def pick_trial(records: list[TrialRecord], run: Path, trial: int | None) -> Tria
     """Trial ``trial`` of the run, or its best completed trial when ``trial`` is None."""
     by_number = {r.number: r for r in records}
     if trial is None:
-        done = [r for r in records if r.state is TrialState.COMPLETE and r.duplicate_of is None]
-        if not done:
+        best = best_record(records)
+        if best is None:
             raise ResultsError(f"run {run} has no completed trial to export")
-        return max(done, key=lambda r: (r.values[0], -r.number))
+        return best
     if trial not in by_number:
         raise ResultsError(f"run {run} has no trial {trial} (it has trials 0 to {len(records) - 1})")
     record = by_number[trial]
     if record.duplicate_of is not None:
         record = by_number[record.duplicate_of]
-    if record.state is not TrialState.COMPLETE:
+    if record.state is not TrialState.COMPLETE or not record.evaluated:
         raise ResultsError(f"trial {trial} of run {run} did not complete ({record.state.value}); pick a completed one")
     return record
 

@@ -14,6 +14,7 @@ import math
 import os
 import time
 
+from nasbench.costs import torch_threads
 from nasbench.errors import CandidateFailed, InvalidArchitecture, NasbenchError
 from nasbench.evaluator import Budget, Metrics
 from nasbench.objective import Objective
@@ -32,7 +33,7 @@ def objective_value(objective: Objective, metrics: Metrics) -> float:
         return math.nan
 
 
-def evaluate_trial(config: dict, *, space, evaluator, objective: Objective, workdir: str) -> None:
+def evaluate_trial(config: dict, *, space, evaluator, objective: Objective, workdir: str, threads: int = 1) -> None:
     """Tune's function trainable. Exceptions propagate, so Tune retries the trial.
 
     ``CandidateFailed`` (a diverged loss, a network missing from a table) and an architecture the
@@ -58,7 +59,8 @@ def evaluate_trial(config: dict, *, space, evaluator, objective: Objective, work
     start = time.perf_counter()
     try:
         arch = space.decode(config[ARCH])
-        metrics = evaluator(arch, Budget(), seed=config[SEED], report=report)
+        with torch_threads(threads):
+            metrics = evaluator(arch, Budget(), seed=config[SEED], report=report)
     except (CandidateFailed, InvalidArchitecture) as exc:
         tune.report(result({}, final=True, error=str(exc), wall=time.perf_counter() - start))
         return

@@ -70,7 +70,10 @@ def evaluate_on_ray(session: SearchSession, space: SearchSpace, evaluator, folde
     storage = folder / TUNE_DIR
     with ray_connection(options.address, folder):
         resources = {"cpu": options.cpus_per_trial, "gpu": _gpus_per_trial(options, evaluator)}
-        trainable = tune.with_parameters(evaluate_trial, space=space, evaluator=evaluator, objective=session.objective, workdir=os.getcwd())
+        threads = max(1, int(options.cpus_per_trial))  # torch in the worker uses the CPUs the trial holds
+        trainable = tune.with_parameters(
+            evaluate_trial, space=space, evaluator=evaluator, objective=session.objective, workdir=os.getcwd(), threads=threads
+        )
         searcher = SessionSearcher(session)
         with quiet_tune():
             tune.Tuner(

@@ -8,12 +8,12 @@ from pathlib import Path
 import torch
 
 from nasbench.arch import Arch
-from nasbench.costs import count_macs, count_params
+from nasbench.costs import count_macs, count_params, torch_threads
 from nasbench.evaluator import Budget, Metrics, Reporter
 from nasbench.latency import measure_latency_ms
 from nasbench.space import DataSpec, SearchSpace
 from nasbench.training.data import load_data
-from nasbench.training.trainer import TrainConfig, cpu_threads, pick_device, train
+from nasbench.training.trainer import TrainConfig, pick_device, train
 from nasbench.weights import WEIGHTS_DIR, save_weights
 
 
@@ -36,7 +36,7 @@ class TrainingEvaluator:
         run_dir: str | None = None,
         measure_latency: bool = False,
         aux_weight: float = 0.4,
-        cpu_threads: int = 1,
+        cpu_threads: int | None = None,
         bn_batches: int = 8,
     ) -> None:
         self.space = space
@@ -91,7 +91,7 @@ class TrainingEvaluator:
         data = self._data()
         model = self.build(arch, seed)
         spec = data.spec
-        with cpu_threads(self.config.cpu_threads):  # the model is still on the CPU
+        with torch_threads(self.config.cpu_threads):  # the model is still on the CPU
             costs = {"params": float(count_params(model)), "macs": float(count_macs(model, (spec.channels, spec.height, spec.width)))}
         config = replace(self.config, epochs=budget.epochs or self.config.epochs, data_fraction=budget.data_fraction)
         with_costs = None if report is None else (lambda epoch, m: report(epoch, {**m, **costs}))

@@ -4,14 +4,13 @@ from __future__ import annotations
 
 import math
 import time
-from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import Iterator
 
 import torch
 import torch.nn.functional as F
 from torch import nn
 
+from nasbench.costs import torch_threads
 from nasbench.errors import CandidateFailed, InvalidOption
 from nasbench.evaluator import Metrics, Reporter
 from nasbench.training.data import Data, Split
@@ -32,7 +31,7 @@ class TrainConfig:
     aux_weight: float = 0.4  # weight of an auxiliary head's loss (NASNet, DARTS), for models returning (logits, aux)
     # intra-op threads on the CPU (0: torch's default). Candidates are small: on a shared or busy
     # machine one thread is many times faster than several; run candidates side by side instead.
-    cpu_threads: int = 1
+    cpu_threads: int | None = None  # intra-op threads on the CPU; None: torch's setting (Ray sets it per trial)
     # batches of training images that re-estimate batch-norm statistics before each evaluation
     # (0: keep the running averages, which after a short budget lag far behind the weights)
     bn_batches: int = 8
@@ -44,9 +43,9 @@ class TrainConfig:
             raise InvalidOption(f"data_fraction must be in (0, 1], got {self.data_fraction}")
         if not 0 < self.lr < math.inf:
             raise InvalidOption(f"lr must be a positive number, got {self.lr}")
-        if min(self.aux_weight, self.cpu_threads, self.bn_batches) < 0:
+        if min(self.aux_weight, self.bn_batches) < 0 or (self.cpu_threads is not None and self.cpu_threads < 1):
             raise InvalidOption(
-                f"aux_weight, cpu_threads and bn_batches must be non-negative, got {self.aux_weight}, {self.cpu_threads}, {self.bn_batches}"
+                f"aux_weight and bn_batches must be non-negative and cpu_threads positive, got {self.aux_weight}, {self.bn_batches}, {self.cpu_threads}"
             )
 
 
@@ -54,18 +53,6 @@ def pick_device(name: str = "auto") -> torch.device:
     if name == "auto":
         return torch.device("cuda" if torch.cuda.is_available() else "cpu")
     return torch.device(name)
-
-
-@contextmanager
-def cpu_threads(count: int) -> Iterator[None]:
-    """Use ``count`` intra-op threads inside the block (0: leave torch's setting), then restore."""
-    before = torch.get_num_threads()
-    if count > 0:
-        torch.set_num_threads(count)
-    try:
-        yield
-    finally:
-        torch.set_num_threads(before)
 
 
 def _augment(images: torch.Tensor, generator: torch.Generator) -> torch.Tensor:
@@ -124,7 +111,7 @@ def evaluate(model: nn.Module, split: Split, device: torch.device, batch_size: i
 def train(model: nn.Module, data: Data, config: TrainConfig, seed: int, report: Reporter | None = None) -> Metrics:
     """Train in place and return validation (and test) metrics; raises ``CandidateFailed`` on divergence."""
     device = pick_device(config.device)
-    with cpu_threads(config.cpu_threads if device.type == "cpu" else 0):
+    with torch_threads(config.cpu_threads if device.type == "cpu" else None):
         return _train(model, data, config, seed, device, report)
 
 
