@@ -2,7 +2,6 @@ import pandas as pd
 import pytest
 
 from nasbench.errors import CandidateFailed, ResultsError
-from nasbench.evaluator import Budget
 from nasbench.local_backend import evaluate_in_process
 from nasbench.objective import Objective
 from nasbench.results import RunFolder
