@@ -40,6 +40,20 @@ def test_reward_rises_on_a_toy_space(controller):
     assert tuple(best) == space.target
 
 
+def test_the_policy_learns_to_avoid_what_fails():
+    """Networks whose first layer takes choice 0 fail (they diverge, or break a cost bound): they
+    count as the worst reward seen, so the policy stops proposing them."""
+    space = ChainSpace()
+    rl = Reinforce(space, seed=0, learning_rate=0.01, batch_size=4)
+    failed = []
+    for _ in range(400):
+        trial = rl.ask()
+        failed.append(trial.arch.choices[0] == 0)
+        outcome = Outcome(TrialState.FAIL) if failed[-1] else Outcome(TrialState.COMPLETE, (float(trial.arch.choices[1] == 1),))
+        rl.tell(trial, outcome)
+    assert np.mean(failed[:50]) > 0.15 and np.mean(failed[-100:]) < 0.05
+
+
 def test_batches_are_asynchronous():
     """Proposals never wait; the policy changes only once a whole batch has been told."""
     space = ChainSpace()
@@ -50,9 +64,10 @@ def test_batches_are_asynchronous():
     for trial in trials[:2]:
         rl.tell(trial, Outcome(TrialState.COMPLETE, (space.reward(trial.arch),)))
     assert rl.updates == 0 and all(torch.equal(a, b) for a, b in zip(before, rl.controller.parameters()))
-    rl.tell(trials[4], Outcome(TrialState.FAIL))  # a failure teaches nothing
-    rl.tell(trials[2], Outcome(TrialState.PRUNED, (1.0,)))
+    rl.tell(trials[4], Outcome(TrialState.FAIL))  # a failure completes the batch, as the worst reward
     assert rl.updates == 1 and not all(torch.equal(a, b) for a, b in zip(before, rl.controller.parameters()))
+    rl.tell(trials[2], Outcome(TrialState.PRUNED, (1.0,)))
+    assert rl.updates == 1
     with pytest.raises(ValueError, match="was not asked"):
         rl.tell(trials[0], Outcome(TrialState.COMPLETE, (1.0,)))
 

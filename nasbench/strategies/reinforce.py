@@ -36,7 +36,9 @@ class Reinforce(Strategy):
     thousands of models, as in the papers, want a smaller learning rate.
 
     Proposals never wait: asynchronous workers draw from the current policy while earlier trials
-    run. Failed trials teach nothing; pruned ones count with their truncated value. All randomness
+    run. A failed trial (training diverged, or a hard cost constraint refused the network) counts
+    as the worst reward seen so far, so the policy learns to stay away from what fails; pruned
+    trials count with their truncated value. All randomness
     comes from a ``torch.Generator`` seeded with the strategy's seed (the controller's initial
     weights too), so replaying the same asks and tells restores the same policy.
     """
@@ -93,6 +95,7 @@ class Reinforce(Strategy):
         self._batch: list[tuple[list[int], float]] = []  # (decisions, normalised advantage)
         self._baseline: float | None = None
         self._count, self._mean, self._squares = 0, 0.0, 0.0  # running variance of the rewards (Welford)
+        self._worst: float | None = None  # the lowest reward seen: what a failure is worth
         self._rewarded: set[str] = set()  # networks (graph hashes) whose reward was learnt from
         self.updates = 0
 
@@ -119,6 +122,10 @@ class Reinforce(Strategy):
         if decisions is None:
             raise ValueError(f"trial {trial.number} was not asked of this strategy, or was told already")
         if outcome.state is TrialState.FAIL:
+            if self._worst is not None:
+                self._batch.append((decisions, self._scaled(self._worst - self._baseline)))
+                if len(self._batch) >= self.batch_size:
+                    self._update()
             return
         key = trial.arch.hash_key
         repeat = key in self._rewarded
@@ -129,6 +136,7 @@ class Reinforce(Strategy):
 
     def _advantage(self, reward: float) -> float:
         """The reward against the moving baseline, in units of the standard deviation of the rewards so far."""
+        self._worst = reward if self._worst is None else min(self._worst, reward)
         self._count += 1
         delta = reward - self._mean
         self._mean += delta / self._count
@@ -138,7 +146,10 @@ class Reinforce(Strategy):
             return 0.0
         advantage = reward - self._baseline
         self._baseline = self.baseline_decay * self._baseline + (1 - self.baseline_decay) * reward
-        spread = (self._squares / (self._count - 1)) ** 0.5
+        return self._scaled(advantage)
+
+    def _scaled(self, advantage: float) -> float:
+        spread = (self._squares / (self._count - 1)) ** 0.5 if self._count > 1 else 0.0
         return advantage / spread if spread > 0 else 0.0
 
     def _update(self) -> None:
