@@ -42,10 +42,22 @@ class SearchConfig:
         if missing:
             raise ResultsError(f"run configuration lacks {', '.join(missing)}")
         names = {f.name for f in fields(cls)}
-        return cls(**{k: v for k, v in data.items() if k in names})
+        for name in ("space", "strategy", "evaluator", "backend"):
+            if name in data and not isinstance(data[name], str):
+                raise ResultsError(f"run configuration: {name} should be a name, got {data[name]!r}")
+        for name in ("space_options", "strategy_options", "evaluator_options", "objective", "backend_options", "constraints"):
+            if name in data and not isinstance(data[name], dict):
+                raise ResultsError(f"run configuration: {name} should be an object, got {data[name]!r}")
+        try:
+            return cls(**{k: v for k, v in data.items() if k in names})
+        except InvalidOption as exc:
+            raise ResultsError(f"run configuration: {exc}") from None
 
     def objective_value(self) -> Objective:
-        return Objective.from_dict(self.objective)
+        try:
+            return Objective.from_dict(self.objective)
+        except (KeyError, TypeError, AttributeError) as exc:
+            raise ResultsError(f"run configuration: malformed objective {self.objective!r} ({exc})") from None
 
     def constraints_value(self):
         """The hard cost bounds, as ``nasbench.constraints.Constraints``."""

@@ -19,6 +19,7 @@ from nasbench.arch import Arch
 from nasbench.cost_model import UNITS, CostModel
 from nasbench.errors import InvalidOption, NasbenchError
 from nasbench.space import DataSpec, SearchSpace
+from nasbench.training.trainer import check_device_name
 
 
 class ConstraintUnsatisfiable(NasbenchError):
@@ -36,6 +37,7 @@ class Constraints:
     max_tries: int = 200  # draws before a constraint is declared impossible
 
     def __post_init__(self) -> None:
+        check_device_name(self.device)
         for name, value in self.limits().items():
             if not value > 0:
                 raise InvalidOption(f"--{_flag(name)} must be positive, got {value}")

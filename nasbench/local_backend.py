@@ -14,13 +14,16 @@ if TYPE_CHECKING:
 
 def evaluate_in_process(session: SearchSession, evaluator: Evaluator, budget: Budget = Budget()) -> None:
     """Ask, evaluate, tell until the session's budget is spent."""
-    while not session.done():
-        trial = session.next_trial()
-        if trial is None:
-            if session.budget_left() > 0:
-                raise NasbenchError(f"strategy '{session.strategy.name}' proposes nothing although no trial is running")
-            break
-        session.finish(trial, run_evaluation(evaluator, trial.arch, budget, seed=session.evaluation_seed(trial)))
+    try:
+        while not session.done():
+            trial = session.next_trial()
+            if trial is None:
+                if session.budget_left() > 0:
+                    raise NasbenchError(f"strategy '{session.strategy.name}' proposes nothing although no trial is running")
+                break
+            session.finish(trial, run_evaluation(evaluator, trial.arch, budget, seed=session.evaluation_seed(trial)))
+    finally:
+        session.flush()
 
 
 class LocalBackend:

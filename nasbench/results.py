@@ -1,14 +1,18 @@
 """A run's folder: its configuration and its trial table.
 
-``trials.csv`` has one row per finished trial and is rewritten atomically after each one, so a
-crash loses at most the trials that were still running. ``pandas.read_csv`` reads it in one call.
+``trials.csv`` has one row per trial: a RUNNING row while it trains, replaced by its final state
+when it ends. The table is rewritten atomically whenever an evaluation finishes (asks and repeated
+proposals alone are written at most once a second), so a crash loses no finished evaluation.
+``pandas.read_csv`` reads it in one call.
 """
 
 from __future__ import annotations
 
+import csv
 import io
 import json
 import math
+import os
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any, Iterable
@@ -22,6 +26,7 @@ from nasbench.trial import TrialState
 CONFIG = "config.json"
 TRIALS = "trials.csv"
 COSTS = "costs.json"  # cost cache of a constrained search (nasbench.cost_model)
+LOCK = ".lock"  # held by the process driving the run
 
 
 @dataclass(frozen=True)
@@ -74,6 +79,11 @@ _OPTIONAL = {"violates"}
 NUMERIC_EXTRAS = {"attempts"}
 
 
+def is_table_column(name: str) -> bool:
+    """A column the trial table writes itself, so no metric may carry its name."""
+    return name in _FIXED | _OPTIONAL | NUMERIC_EXTRAS | {"node_id", "node_ip"} or _is_value_column(name)
+
+
 def _is_value_column(name: str) -> bool:
     return name == "value" or (name.startswith("value_") and name[6:].isdigit())
 
@@ -99,6 +109,16 @@ class RunFolder:
     def exists(self) -> bool:
         return self.config_path.exists()
 
+    def lock(self) -> "RunLock":
+        """Hold the run for this process: a second driver on the same folder is refused."""
+        if self.path.exists() and not self.path.is_dir():
+            raise ResultsError(f"{self.path} is a file, not a run folder")
+        try:
+            self.path.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise ResultsError(f"cannot create the run folder {self.path}: {exc.strerror or exc}") from None
+        return RunLock(self.path / LOCK)
+
     def write_config(self, config: dict) -> None:
         atomic.write_json(self.config_path, config)
 
@@ -112,11 +132,17 @@ class RunFolder:
         except (json.JSONDecodeError, UnicodeDecodeError) as exc:
             raise ResultsError(f"corrupt {self.config_path}: {exc}") from None
 
-    def write_trials(self, records: Iterable[TrialRecord]) -> None:
-        rows = [r.row() for r in sorted(records, key=lambda r: r.number)]
-        frame = pd.DataFrame(rows)
+    def write_rows(self, rows: list[dict[str, Any]]) -> None:
+        """Write the table (rows of ``TrialRecord.row``, in trial order) atomically.
+
+        The csv module rather than pandas: the table is rewritten often, and this is several times
+        faster. Floats are written by ``repr``, so they read back exactly.
+        """
+        columns = list(dict.fromkeys(key for row in rows for key in row))
         buffer = io.StringIO()
-        frame.to_csv(buffer, index=False)
+        writer = csv.DictWriter(buffer, columns, lineterminator="\n")
+        writer.writeheader()
+        writer.writerows(rows)
         atomic.write_text(self.trials_path, buffer.getvalue())
 
     def read_table(self) -> pd.DataFrame:
@@ -166,6 +192,33 @@ class RunFolder:
         except (ValueError, TypeError) as exc:
             raise ResultsError(f"corrupt trial table {self.trials_path}: {exc}") from None
         return records
+
+
+class RunLock:
+    """An exclusive lock on a run folder; the operating system drops it if the process dies."""
+
+    def __init__(self, path: Path) -> None:
+        try:
+            import fcntl
+        except ImportError:  # no advisory locks on this platform: run unguarded
+            self._handle = None
+            return
+        self._handle = open(path, "a+")
+        try:
+            fcntl.flock(self._handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            self._handle.seek(0)
+            holder = self._handle.read().strip() or "unknown"
+            self._handle.close()
+            raise ResultsError(f"{path.parent} is in use by another nasbench process (pid {holder}); wait for it or stop it") from None
+        self._handle.seek(0)
+        self._handle.truncate()
+        self._handle.write(str(os.getpid()))
+        self._handle.flush()
+
+    def release(self) -> None:
+        if self._handle is not None and not self._handle.closed:
+            self._handle.close()  # closing drops the lock
 
 
 def best_record(records: Iterable[TrialRecord]) -> TrialRecord | None:

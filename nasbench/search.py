@@ -15,10 +15,11 @@ from nasbench.errors import InvalidOption, ResultsError
 from nasbench.evaluator import derive_seed
 from nasbench.objective import Objective
 from nasbench.registry import keyword_options
-from nasbench.results import RunFolder, TrialRecord
+from nasbench.results import RunFolder, RunLock, TrialRecord, is_table_column
 from nasbench.session import SearchSession
 from nasbench.space import DataSpec, SearchSpace
 from nasbench.strategy import Strategy
+from nasbench.trial import TrialState
 
 
 @dataclass
@@ -31,15 +32,28 @@ class Search:
     objective: Objective
     session: SearchSession
     backend: Any  # runs the evaluations: LocalBackend, RayBackend, or a plugin's
+    lock: RunLock | None = None  # held from start (or resume) until the run returns
 
     def run(self) -> TrialRecord | None:
         """Evaluate until the budget is spent; returns the best trial."""
-        self.backend.run(self)
+        try:
+            self.backend.run(self)
+        finally:
+            self.session.flush()
+            self.release()
         return self.session.best()
+
+    def release(self) -> None:
+        """Let another process drive this run folder (``run`` does this when it returns)."""
+        if self.lock is not None:
+            self.lock.release()
 
 
 def check_metrics(objective: Objective, available: tuple[str, ...]) -> None:
     """Refuse an objective the evaluator cannot answer, before anything is written."""
+    clashing = [m for m in available if is_table_column(m)]
+    if clashing:
+        raise InvalidOption(f"metric name {', '.join(clashing)} is a column of the trial table; give the metric another name")
     wanted = [t.metric for t in objective.targets] + ([objective.penalty.metric] if objective.penalty else [])
     missing = [m for m in wanted if m not in available]
     if missing:
@@ -103,11 +117,17 @@ def start(config: SearchConfig, out: str | Path, on_record: Callable[[TrialRecor
     folder = RunFolder(out)
     if folder.exists():
         raise ResultsError(f"{folder.path} already holds a run; resume it with --resume {folder.path} or choose another --out")
+    defaults = getattr(STRATEGIES.get(config.strategy), "defaults_for_budget", lambda budget: {})(config.budget)
+    config.strategy_options = {**defaults, **config.strategy_options}
     search = _assemble(config, folder, on_record)  # fails on bad options before anything is written
     config.backend_options = _backend_options(search.backend, config.backend_options)
     config.data = asdict(_data_spec(search.evaluator) or search.space.default_data())
     if isinstance(search.space, ConstrainedSpace):  # an impossible bound is reported now, not mid-search
         search.space.sample(np.random.default_rng(derive_seed(config.seed, "constraints")))
+    search.lock = folder.lock()
+    if folder.exists():  # another process started a run here meanwhile
+        search.release()
+        raise ResultsError(f"{folder.path} already holds a run; resume it with --resume {folder.path} or choose another --out")
     folder.write_config(config.to_dict())
     _keep_costs(search)
     return search
@@ -128,7 +148,19 @@ def resume(
     """
     folder = RunFolder(out)
     config = SearchConfig.from_dict(folder.read_config())
+    lock = folder.lock()
+    try:
+        return _resume(folder, config, lock, budget, on_record, backend, backend_options)
+    except BaseException:
+        lock.release()
+        raise
+
+
+def _resume(folder, config, lock, budget, on_record, backend, backend_options) -> Search:
     records = folder.read_records()
+    evaluated = sum(r.evaluated and r.state is not TrialState.RUNNING for r in records)
+    if budget is not None and budget < evaluated:
+        raise InvalidOption(f"--budget {budget} is below the {evaluated} networks this run has already evaluated")
     if budget is not None and budget != config.budget:
         config.budget = budget
         config.__post_init__()
@@ -138,6 +170,7 @@ def resume(
         kept = config.backend_options if name == config.backend else {}
         config.backend, config.backend_options = name, {**kept, **(backend_options or {})}
     search = _assemble(config, folder, None)
+    search.lock = lock
     _keep_costs(search)
     search.session.replay(records)
     search.session.on_record = on_record

@@ -4,13 +4,15 @@ A backend (the in-process loop, Ray Tune) asks the session for trials to evaluat
 what happened; the session tells the strategy, writes the trial table, and never lets the same
 network (same graph hash) be evaluated twice in one run.
 
-Every ask and every tell is written to the trial table at once (asked trials as RUNNING rows), so
-the table is also the strategy's event log: resuming replays it on a fresh strategy.
+Every ask and every tell goes into the trial table (asked trials as RUNNING rows), so the table is
+also the strategy's event log: resuming replays it on a fresh strategy. A finished evaluation is
+written at once; asks and repeats are batched (see ``_flush_soon``).
 """
 
 from __future__ import annotations
 
 import math
+import time
 from dataclasses import dataclass, field
 from typing import Callable
 
@@ -23,6 +25,8 @@ from nasbench.trial import Outcome, Trial, TrialState
 
 #: consecutive already-seen proposals after which the space is taken to be exhausted
 MAX_CONSECUTIVE_DUPLICATES = 1000
+#: seconds between writes of the trial table caused by asks and repeats alone
+WRITE_INTERVAL = 1.0
 
 
 @dataclass(frozen=True)
@@ -67,6 +71,9 @@ class SearchSession:
         self.seed = seed
         self.on_record = on_record
         self.records: dict[int, TrialRecord] = {}
+        self._rows: dict[int, dict] = {}  # the table's rows, by trial number
+        self._unwritten = False
+        self._written_at = -math.inf
         self._trials: dict[int, Trial] = {}  # asked and not finished
         self._events = 0
         self._by_hash: dict[str, TrialRecord] = {}  # finished evaluations
@@ -87,6 +94,11 @@ class SearchSession:
 
     def next_trial(self) -> Trial | None:
         """A trial to evaluate now, or ``None`` (budget spent, or the strategy waits for results)."""
+        trial = self._next_trial()
+        self._flush_soon()
+        return trial
+
+    def _next_trial(self) -> Trial | None:
         if self._queue:
             trial = self._queue.pop(0)
             self._running[trial.arch.hash_key] = trial
@@ -115,6 +127,7 @@ class SearchSession:
                 return trial
             duplicates += 1
             if duplicates >= MAX_CONSECUTIVE_DUPLICATES:
+                self.flush()
                 raise SearchExhausted(
                     f"strategy '{self.strategy.name}' proposed {duplicates} already evaluated or constraint-breaking "
                     "architectures in a row; the space looks exhausted"
@@ -149,6 +162,7 @@ class SearchSession:
         self._by_hash[key] = record
         for waiting in self._waiting.pop(key, []):
             self._tell(waiting, self.records[waiting.number].asked_at, self._as_duplicate(record), record.number)
+        self.flush()  # an evaluation's result is never left unwritten
         return record
 
     @staticmethod
@@ -189,8 +203,24 @@ class SearchSession:
 
     def _store(self, record: TrialRecord) -> None:
         self.records[record.number] = record
-        if self.folder is not None:
-            self.folder.write_trials(self.records.values())
+        self._rows[record.number] = record.row()
+        self._unwritten = True
+
+    def flush(self) -> None:
+        """Write the trial table now (atomically), if anything changed since it was last written."""
+        if self.folder is not None and self._unwritten:
+            self.folder.write_rows([self._rows[n] for n in sorted(self._rows)])
+            self._written_at = time.monotonic()
+        self._unwritten = False
+
+    def _flush_soon(self) -> None:
+        """Asks and repeats come fast (a table look-up, a strategy proposing what it has seen), and
+        rewriting the table for each would cost time quadratic in its length: they are written at
+        most every ``WRITE_INTERVAL`` seconds. The table on disk is always a snapshot of every
+        event up to some moment, so replaying it restores the strategy exactly; the events after
+        that moment are recomputed, identically, by the resumed strategy."""
+        if time.monotonic() - self._written_at >= WRITE_INTERVAL:
+            self.flush()
 
     # ----------------------------------------------------------------- resume
     def replay(self, records: list[TrialRecord]) -> None:
@@ -218,14 +248,14 @@ class SearchSession:
             else:
                 values = None if record.state is TrialState.FAIL else self.objective.values(record.metrics)
                 self.strategy.tell(trials.pop(record.number), Outcome(record.state, values))
-                self.records[record.number] = record
+                self._store(record)
                 if record.evaluated:
                     self._by_hash[record.hash] = record
                     self._started += 1
         self._events = 1 + max((e[0] for e in events), default=-1)
         for number in sorted(trials):  # still running when the driver stopped
             trial, record = trials[number], by_number[number]
-            self.records[number] = record
+            self._store(record)
             self._trials[number] = trial
             key = trial.arch.hash_key
             if record.duplicate_of is None:
@@ -235,6 +265,7 @@ class SearchSession:
                 self._tell(trial, record.asked_at, self._as_duplicate(self._by_hash[key]), self._by_hash[key].number)
             else:
                 self._waiting.setdefault(key, []).append(trial)
+        self.flush()
 
     def best(self) -> TrialRecord | None:
         """The completed evaluation with the largest first objective value."""

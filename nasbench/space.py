@@ -22,6 +22,14 @@ class DataSpec:
     width: int
     num_classes: int
 
+    def __post_init__(self) -> None:
+        from nasbench.errors import InvalidOption
+
+        for name in ("channels", "height", "width", "num_classes"):
+            value = getattr(self, name)
+            if not isinstance(value, int) or value < 1:
+                raise InvalidOption(f"the input's {name.replace('_', ' ')} must be a positive whole number, got {value!r}")
+
 
 @dataclass(frozen=True)
 class NetworkSpec:

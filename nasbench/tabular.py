@@ -56,7 +56,7 @@ def load_table(path: str | Path, columns: Mapping[str, str]) -> dict[str, Metric
         source = next((f for f in files if column in headers[f]), None)
         if source is None:
             names = sorted({c for h in headers.values() for c in h if not c.startswith("Unnamed")})
-            raise DataError(f"no benchmark table in {path} has a column '{column}'; columns: {', '.join(names)}")
+            raise DataError(f"no benchmark table in {path} has a column '{column}' (for metric {metric}); map one with --metric {metric}=COLUMN; columns: {', '.join(names)}")
         key = next((k for k in KEY_COLUMNS if k in headers[source]), None)
         if key is None:
             raise DataError(f"benchmark table {source} has no architecture column ({' or '.join(KEY_COLUMNS)})")

@@ -6,7 +6,6 @@ import pandas as pd
 import pytest
 
 
-
 def test_search_on_the_benchmark_prints_the_best_and_resumes(cli, nb201_dir, tmp_path):
     out = tmp_path / "run"
     code, stdout, _ = cli("search", "--space", "nb201", "--strategy", "evo", "--benchmark", str(nb201_dir), "--budget", "40", "--seed", "0", "--out", str(out), "--backend", "local")
@@ -40,10 +39,12 @@ def test_listing(cli):
         (["--space", "nb201", "-S", "population_size=many", "--benchmark", "{nb201}"], "takes a int"),
         (["--space", "nb201", "--objective", "accuracy:up", "--benchmark", "{nb201}"], "should read METRIC"),
         (["--space", "nb201", "--objective", "flops", "--benchmark", "{nb201}", "--budget", "3"], "reports no metric flops"),
+        (["--space", "nb201", "--benchmark", "{nb201}/cifar10_valid_200ep_seedavg.csv", "--budget", "3"], "map one with --metric"),
         (["--budget", "ten"], "invalid int value"),
         (["--resume", "/no/such/run"], "no run folder at /no/such/run"),
+        (["--space", "nb201", "--device", "gpu0"], "unknown device 'gpu0'"),
         (["--space", "nb201", "--benchmark", "{nb201}", "--scheduler", "asha"], "early stopping needs candidates trained for more than"),
-        (["--space", "nb201", "--benchmark", "{nb201}", "--backend", "local", "--max-concurrent", "2"], "--max-concurrent apply to --backend ray only"),
+        (["--space", "nb201", "--benchmark", "{nb201}", "--backend", "local", "--max-concurrent", "2"], "--max-concurrent applies to --backend ray only"),
         (["--space", "nb201", "--benchmark", "{nb201}", "--cpus-per-trial", "0"], "cpus_per_trial must be positive"),
         (["--space", "nb201", "--benchmark", "{nb201}", "--max-failures", "-1"], "max_failures must be 0 or more"),
         (["--space", "nb201", "--backend", "dask"], "invalid choice: 'dask'"),
@@ -78,3 +79,89 @@ def test_console_entry_point_exits_cleanly_on_bad_input():
     proc = subprocess.run([sys.executable, "-m", "nasbench.cli", "search", "--space", "nope"], capture_output=True, text=True)
     assert proc.returncode == 2
     assert proc.stderr.strip().splitlines() == [proc.stderr.strip()] and "unknown space 'nope'" in proc.stderr
+
+
+def test_paths_are_stored_absolute_so_runs_resume_from_anywhere(cli, nb201_dir, tmp_path, monkeypatch):
+    monkeypatch.chdir(nb201_dir.parent)
+    out = tmp_path / "run"
+    args = ["search", "--space", "nb201", "--benchmark", nb201_dir.name, "--budget", "4", "--out", str(out), "--backend", "local"]
+    assert cli(*args)[0] == 0
+    assert json.loads((out / "config.json").read_text())["evaluator_options"]["path"] == str(nb201_dir.resolve())
+    monkeypatch.chdir(tmp_path)
+    assert cli("search", "--resume", str(out), "--budget", "6")[0] == 0
+
+
+def test_a_run_is_driven_by_one_process_at_a_time(nb201_dir, tmp_path):
+    from nasbench import search as searching
+    from nasbench.config import SearchConfig
+    from nasbench.errors import ResultsError
+
+    config = SearchConfig(space="nb201", strategy="evo", evaluator="tabular", budget=5, evaluator_options={"path": str(nb201_dir)})
+    first = searching.start(config, tmp_path)
+    with pytest.raises(ResultsError, match="in use by another nasbench process"):
+        searching.resume(tmp_path)
+    first.run()  # returning lets go of the folder
+    searching.resume(tmp_path).release()
+
+
+def test_resume_cannot_shrink_the_budget_below_what_was_evaluated(cli, nb201_dir, tmp_path):
+    assert cli("search", "--space", "nb201", "--benchmark", str(nb201_dir), "--budget", "5", "--out", str(tmp_path), "--backend", "local")[0] == 0
+    code, _, err = cli("search", "--resume", str(tmp_path), "--budget", "3")
+    assert code == 2 and "below the 5 networks this run has already evaluated" in err
+    assert json.loads((tmp_path / "config.json").read_text())["budget"] == 5
+
+
+@pytest.mark.parametrize(
+    "argv, message",
+    [
+        (["--metric", "seed=valid-accuracy", "--objective", "seed"], "metric name seed is a column of the trial table"),
+        (["--metric", "value=valid-accuracy"], "metric name value is a column"),
+    ],
+)
+def test_metrics_cannot_take_the_names_of_table_columns(cli, nb201_dir, tmp_path, argv, message):
+    code, _, err = cli("search", "--space", "nb201", "--benchmark", str(nb201_dir), "--out", str(tmp_path / "r"), *argv)
+    assert code == 2 and message in err and not (tmp_path / "r").exists()
+
+
+def test_out_must_be_a_folder(cli, nb201_dir, tmp_path):
+    (tmp_path / "file").write_text("keep me")
+    code, _, err = cli("search", "--space", "nb201", "--benchmark", str(nb201_dir), "--budget", "2", "--out", str(tmp_path / "file"), "--backend", "local")
+    assert code == 2 and "is a file" in err and (tmp_path / "file").read_text() == "keep me"
+
+
+@pytest.mark.parametrize(
+    "config, message",
+    [
+        ({"space": "nb201", "strategy": "evo", "evaluator": "tabular", "budget": 3, "space_options": [1]}, "space_options should be an object"),
+        ({"space": "nb201", "strategy": "evo", "evaluator": "tabular", "budget": -3}, "budget must be a positive"),
+        ({"space": 5, "strategy": "evo", "evaluator": "tabular", "budget": 3}, "space should be a name"),
+        ({"space": "nb201", "strategy": "evo", "evaluator": "tabular", "budget": 3, "objective": {"x": 1}}, "malformed objective"),
+    ],
+)
+def test_malformed_configurations_are_one_line(cli, tmp_path, config, message):
+    (tmp_path / "config.json").write_text(json.dumps(config))
+    code, _, err = cli("search", "--resume", str(tmp_path))
+    assert code == 2 and message in err and len(err.strip().splitlines()) == 1
+
+
+def test_budget_defaults_reach_python_runs_too(nb201_dir, tmp_path):
+    """Evolution's population shrinks for small budgets through the API as on the command line."""
+    from nasbench import search as searching
+    from nasbench.config import SearchConfig
+
+    config = SearchConfig(space="nb201", strategy="evo", evaluator="tabular", budget=12, evaluator_options={"path": str(nb201_dir)})
+    search = searching.start(config, tmp_path)
+    assert search.strategy.population_size == 3
+    search.release()
+    assert json.loads((tmp_path / "config.json").read_text())["strategy_options"] == {"population_size": 3, "tournament_size": 2}
+
+
+def test_benchmark_look_ups_run_in_process_unless_ray_is_asked_for(cli, nb201_dir, tmp_path):
+    """Look-ups are too cheap for Ray, and in-process they follow the seed alone: two runs agree."""
+    tables = []
+    for k in range(2):
+        out = tmp_path / f"run{k}"
+        assert cli("search", "--space", "nb201", "--benchmark", str(nb201_dir), "--budget", "30", "--seed", "3", "--out", str(out), "--quiet")[0] == 0
+        assert json.loads((out / "config.json").read_text())["backend"] == "local"
+        tables.append(pd.read_csv(out / "trials.csv"))
+    assert list(tables[0].arch) == list(tables[1].arch)

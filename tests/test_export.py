@@ -177,3 +177,18 @@ def test_corrupt_exported_weights_are_reported(tmp_path):
     (folder / "weights.pt").write_bytes(b"\x00garbage")
     with pytest.raises(ResultsError, match="corrupt weights file"):
         load_exported(folder)
+
+
+def test_exporting_again_replaces_the_whole_export(tmp_path):
+    """A second export into the same folder leaves no file of the first (weights of another network)."""
+    space = SPACES.create("nb201", filters=4, cells=1)
+    data = DataSpec(1, 8, 8, 10)
+    first, second = (space.sample(np.random.default_rng(k)) for k in (3, 4))
+    folder = tmp_path / "m"
+    export_architecture(space, first, folder, data=data, weights=space.build(first, data), formats=["onnx"])
+    (folder / "notes.txt").write_text("mine")
+    assert {"weights.pt", "model.onnx"} <= {p.name for p in folder.iterdir()}
+    export_architecture(space, second, folder, data=data)
+    assert sorted(p.name for p in folder.iterdir()) == ["arch.json", "model.py", "notes.txt"]
+    assert json.loads((folder / "arch.json").read_text())["arch"] == second.to_string()
+    assert not [p for p in tmp_path.iterdir() if p.name.startswith(".")]  # no staging folder left behind

@@ -128,6 +128,7 @@ def test_a_run_can_move_to_another_backend_when_resumed(nb201_dir, tmp_path):
     config = json.loads((tmp_path / "config.json").read_text())
     assert config["backend"] == "ray" and config["backend_options"]["max_concurrent"] == 3
     assert config["backend_options"]["max_failures"] == 1 and search.backend.max_concurrent == 3
-    searching.resume(tmp_path, backend_options={"scheduler": "none", "max_failures": 0})
+    search.release()  # a search that is not run holds its folder until released
+    searching.resume(tmp_path, backend_options={"scheduler": "none", "max_failures": 0}).release()
     options = json.loads((tmp_path / "config.json").read_text())["backend_options"]
     assert options["max_concurrent"] == 3 and options["max_failures"] == 0  # options not given are kept

@@ -67,8 +67,12 @@ def _nb201_run(cli, nb201_dir, path):
         (["--alphas", "1.2"], "apply to --grid-search only"),
         (["--grid-search", "--alpha", "1.3"], "what --grid-search finds"),
         (["--phi", "1", "--alpha", "0.5"], "at least 1"),
-        (["--base", "tiny", "--phi", "1"], "has no resolution of its own"),
+        (["--base", "tiny", "--phi", "1"], "has no resolution of its own; give one with --resolution"),
+        (["--base", "tiny", "--phi", "1", "--resolution", "0"], "--resolution must be a positive"),
         (["--out", "{tmp}"], "is a folder"),
+        (["--phi", "nan"], "phi must be a non-negative number"),
+        (["--phi", "1e9"], "scales beyond any buildable network"),
+        (["--phi", "1", "--alpha", "inf"], "at least 1"),
     ],
 )
 def test_bad_input_is_one_line(cli, tmp_path, nb201_dir, argv, message):
@@ -82,3 +86,12 @@ def test_bad_input_is_one_line(cli, tmp_path, nb201_dir, argv, message):
     assert code == 2
     assert message in err
     assert len(err.strip().splitlines()) == 1 and "Traceback" not in err
+
+
+def test_a_base_without_a_resolution_takes_one_from_the_command_line(cli, tmp_path):
+    out = tmp_path / "tiny.csv"
+    code, _, err = cli("scale", "--base", "tiny", "--resolution", "8", "--phi", "0", "1", "--num-classes", "10", "--out", str(out))
+    assert code == 0, err
+    table = pd.read_csv(out)
+    assert list(table.resolution) == [8, round(8 * 1.15)]
+    assert table.params[1] > table.params[0]

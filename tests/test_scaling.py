@@ -5,7 +5,7 @@ from dataclasses import replace
 import pytest
 
 from nasbench.costs import torch_threads
-from nasbench.errors import InvalidOption
+from nasbench.errors import InvalidOption, NasbenchError
 from nasbench.scaling import EFFICIENTNET, compound, efficientnet, official, parse_variants, scale
 from nasbench.scaling.grid import coefficient_grid, grid_search
 from nasbench.scaling.table import costs, scaling_table
@@ -112,3 +112,23 @@ def test_grid_search_trains_each_point_on_the_proxy_task_and_picks_the_best():
     assert (narrow.head, wide.head) == (round_filters(128, 1.1), round_filters(128, 1.2))  # beta is the width
     assert result.best == grid[int(table.valid_accuracy.idxmax())]
     assert table.valid_accuracy.max() > 50  # it learned something in one epoch
+
+
+def test_grid_search_keeps_failed_points_and_gives_up_only_when_all_fail():
+    base = preset("tiny")
+    grid = [(1.2, 1.1, 1.15), (1.0, 1.2, 1.2)]
+
+    def fails_when_wide(arch, budget, *, seed, report=None):
+        if arch.head > round_filters(128, 1.1):
+            raise RuntimeError("out of memory")
+        return {"valid_accuracy": 50.0}
+
+    table = grid_search(base, fails_when_wide, 8, grid).table
+    assert table.valid_accuracy.isna().tolist() == [False, True]
+    assert table.error[1] == "RuntimeError: out of memory"
+
+    def always_fails(arch, budget, *, seed, report=None):
+        raise RuntimeError("out of memory")
+
+    with pytest.raises(NasbenchError, match="every grid point failed to train; the first: RuntimeError: out of memory"):
+        grid_search(base, always_fails, 8, grid)

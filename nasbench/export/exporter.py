@@ -5,7 +5,10 @@ from __future__ import annotations
 import contextlib
 import importlib.util
 import io
+import os
+import shutil
 import sys
+import tempfile
 import uuid
 import warnings
 from dataclasses import asdict
@@ -24,6 +27,8 @@ from nasbench.export.source import model_source
 from nasbench.space import DataSpec, SearchSpace
 
 FORMATS = ("export", "onnx")  # beyond model.py and weights.pt: torch.export program, ONNX
+#: every file an export may write
+EXPORT_FILES = ("model.py", "weights.pt", "arch.json", "model.pt2", "model.onnx", "model.onnx.data")
 
 
 def export_architecture(
@@ -55,12 +60,17 @@ def export_architecture(
         except RuntimeError as exc:
             raise ResultsError(f"the weights do not fit architecture {arch}: {str(exc).splitlines()[0]}") from None
     out = Path(out)
-    out.mkdir(parents=True, exist_ok=True)
-    atomic.write_text(out / "model.py", model_source(spec, space.name, arch.to_string(), nasbench.__version__))
-    if weights is not None:
+    with _staging(out) as stage:
+        _write(stage, space, arch, spec, model, data, weights is not None, metrics, formats)
+    return out
+
+
+def _write(stage: Path, space, arch, spec, model, data: DataSpec, trained: bool, metrics, formats) -> None:
+    atomic.write_text(stage / "model.py", model_source(spec, space.name, arch.to_string(), nasbench.__version__))
+    if trained:
         buffer = io.BytesIO()
         torch.save(model.state_dict(), buffer)
-        atomic.write_bytes(out / "weights.pt", buffer.getvalue())
+        atomic.write_bytes(stage / "weights.pt", buffer.getvalue())
     shape = (data.channels, data.height, data.width)
     info = {
         "space": space.name,
@@ -71,21 +81,45 @@ def export_architecture(
         "input": asdict(data),
         "params": count_params(model),
         "macs": count_macs(model, shape),
-        "trained_weights": weights is not None,
+        "trained_weights": trained,
         "metrics": metrics or {},
         "nasbench_version": nasbench.__version__,
     }
-    atomic.write_json(out / "arch.json", info)
+    atomic.write_json(stage / "arch.json", info)
     example = torch.randn(2, *shape)  # a batch of 2, so the batch size stays dynamic
     with warnings.catch_warnings():  # torch's tracers warn about their own internals
         warnings.simplefilter("ignore", FutureWarning)
         warnings.simplefilter("ignore", DeprecationWarning)
         if "export" in formats:
             program = torch.export.export(model.eval(), (example,), dynamic_shapes=({0: torch.export.Dim.DYNAMIC},))
-            torch.export.save(program, str(out / "model.pt2"))
+            torch.export.save(program, str(stage / "model.pt2"))
         if "onnx" in formats:
-            _export_onnx(model.eval(), example, out / "model.onnx")
-    return out
+            _export_onnx(model.eval(), example, stage / "model.onnx")
+
+
+@contextlib.contextmanager
+def _staging(out: Path):
+    """A fresh folder beside ``out`` to write into; on success its files replace the export in ``out``.
+
+    Files of an earlier export that this one does not write (weights of another network, a stale
+    ONNX file) are removed, so ``out`` never mixes two exports; other files there are left alone.
+    """
+    if out.exists() and not out.is_dir():
+        raise InvalidOption(f"--out {out} is a file, not a folder")
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+        stage = Path(tempfile.mkdtemp(dir=out.parent, prefix=f".{out.name}.export-"))
+    except OSError as exc:
+        raise ResultsError(f"cannot write to {out}: {exc.strerror or exc}") from None
+    try:
+        yield stage
+        for name in EXPORT_FILES:
+            if (stage / name).exists():
+                os.replace(stage / name, out / name)
+            elif (out / name).exists():
+                (out / name).unlink()
+    finally:
+        shutil.rmtree(stage, ignore_errors=True)
 
 
 def _export_onnx(model: nn.Module, example: torch.Tensor, path: Path) -> None:

@@ -95,6 +95,7 @@ def evaluate_on_ray(session: SearchSession, space: SearchSpace, evaluator, folde
                     verbose=0,
                 ),
             ).fit()
+    session.flush()
     searcher.raise_error()
     if not session.done():
         raise NasbenchError(f"Tune stopped with {session.running()} trial(s) unfinished; resume the run to evaluate them")

@@ -25,6 +25,7 @@ class ScaleRequest:
     phis: list[float] = field(default_factory=list)  # the pure rule at these phi
     coefficients: tuple[float, float, float] = PAPER_COEFFICIENTS  # alpha, beta, gamma
     num_classes: int = 1000  # of a preset base (a run's best keeps its data's)
+    resolution: int | None = None  # input size of a base that has none of its own
     latency_device: str | None = None  # measure latency there when set
     grid_search: bool = False
     grid: tuple[tuple[float, ...], tuple[float, ...], tuple[float, ...]] = (DEFAULT_ALPHAS, DEFAULT_BETAS, DEFAULT_GAMMAS)
@@ -52,8 +53,8 @@ def _base(request: ScaleRequest) -> tuple[MBConvArch, DataSpec | None, str]:
 def run(request: ScaleRequest) -> ScaleReport:
     """Scale the base by the table rows and phis asked for; with ``grid_search``, find the coefficients first.
 
-    A base without a resolution of its own runs at its data's: the run's (``run``) or the proxy
-    task's (``grid_search``). Costs are counted for that data's channels and classes, else for
+    A base without a resolution of its own runs at ``resolution``, else at its data's: the run's
+    (``run``) or the proxy task's (``grid_search``). Costs are counted for that data's channels and classes, else for
     3-channel images and ``num_classes``.
     """
     base, data, source = _base(request)
@@ -63,7 +64,7 @@ def run(request: ScaleRequest) -> ScaleReport:
 
         evaluator = TrainingEvaluator(MBConvSpace(), **request.training)
         data = data or evaluator.data_spec()
-    base_res = base_resolution(base, data.height if data else None)
+    base_res = base_resolution(base, request.resolution or (data.height if data else None))
     in_channels, num_classes = (data.channels, data.num_classes) if data else (3, request.num_classes)
     coefficients = request.coefficients
     grid = None

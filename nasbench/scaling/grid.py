@@ -13,10 +13,11 @@ from typing import Iterable, Sequence
 
 import pandas as pd
 
-from nasbench.evaluator import Budget, Evaluator, derive_seed
-from nasbench.errors import InvalidOption
+from nasbench.errors import InvalidOption, NasbenchError
+from nasbench.evaluator import Budget, Evaluator, derive_seed, run_evaluation
 from nasbench.scaling.rules import check_coefficients, compound, scale
 from nasbench.search_spaces.mbconv import MBConvArch
+from nasbench.trial import TrialState
 
 DEFAULT_ALPHAS = (1.1, 1.15, 1.2, 1.25, 1.3)
 DEFAULT_BETAS = (1.05, 1.1, 1.15, 1.2)
@@ -61,16 +62,21 @@ def grid_search(
 ) -> GridResult:
     """Scale ``base`` by each coefficient triple at ``phi``, evaluate it, and return the best triple.
 
-    Each network trains with a seed derived from ``seed`` and its hash, as in a search.
+    Each network trains with a seed derived from ``seed`` and its hash, as in a search. A point
+    whose training fails is kept in the table with its error and no metric; only when every point
+    fails is the search given up.
     """
     rows = []
     for alpha, beta, gamma in grid:
         arch = scale(base, compound(phi, base_res, alpha, beta, gamma))
-        metrics = evaluator(arch, Budget(), seed=derive_seed(seed, arch.hash_key))
-        if metric not in metrics:
-            raise InvalidOption(f"the evaluator reports no metric '{metric}'; it reports: {', '.join(sorted(metrics))}")
+        finished = run_evaluation(evaluator, arch, Budget(), seed=derive_seed(seed, arch.hash_key))
+        if finished.state is TrialState.COMPLETE and metric not in finished.metrics:
+            raise InvalidOption(f"the evaluator reports no metric '{metric}'; it reports: {', '.join(sorted(finished.metrics))}")
         product = alpha * beta**2 * gamma**2
-        rows.append({"alpha": alpha, "beta": beta, "gamma": gamma, "product": product, "resolution": arch.resolution, **metrics, "arch": arch.to_string()})
+        point = {"alpha": alpha, "beta": beta, "gamma": gamma, "product": product, "resolution": arch.resolution}
+        rows.append({**point, **finished.metrics, "error": finished.error, "arch": arch.to_string()})
     table = pd.DataFrame(rows)
-    best = table.loc[table[metric].idxmax()]  # first of equals: the grid's order breaks ties
+    if metric not in table or table[metric].isna().all():
+        raise NasbenchError(f"every grid point failed to train; the first: {table.error.iloc[0]}")
+    best = table.loc[table[metric].idxmax()]  # first of equals: the grid's order breaks ties; failures skipped
     return GridResult(table, (float(best.alpha), float(best.beta), float(best.gamma)))

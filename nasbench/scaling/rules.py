@@ -8,6 +8,7 @@ repeats with ``round_repeats`` (ceil), as in the official builder.
 
 from __future__ import annotations
 
+import math
 import re
 from dataclasses import dataclass, replace
 
@@ -63,7 +64,7 @@ def base_resolution(arch: MBConvArch, data_resolution: int | None = None) -> int
     """The resolution a base runs at: its own, else the data's."""
     resolution = arch.resolution or data_resolution
     if resolution is None:
-        raise InvalidOption(f"the base network has no resolution of its own; give the data's (e.g. 8 for digits): {arch}")
+        raise InvalidOption(f"the base network has no resolution of its own; give one with --resolution (e.g. 8 for digits): {arch}")
     return resolution
 
 
@@ -78,16 +79,20 @@ def official(variant: str, base_res: int = EFFICIENTNET_BASE_RESOLUTION) -> Scal
 
 
 def check_coefficients(alpha: float, beta: float, gamma: float) -> None:
-    if min(alpha, beta, gamma) < 1.0:
+    if not all(1.0 <= c < math.inf for c in (alpha, beta, gamma)):
         raise InvalidOption(f"alpha, beta and gamma must be at least 1 (scaling up), got {alpha}, {beta}, {gamma}")
 
 
 def compound(phi: float, base_res: int, alpha: float = 1.2, beta: float = 1.1, gamma: float = 1.15) -> Scaling:
     """The pure rule: depth alpha^phi, width beta^phi, resolution base * gamma^phi (nearest integer)."""
     check_coefficients(alpha, beta, gamma)
-    if phi < 0:
-        raise InvalidOption(f"phi must be non-negative, got {phi}")
-    return Scaling(f"phi={phi:g}", alpha**phi, beta**phi, max(1, round(base_res * gamma**phi)))
+    if not 0 <= phi < math.inf:
+        raise InvalidOption(f"phi must be a non-negative number, got {phi}")
+    # compared in log space: alpha ** 1e9 overflows a float before it can be refused
+    if phi * math.log(max(alpha, beta, gamma)) > math.log(1e6):
+        raise InvalidOption(f"phi = {phi:g} scales beyond any buildable network (a factor over a million)")
+    depth, width, resolution = alpha**phi, beta**phi, base_res * gamma**phi
+    return Scaling(f"phi={phi:g}", depth, width, max(1, round(resolution)))
 
 
 def scale(arch: MBConvArch, scaling: Scaling, divisor: int = 8) -> MBConvArch:

@@ -41,6 +41,7 @@ class TrainConfig:
             raise InvalidOption(f"epochs and batch_size must be positive, got {self.epochs} and {self.batch_size}")
         if not 0 < self.data_fraction <= 1:
             raise InvalidOption(f"data_fraction must be in (0, 1], got {self.data_fraction}")
+        check_device_name(self.device)
         if not 0 < self.lr < math.inf:
             raise InvalidOption(f"lr must be a positive number, got {self.lr}")
         if min(self.aux_weight, self.bn_batches) < 0 or (self.cpu_threads is not None and self.cpu_threads < 1):
@@ -49,10 +50,28 @@ class TrainConfig:
             )
 
 
+def check_device_name(name: str) -> None:
+    """Refuse what is no device name at all (whether this machine has it is checked where it trains:
+    a cluster's driver may have no GPU while its workers do)."""
+    if name == "auto":
+        return
+    try:
+        kind = torch.device(name).type
+    except (RuntimeError, ValueError, TypeError):
+        kind = None
+    if kind not in ("cpu", "cuda"):
+        raise InvalidOption(f"unknown device {name!r}; use auto, cpu, cuda or cuda:N")
+
+
 def pick_device(name: str = "auto") -> torch.device:
+    """``auto`` (the GPU when there is one), or a device this machine has."""
+    check_device_name(name)
     if name == "auto":
         return torch.device("cuda" if torch.cuda.is_available() else "cpu")
-    return torch.device(name)
+    device = torch.device(name)
+    if device.type == "cuda" and (device.index or 0) >= torch.cuda.device_count():
+        raise InvalidOption(f"device {name!r} is not on this machine ({torch.cuda.device_count()} CUDA devices)")
+    return device
 
 
 def _augment(images: torch.Tensor, generator: torch.Generator) -> torch.Tensor:

@@ -1,0 +1,49 @@
+"""The ``nasbench`` command line: ``search``, ``export``, ``scale``, ``spaces``, ``strategies``.
+
+Every problem with the user's input surfaces as one ``nasbench: error: ...`` line and exit code 2.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from nasbench.cli import export_command, scale_command, search_command
+from nasbench.cli.common import Parser
+from nasbench.errors import NasbenchError
+
+
+def _list_parser(sub, name: str, help_text: str) -> None:
+    p = sub.add_parser(name, help=help_text, description=help_text)
+    p.set_defaults(func=lambda args: _cmd_list(name))
+
+
+def _cmd_list(kind: str) -> int:
+    from nasbench.catalog import SPACES, STRATEGIES
+
+    registry = SPACES if kind == "spaces" else STRATEGIES
+    for name in registry.names():
+        doc = (registry.get(name).__doc__ or "").strip().splitlines()
+        print(f"{name:12s} {doc[0] if doc else ''}")
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = Parser(prog="nasbench", description="Neural architecture search and model scaling.")
+    sub = parser.add_subparsers(dest="command", required=True, parser_class=Parser)
+    search_command.add_parser(sub)
+    export_command.add_parser(sub)
+    scale_command.add_parser(sub)
+    _list_parser(sub, "spaces", "list the registered search spaces")
+    _list_parser(sub, "strategies", "list the registered search strategies")
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return args.func(args)
+    except NasbenchError as exc:
+        message = " ".join(str(exc).splitlines())  # one line, even when a library's message has several
+        print(f"nasbench: error: {message}", file=sys.stderr)
+        return 2
