@@ -8,20 +8,21 @@ proposals alone are written at most once a second), so a crash loses no finished
 
 from __future__ import annotations
 
-import csv
-import io
 import json
 import math
 import os
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any, Iterable
+from typing import TYPE_CHECKING, Any, Iterable
 
 import pandas as pd
 
 from nasbench import atomic
 from nasbench.errors import ResultsError
 from nasbench.trial import TrialState
+
+if TYPE_CHECKING:
+    from nasbench.table_text import TableText
 
 CONFIG = "config.json"
 TRIALS = "trials.csv"
@@ -132,18 +133,9 @@ class RunFolder:
         except (json.JSONDecodeError, UnicodeDecodeError) as exc:
             raise ResultsError(f"corrupt {self.config_path}: {exc}") from None
 
-    def write_rows(self, rows: list[dict[str, Any]]) -> None:
-        """Write the table (rows of ``TrialRecord.row``, in trial order) atomically.
-
-        The csv module rather than pandas: the table is rewritten often, and this is several times
-        faster. Floats are written by ``repr``, so they read back exactly.
-        """
-        columns = list(dict.fromkeys(key for row in rows for key in row))
-        buffer = io.StringIO()
-        writer = csv.DictWriter(buffer, columns, lineterminator="\n")
-        writer.writeheader()
-        writer.writerows(rows)
-        atomic.write_text(self.trials_path, buffer.getvalue())
+    def write_table(self, table: TableText) -> None:
+        """Write the trial table atomically."""
+        atomic.write_text(self.trials_path, table.text())
 
     def read_table(self) -> pd.DataFrame:
         """The trial table as a DataFrame (empty when no trial has finished yet)."""

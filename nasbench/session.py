@@ -21,6 +21,7 @@ from nasbench.evaluator import Metrics, derive_seed
 from nasbench.objective import Objective
 from nasbench.results import RunFolder, TrialRecord, best_record
 from nasbench.strategy import Strategy
+from nasbench.table_text import TableText
 from nasbench.trial import Outcome, Trial, TrialState
 
 #: consecutive already-seen proposals after which the space is taken to be exhausted
@@ -71,7 +72,7 @@ class SearchSession:
         self.seed = seed
         self.on_record = on_record
         self.records: dict[int, TrialRecord] = {}
-        self._rows: dict[int, dict] = {}  # the table's rows, by trial number
+        self._table = TableText()  # the table's rows, by trial number
         self._unwritten = False
         self._written_at = -math.inf
         self._trials: dict[int, Trial] = {}  # asked and not finished
@@ -203,13 +204,13 @@ class SearchSession:
 
     def _store(self, record: TrialRecord) -> None:
         self.records[record.number] = record
-        self._rows[record.number] = record.row()
+        self._table.put(record.number, record.row())
         self._unwritten = True
 
     def flush(self) -> None:
         """Write the trial table now (atomically), if anything changed since it was last written."""
         if self.folder is not None and self._unwritten:
-            self.folder.write_rows([self._rows[n] for n in sorted(self._rows)])
+            self.folder.write_table(self._table)
             self._written_at = time.monotonic()
         self._unwritten = False
 
