@@ -33,7 +33,9 @@ class LocalBackend:
         return {}
 
     def check(self, evaluator: Evaluator) -> None:
-        """Every evaluator runs in process."""
+        """Every evaluator runs in process, on a device this machine must have."""
+        if hasattr(evaluator, "check_device"):
+            evaluator.check_device()
 
     def run(self, search: "Search") -> None:
         evaluate_in_process(search.session, search.evaluator)

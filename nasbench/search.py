@@ -118,9 +118,12 @@ def start(config: SearchConfig, out: str | Path, on_record: Callable[[TrialRecor
     if folder.exists():
         raise ResultsError(f"{folder.path} already holds a run; resume it with --resume {folder.path} or choose another --out")
     defaults = getattr(STRATEGIES.get(config.strategy), "defaults_for_budget", lambda budget: {})(config.budget)
-    config.strategy_options = {**defaults, **config.strategy_options}
+    if not defaults.keys() & config.strategy_options.keys():  # hyperparameters chosen by hand are left as given
+        config.strategy_options = {**defaults, **config.strategy_options}
     search = _assemble(config, folder, on_record)  # fails on bad options before anything is written
     config.backend_options = _backend_options(search.backend, config.backend_options)
+    # every hyperparameter, defaults included, so that resume rebuilds the strategy as it ran
+    config.strategy_options = {**config.strategy_options, **search.strategy.options()}
     config.data = asdict(_data_spec(search.evaluator) or search.space.default_data())
     if isinstance(search.space, ConstrainedSpace):  # an impossible bound is reported now, not mid-search
         search.space.sample(np.random.default_rng(derive_seed(config.seed, "constraints")))

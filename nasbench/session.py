@@ -41,10 +41,6 @@ class Finished:
     extra: dict = field(default_factory=dict)
 
 
-class SearchExhausted(NasbenchError):
-    """The strategy only proposes architectures that were already evaluated."""
-
-
 class SearchSession:
     """Drives one strategy for a budget of evaluations and records every trial.
 
@@ -72,6 +68,7 @@ class SearchSession:
         self.seed = seed
         self.on_record = on_record
         self.records: dict[int, TrialRecord] = {}
+        self.exhausted: str | None = None  # why the search stopped before its budget, if it did
         self._table = TableText()  # the table's rows, by trial number
         self._unwritten = False
         self._written_at = -math.inf
@@ -128,11 +125,14 @@ class SearchSession:
                 return trial
             duplicates += 1
             if duplicates >= MAX_CONSECUTIVE_DUPLICATES:
-                self.flush()
-                raise SearchExhausted(
+                # the search ends here, as if its budget were spent: what it found stands
+                self.exhausted = (
                     f"strategy '{self.strategy.name}' proposed {duplicates} already evaluated or constraint-breaking "
-                    "architectures in a row; the space looks exhausted"
+                    f"architectures in a row; the space looks exhausted after {self._started} networks"
                 )
+                self.budget = self._started
+                self.flush()
+                return None
         return None
 
     def _violation(self, trial: Trial) -> str | None:

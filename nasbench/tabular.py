@@ -7,7 +7,7 @@ be run against a simulated wall-clock budget.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Mapping
+from typing import Iterable, Mapping
 
 import pandas as pd
 
@@ -25,6 +25,8 @@ NB201_COLUMNS = {
     "test_accuracy": "CIFAR10TestAccuracy200Epochs",
     "train_seconds": "train-all-time",
 }
+#: default metrics that are reported, not searched on: a table without their columns still serves
+NB201_REPORTED = ("test_accuracy", "train_seconds")
 
 
 def _csv_files(path: Path) -> list[Path]:
@@ -43,17 +45,20 @@ def _read_header(file: Path) -> list[str]:
         raise DataError(f"cannot read benchmark table {file}: {str(exc).strip() or type(exc).__name__}") from None
 
 
-def load_table(path: str | Path, columns: Mapping[str, str]) -> dict[str, Metrics]:
+def load_table(path: str | Path, columns: Mapping[str, str], optional: Iterable[str] = ()) -> dict[str, Metrics]:
     """Read ``columns`` (metric name -> table column) keyed by architecture string.
 
     ``path`` is one CSV or a folder of CSVs whose rows describe the same architectures; each wanted
-    column is taken from the first file that has it.
+    column is taken from the first file that has it. Metrics named in ``optional`` are left out
+    when no file has their column.
     """
     files = _csv_files(Path(path))
     headers = {file: _read_header(file) for file in files}
     merged: pd.DataFrame | None = None
     for metric, column in columns.items():
         source = next((f for f in files if column in headers[f]), None)
+        if source is None and metric in optional:
+            continue
         if source is None:
             names = sorted({c for h in headers.values() for c in h if not c.startswith("Unnamed")})
             raise DataError(f"no benchmark table in {path} has a column '{column}' (for metric {metric}); map one with --metric {metric}=COLUMN; columns: {', '.join(names)}")
@@ -79,21 +84,23 @@ class TabularEvaluator:
         self.columns = dict(columns or NB201_COLUMNS)
         if not self.columns:
             raise DataError("a tabular evaluator needs at least one column")
-        self._table = load_table(self.path, self.columns)
+        self._table = load_table(self.path, self.columns, optional=() if columns else NB201_REPORTED)
+        first = next(iter(self._table.values()), {})
+        self.columns = {m: c for m, c in self.columns.items() if m in first}
         if space is not None:
             self._check_keys(space)
 
     def _check_keys(self, space: SearchSpace) -> None:
-        """The table must be keyed by the space's canonical strings, or every look-up would miss."""
-        key = next(iter(self._table), None)
-        if key is None:
+        """Every row must be keyed by a canonical string of the space, or look-ups would miss it."""
+        if not self._table:
             raise DataError(f"benchmark table {self.path} has no rows")
-        try:
-            canonical = space.decode(key).to_string()
-        except InvalidArchitecture as exc:
-            raise DataError(f"benchmark table {self.path} does not describe the '{space.name}' space: {exc}") from None
-        if canonical != key:
-            raise DataError(f"benchmark table {self.path} writes architectures as {key!r}, not canonically ({canonical!r})")
+        for key in self._table:
+            try:
+                canonical = space.decode(key).to_string()
+            except InvalidArchitecture as exc:
+                raise DataError(f"benchmark table {self.path} holds {key!r}, not an architecture of the '{space.name}' space: {exc}") from None
+            if canonical != key:
+                raise DataError(f"benchmark table {self.path} writes architectures as {key!r}, not canonically ({canonical!r})")
 
     def metric_names(self) -> tuple[str, ...]:
         return tuple(self.columns)

@@ -39,10 +39,13 @@ def test_listing(cli):
         (["--space", "nb201", "-S", "population_size=many", "--benchmark", "{nb201}"], "takes a int"),
         (["--space", "nb201", "--objective", "accuracy:up", "--benchmark", "{nb201}"], "should read METRIC"),
         (["--space", "nb201", "--objective", "flops", "--benchmark", "{nb201}", "--budget", "3"], "reports no metric flops"),
-        (["--space", "nb201", "--benchmark", "{nb201}/cifar10_valid_200ep_seedavg.csv", "--budget", "3"], "map one with --metric"),
+        (["--space", "nb201", "--benchmark", "{nb201}/test_200ep_seedavg_3datasets.csv", "--budget", "3"], "map one with --metric"),
         (["--budget", "ten"], "invalid int value"),
         (["--resume", "/no/such/run"], "no run folder at /no/such/run"),
         (["--space", "nb201", "--device", "gpu0"], "unknown device 'gpu0'"),
+        (["--space", "nb201", "--device", "cuda:99", "--budget", "1"], "device 'cuda:99' is not on this machine"),
+        (["--space", "nb201", "--device", "cuda:99", "--budget", "1", "--backend", "local"], "device 'cuda:99' is not on this machine"),
+        (["--space", "nb201", "--data-dir", "/no/such/dir"], "digits is embedded and reads no --data-dir"),
         (["--space", "nb201", "--benchmark", "{nb201}", "--scheduler", "asha"], "early stopping needs candidates trained for more than"),
         (["--space", "nb201", "--benchmark", "{nb201}", "--backend", "local", "--max-concurrent", "2"], "--max-concurrent applies to --backend ray only"),
         (["--space", "nb201", "--benchmark", "{nb201}", "--cpus-per-trial", "0"], "cpus_per_trial must be positive"),
@@ -165,3 +168,11 @@ def test_benchmark_look_ups_run_in_process_unless_ray_is_asked_for(cli, nb201_di
         assert json.loads((out / "config.json").read_text())["backend"] == "local"
         tables.append(pd.read_csv(out / "trials.csv"))
     assert list(tables[0].arch) == list(tables[1].arch)
+
+
+def test_hyperparameters_given_by_hand_are_not_scaled_to_the_budget(cli, nb201_dir, tmp_path):
+    args = ["search", "--space", "nb201", "--benchmark", str(nb201_dir), "--budget", "12", "-S", "population_size=10", "--out", str(tmp_path)]
+    code, _, err = cli(*args)
+    assert code == 0
+    assert json.loads((tmp_path / "config.json").read_text())["strategy_options"] == {"population_size": 10, "tournament_size": 5}
+    assert "nb201/evo (population_size=10, tournament_size=5), budget 12, backend local" in err

@@ -164,6 +164,10 @@ def test_bad_export_requests(tmp_path, capsys):
     for weights in (run / "weights").iterdir():
         weights.write_bytes(b"not safetensors")
     fails(["export", str(run), "--best"], "corrupt weights file")
+    for weights in (run / "weights").iterdir():
+        weights.unlink()
+    fails(["export", str(run), "--best", "--out", str(tmp_path / "untrained")], "trained weights of trial")
+    assert not (tmp_path / "untrained").exists()
 
     (run / "trials.csv").write_text((run / "trials.csv").read_text().replace("COMPLETE", "FAIL"))
     with pytest.raises(ResultsError, match="no completed trial"):

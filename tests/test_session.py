@@ -98,3 +98,18 @@ def test_corrupt_tables_are_reported(tmp_path):
     (tmp_path / "trials.csv").write_bytes(b"\xff\xfe\x00garbage")
     with pytest.raises(ResultsError, match="corrupt"):
         RunFolder(tmp_path).read_records()
+
+
+def test_an_exhausted_space_ends_the_search_with_what_it_found(tmp_path):
+    """A toy space of 2^3 = 8 chains and a budget of 20: the search stops after the 8, keeping its best."""
+    from nasbench.strategies import RandomSearch
+    from toy_space import ChainSpace
+
+    space = ChainSpace(layers=3, ops=2)
+    folder = RunFolder(tmp_path)
+    run = SearchSession(RandomSearch(space, seed=0), Objective(), folder, 20, 0)
+    evaluate_in_process(run, lambda arch, budget, *, seed, report=None: {"valid_accuracy": space.reward(arch)})
+    assert "the space looks exhausted after 8 networks" in run.exhausted
+    assert run.done() and run.best().metrics["valid_accuracy"] == 3.0
+    table = folder.read_table()
+    assert table.duplicate_of.isna().sum() == 8 and (table.state == "COMPLETE").all()

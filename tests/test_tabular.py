@@ -43,8 +43,21 @@ def test_missing_and_malformed_tables(tmp_path, nb201_dir):
         TabularEvaluator(space, nb201_dir / "test_200ep_seedavg_3datasets.csv", {"v": "valid-accuracy"})
     other = tmp_path / "other.csv"
     other.write_text("arch,valid-accuracy\nresnet18,90\n")
-    with pytest.raises(DataError, match="does not describe the 'nb201' space"):
+    with pytest.raises(DataError, match="holds 'resnet18', not an architecture of the 'nb201' space"):
         TabularEvaluator(space, other, {"valid_accuracy": "valid-accuracy"})
+    good = "|none~0|+|none~0|none~1|+|none~0|none~1|none~2|"
+    other.write_text(f"arch,valid-accuracy\n{good},90\n{good.replace('none~2', 'bogus~2')},91\n")
+    with pytest.raises(DataError, match="not an architecture of the 'nb201' space"):  # every row is checked, not the first
+        TabularEvaluator(space, other, {"valid_accuracy": "valid-accuracy"})
+
+
+def test_the_search_table_alone_serves_the_default_metrics_it_has(nb201_dir):
+    """A single CSV without the reported-only columns (test accuracy, time) still serves the search signal."""
+    table = TabularEvaluator(NB201Space(), nb201_dir / "cifar10_valid_200ep_seedavg.csv")
+    assert table.metric_names() == ("valid_accuracy", "train_seconds")
+    assert table(NB201Space().decode(BEST), Budget())["valid_accuracy"] > 91
+    with pytest.raises(DataError, match="has a column 'CIFAR10TestAccuracy200Epochs'"):  # asked for by name: required
+        TabularEvaluator(NB201Space(), nb201_dir / "cifar10_valid_200ep_seedavg.csv", {"test_accuracy": "CIFAR10TestAccuracy200Epochs"})
 
 
 def test_unknown_architecture_fails_the_candidate(tmp_path):

@@ -154,6 +154,9 @@ def run(args) -> int:
         progress = Progress(quiet=args.quiet)
         search = searching.start(config, out, on_record=progress.record)
         progress.start(search)
+        if not args.quiet:
+            options = ", ".join(f"{k}={v}" for k, v in config.strategy_options.items())
+            print(f"{config.space}/{config.strategy}{f' ({options})' if options else ''}, budget {config.budget}, backend {config.backend}", file=sys.stderr)
     started = time.perf_counter()
     try:
         best = search.run()
@@ -164,6 +167,8 @@ def run(args) -> int:
     finally:
         progress.close()
     progress.summary(best, time.perf_counter() - started)
+    if search.session.exhausted:
+        print(f"stopped before the budget: {search.session.exhausted}", file=sys.stderr)
     if search.objective.size > 1:
         _print_front(search)
     return 0 if best is not None else 1  # a search in which no candidate completed did not do its job

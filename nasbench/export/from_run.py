@@ -41,7 +41,14 @@ def export_trial(run: str | Path, out: str | Path, *, trial: int | None = None, 
     space = SPACES.create(config.space, **config.space_options)
     arch = space.decode(record.arch)
     weights_file = folder.path / WEIGHTS_DIR / f"{record.hash}.safetensors"
-    weights = load_weights(weights_file) if weights_file.exists() else None
+    trained = config.evaluator == "train" or weights_file.parent.is_dir()  # a look-up run keeps none
+    if trained and not weights_file.exists():
+        options = "".join(f" -O {key}={value}" for key, value in config.space_options.items())
+        raise ResultsError(
+            f"the trained weights of trial {record.number} are missing ({weights_file}); "
+            f"to export the network untrained: nasbench export --arch '{record.arch}' --space {config.space}{options}"
+        )
+    weights = load_weights(weights_file) if trained else None
     data = DataSpec(**config.data) if config.data else space.default_data()
     metrics = {"trial": record.number, **record.metrics}
     return export_architecture(space, arch, out, data=data, weights=weights, metrics=metrics, formats=formats), record

@@ -76,9 +76,12 @@ class RayBackend:
 
     def check(self, evaluator) -> None:
         """Refuse, before anything is written, what cannot run: a cluster nobody answers at
-        ``address``, early stopping for an evaluator without epochs to stop at."""
+        ``address``, a device the embedded Ray's machine (this one) lacks, early stopping for an
+        evaluator without epochs to stop at."""
         if self.address is not None:
-            check_reachable(self.address)
+            check_reachable(self.address)  # its nodes' devices are theirs to check
+        elif hasattr(evaluator, "check_device"):
+            evaluator.check_device()
         if self.scheduler == "asha":
             epochs = int(getattr(evaluator, "epochs", 1))
             if epochs - 1 < self.grace_period:

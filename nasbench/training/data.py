@@ -45,6 +45,8 @@ def load_data(dataset: str, data_dir: str | None = None, split_seed: int = 0, im
         raise InvalidOption(f"unknown dataset '{dataset}'; choose from: {', '.join(DATASETS)}")
     if dataset != "digits" and not data_dir:
         raise InvalidOption(f"dataset '{dataset}' needs --data-dir")
+    if dataset == "digits" and data_dir:
+        raise InvalidOption(f"digits is embedded and reads no --data-dir ({data_dir}); name the data's format with --dataset cifar10 or folder")
     return _load_cached(dataset, str(Path(data_dir).resolve()) if data_dir else None, split_seed, image_size)
 
 

@@ -60,6 +60,10 @@ class TrainingEvaluator:
         self.measure_latency = measure_latency  # adds latency_ms: batch of one on the training device, after training
         self._has_test = self._data().test is not None  # loads (and checks) the data now, not mid-search
 
+    def check_device(self) -> None:
+        """Refuse a device this machine does not have (where the candidates will train here)."""
+        pick_device(self.config.device)
+
     def _data(self):
         return load_data(self.dataset, self.data_dir, self.split_seed, self.image_size)
 
