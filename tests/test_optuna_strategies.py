@@ -63,6 +63,35 @@ def test_resume_from_the_sqlite_study_repeats_the_uninterrupted_run(kind, nb201_
     assert [t.values[0] for t in trials] == list(cut.value if kind == "tpe" else cut.value_0)
     space = NB201Space()
     assert [space.from_decisions([t.params[f"d{i}"] for i in range(6)]).to_string() for t in trials] == list(cut.arch)
+    assert [t.user_attrs["arch"] for t in trials] == list(cut.arch)
+
+
+
+@pytest.mark.parametrize("kind", ["tpe", "nsga2"])
+def test_a_driver_stopped_inside_optunas_ask_resumes_to_the_uninterrupted_run(kind, nb201_table, tmp_path):
+    """Optuna writes a trial, then its parameters one by one: a kill in between leaves a trial with
+    some parameters (here d0 and d1). Resume must get past it and end with the uninterrupted trials."""
+    evaluate_in_process(study_session(kind, tmp_path / "full", 24), nb201_table)
+
+    crashed = study_session(kind, tmp_path / "cut", 24)
+    with pytest.raises(KeyboardInterrupt):
+        evaluate_in_process(crashed, StopAfter(nb201_table, 10))
+    crashed.flush()
+    study = optuna.load_study(study_name="nasbench", storage=f"sqlite:///{tmp_path / 'cut' / 'study.db'}")
+    cut_short = study.ask()
+    cut_short.suggest_categorical("d0", [0, 1, 2, 3, 4])
+    cut_short.suggest_categorical("d1", [0, 1, 2, 3, 4])
+
+    resumed = study_session(kind, tmp_path / "cut", 24)
+    resumed.replay(RunFolder(tmp_path / "cut").read_records())
+    evaluate_in_process(resumed, nb201_table)
+
+    full = pd.read_csv(tmp_path / "full" / "trials.csv").drop(columns="wall_seconds")
+    cut = pd.read_csv(tmp_path / "cut" / "trials.csv").drop(columns="wall_seconds")
+    pd.testing.assert_frame_equal(full, cut)
+    states = [t.state for t in optuna.load_study(study_name="nasbench", storage=f"sqlite:///{tmp_path / 'cut' / 'study.db'}").get_trials()]
+    assert states.count(optuna.trial.TrialState.FAIL) == 1 and states[cut_short.number] is optuna.trial.TrialState.FAIL
+    assert states.count(optuna.trial.TrialState.COMPLETE) == len(cut)  # one per ask, repeats included
 
 
 def test_the_search_keeps_the_study_in_the_run_folder(nb201_dir, tmp_path):

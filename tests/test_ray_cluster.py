@@ -14,6 +14,7 @@ import pandas as pd
 import pytest
 
 import ray_helpers
+from nasbench.errors import NasbenchError
 from nasbench.objective import Objective
 from nasbench.ray_backend import RayBackend
 from nasbench.ray_backend.tuning import evaluate_on_ray
@@ -104,3 +105,12 @@ def test_trials_run_on_both_nodes_and_the_table_says_which(two_nodes, nb201_tabl
     assert set(table.node_id) == node_ids  # each node ran some of them
     assert table.node_ip.nunique() == 1  # one host: the node id tells the nodes apart
     assert not (tmp_path / "ray.json").exists()  # a joined cluster is not this driver's to end
+
+
+def test_a_trial_no_node_can_hold_is_refused_not_waited_for(two_nodes, nb201_table, tmp_path):
+    """Two CPUs in the cluster, one per node: a trial of two CPUs could never start."""
+    address, _ = two_nodes
+    session = SearchSession(RandomSearch(NB201Space(), seed=0), Objective(), RunFolder(tmp_path), budget=2, seed=0)
+    with pytest.raises(NasbenchError, match=r"no Ray node can hold a trial of 2 CPU\(s\) and 0 GPU\(s\) \(the largest has 1 and 0\)"):
+        evaluate_on_ray(session, NB201Space(), nb201_table, tmp_path, RayBackend(address=address, cpus_per_trial=2))
+    assert not (tmp_path / "trials.csv").exists()

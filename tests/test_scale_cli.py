@@ -70,6 +70,8 @@ def _nb201_run(cli, nb201_dir, path):
         (["--base", "tiny", "--phi", "1"], "has no resolution of its own; give one with --resolution"),
         (["--base", "tiny", "--phi", "1", "--resolution", "0"], "--resolution must be a positive"),
         (["--out", "{tmp}"], "is a folder"),
+        (["--out", "{empty}/trials.csv"], "is inside the run folder"),
+        (["--variants", ""], "should name rows of the EfficientNet table"),
         (["--phi", "nan"], "phi must be a non-negative number"),
         (["--phi", "1e9"], "scales beyond any buildable network"),
         (["--phi", "1", "--alpha", "inf"], "at least 1"),

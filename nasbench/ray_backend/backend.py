@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from typing import TYPE_CHECKING
 
 from nasbench.errors import InvalidOption
@@ -80,8 +81,10 @@ class RayBackend:
         evaluator without epochs to stop at."""
         if self.address is not None:
             check_reachable(self.address)  # its nodes' devices are theirs to check
-        elif hasattr(evaluator, "check_device"):
-            evaluator.check_device()
+        else:
+            self._check_fits_this_machine()
+            if hasattr(evaluator, "check_device"):
+                evaluator.check_device()
         if self.scheduler == "asha":
             epochs = int(getattr(evaluator, "epochs", 1))
             if epochs - 1 < self.grace_period:
@@ -89,6 +92,16 @@ class RayBackend:
                     f"early stopping needs candidates trained for more than grace_period={self.grace_period} epoch(s); "
                     f"this evaluator reports {epochs}"
                 )
+
+    def _check_fits_this_machine(self) -> None:
+        """A trial asking for more than the machine has would wait for it forever."""
+        import torch
+
+        cpus = os.cpu_count() or 1
+        if self.cpus_per_trial > cpus:
+            raise InvalidOption(f"--cpus-per-trial {self.cpus_per_trial:g} is more than the {cpus} CPUs of this machine; no trial could start")
+        if self.gpus_per_trial and not torch.cuda.is_available():
+            raise InvalidOption(f"--gpus-per-trial {self.gpus_per_trial:g} but torch sees no GPU on this machine; no trial could start")
 
     def run(self, search: "Search") -> None:
         from nasbench.ray_backend.tuning import evaluate_on_ray

@@ -52,6 +52,21 @@ def asha(options: "RayBackend", evaluator) -> ASHAScheduler:
     )
 
 
+def check_some_node_fits(resources: dict[str, float], folder: Path) -> None:
+    """Tune would wait forever for a trial no node can hold; say so instead."""
+    import ray
+
+    nodes = [n.get("Resources", {}) for n in ray.nodes() if n.get("Alive")]
+    if any(n.get("CPU", 0) >= resources["cpu"] and n.get("GPU", 0) >= resources["gpu"] for n in nodes):
+        return
+    largest = max(nodes, key=lambda n: (n.get("CPU", 0), n.get("GPU", 0)), default={})
+    raise NasbenchError(
+        f"no Ray node can hold a trial of {resources['cpu']:g} CPU(s) and {resources['gpu']:g} GPU(s) (the largest has "
+        f"{largest.get('CPU', 0):g} and {largest.get('GPU', 0):g}); resume with smaller ones: "
+        f"nasbench search --resume {folder} --cpus-per-trial N --gpus-per-trial N"
+    )
+
+
 def _gpus_per_trial(options: "RayBackend", evaluator) -> float:
     import ray
 
@@ -70,6 +85,7 @@ def evaluate_on_ray(session: SearchSession, space: SearchSpace, evaluator, folde
     storage = folder / TUNE_DIR
     with ray_connection(options.address, folder):
         resources = {"cpu": options.cpus_per_trial, "gpu": _gpus_per_trial(options, evaluator)}
+        check_some_node_fits(resources, folder)
         threads = max(1, int(options.cpus_per_trial))  # torch in the worker uses the CPUs the trial holds
         trainable = tune.with_parameters(
             evaluate_trial, space=space, evaluator=evaluator, objective=session.objective, workdir=os.getcwd(), threads=threads

@@ -10,6 +10,7 @@ import pandas as pd
 
 from nasbench import atomic
 from nasbench.errors import InvalidOption
+from nasbench.results import CONFIG
 from nasbench.scaling.grid import DEFAULT_ALPHAS, DEFAULT_BETAS, DEFAULT_GAMMAS, GridResult, coefficient_grid, grid_search
 from nasbench.scaling.rules import PAPER_COEFFICIENTS, Scaling, base_resolution, compound, official, parse_variants
 from nasbench.scaling.table import RunBest, best_of_run, scaling_table
@@ -73,7 +74,7 @@ def run(request: ScaleRequest) -> ScaleReport:
         grid = grid_search(base, evaluator, base_res, candidates, seed=request.seed)
         coefficients = grid.best
     variants = request.variants if request.variants is not None else (None if request.phis or request.grid_search else "b0-b7")
-    scalings: list[Scaling] = [official(v, base_res) for v in parse_variants(variants)] if variants else []
+    scalings: list[Scaling] = [official(v, base_res) for v in parse_variants(variants)] if variants is not None else []
     scalings += [compound(phi, base_res, *coefficients) for phi in request.phis]
     base = replace(base, resolution=base_res)
     table = scaling_table(base, scalings, in_channels, num_classes, request.latency_device) if scalings else None
@@ -85,6 +86,8 @@ def check_out(path: str | Path) -> Path:
     path = Path(path)
     if path.is_dir():
         raise InvalidOption(f"--out {path} is a folder; give a file name such as {path / 'scale.csv'}")
+    if (path.parent / CONFIG).exists():  # never replace a search's own tables
+        raise InvalidOption(f"--out {path} is inside the run folder {path.parent}; write the table elsewhere")
     return path
 
 

@@ -61,7 +61,8 @@ def scaling_table(
 
 
 def format_table(table: pd.DataFrame) -> str:
-    """The table for a terminal: parameters in full, multiply-adds in G."""
+    """The table for a terminal: parameters in full, multiply-adds in G (in M for small networks)."""
+    unit, scale = ("G", 1e9) if table.macs.max() >= 1e8 else ("M", 1e6)
     shown = pd.DataFrame(
         {
             "variant": table.variant,
@@ -71,8 +72,8 @@ def format_table(table: pd.DataFrame) -> str:
             "dropout": table.dropout,
             "blocks": table.blocks,
             "params": table.params.map("{:,}".format),
-            "macs (G)": (table.macs / 1e9).map("{:.3f}".format),
-            "conv_linear_macs (G)": (table.conv_linear_macs / 1e9).map("{:.3f}".format),
+            f"macs ({unit})": (table.macs / scale).map("{:.3f}".format),
+            f"conv_linear_macs ({unit})": (table.conv_linear_macs / scale).map("{:.3f}".format),
         }
     )
     if "latency_ms" in table:

@@ -8,6 +8,11 @@ a run folder the study lives in an SQLite file (``study.db``), so Optuna's tools
 Resuming replays the trial table on a fresh strategy: a trial the stored study already holds is
 answered from the study (never sampled or told twice). Each new trial gets a sampler seeded from
 (seed, trial number), so the trials after a resume are those of an uninterrupted run.
+
+Optuna writes a new trial and then its parameters one by one, so a driver stopped inside an ask
+leaves a trial with only some parameters. Such a trial is marked failed (Optuna's samplers learn
+nothing from failed trials) and skipped: the n-th trial with all its parameters is nasbench's
+trial n, whatever Optuna numbers it.
 """
 
 from __future__ import annotations
@@ -69,7 +74,8 @@ class OptunaStrategy(Strategy):
             name: CategoricalDistribution(list(range(int(size)))) for name, size in zip(self.names, space.decision_sizes())
         }
         self._study: optuna.Study | None = None  # opened on first use: nothing is written before a run starts
-        self._stored: dict[int, FrozenTrial] = {}  # the study's trials when it was opened
+        self._stored: dict[int, FrozenTrial] = {}  # the study's whole trials when it was opened, by nasbench number
+        self._optuna_number: dict[int, int] = {}  # nasbench trial number -> Optuna's
 
     @abstractmethod
     def sampler(self, seed: int) -> optuna.samplers.BaseSampler:
@@ -98,7 +104,16 @@ class OptunaStrategy(Strategy):
             )
         if len(study.directions) != self.objectives or any(d != optuna.study.StudyDirection.MAXIMIZE for d in study.directions):
             raise ResultsError(f"the study in {self.storage} does not maximise {self.objectives} objective(s); it belongs to another run")
-        self._stored = {t.number: t for t in study.get_trials(deepcopy=False)}
+        whole = []
+        for stored in study.get_trials(deepcopy=False):
+            if set(stored.distributions) == set(self.distributions):
+                whole.append(stored)
+            elif stored.state is OptunaState.RUNNING and set(stored.distributions) < set(self.distributions):
+                study.tell(stored.number, state=OptunaState.FAIL)  # cut short inside an ask
+            elif stored.state is not OptunaState.FAIL:
+                self._arch(stored.params, stored.distributions)  # another run's parameters: refused there
+        self._stored = dict(enumerate(whole))
+        self._optuna_number = {number: stored.number for number, stored in self._stored.items()}
         return study
 
     def _propose(self, number: int) -> Arch:
@@ -106,12 +121,15 @@ class OptunaStrategy(Strategy):
         stored = self._stored.get(number)
         if stored is not None:
             return self._arch(stored.params, stored.distributions)
+        if number != len(self._optuna_number):
+            raise ResultsError(f"the study in {self.storage} holds {len(self._optuna_number)} trials, the run asks for trial {number}; it belongs to another run")
         study.sampler = self.sampler(derive_seed(self.seed, "optuna", number))
         with quiet_optuna():
             trial = study.ask(self.distributions)
-        if trial.number != number:
-            raise ResultsError(f"the study in {self.storage} numbers this trial {trial.number}, the run {number}; it belongs to another run")
-        return self._arch(trial.params, self.distributions)
+        self._optuna_number[number] = trial.number
+        arch = self._arch(trial.params, self.distributions)
+        trial.set_user_attr("arch", arch.to_string())  # readable in Optuna's tools, beside d0, d1, ...
+        return arch
 
     def _arch(self, params: dict, distributions: dict) -> Arch:
         if distributions != self.distributions:
@@ -122,9 +140,10 @@ class OptunaStrategy(Strategy):
         stored = self._stored.get(trial.number)
         if stored is not None and stored.state.is_finished():
             return  # told before the run was resumed
+        number = self._optuna_number[trial.number]
         if outcome.state is TrialState.FAIL:
-            self.study.tell(trial.number, state=OptunaState.FAIL)
+            self.study.tell(number, state=OptunaState.FAIL)
             return
         if len(outcome.values) != self.objectives:
             raise ValueError(f"strategy '{self.name}' optimises {self.objectives} objective(s); trial {trial.number} has {len(outcome.values)} values")
-        self.study.tell(trial.number, list(outcome.values))
+        self.study.tell(number, list(outcome.values))
