@@ -40,6 +40,17 @@ def study_session(kind, folder, budget, seed=3):
     return SearchSession(strategy, objective, RunFolder(folder), budget, seed)
 
 
+def resume_and_compare(kind, tmp_path, budget, table):
+    """Resume the run in ``cut`` to the end; its trial table must equal the uninterrupted run's in ``full``."""
+    resumed = study_session(kind, tmp_path / "cut", budget)
+    resumed.replay(RunFolder(tmp_path / "cut").read_records())
+    evaluate_in_process(resumed, table)
+    full = pd.read_csv(tmp_path / "full" / "trials.csv").drop(columns="wall_seconds")
+    cut = pd.read_csv(tmp_path / "cut" / "trials.csv").drop(columns="wall_seconds")
+    pd.testing.assert_frame_equal(full, cut)
+    return cut
+
+
 @pytest.mark.parametrize("kind", ["tpe", "nsga2"])
 def test_resume_from_the_sqlite_study_repeats_the_uninterrupted_run(kind, nb201_table, tmp_path):
     evaluate_in_process(study_session(kind, tmp_path / "full", 30), nb201_table)
@@ -47,13 +58,7 @@ def test_resume_from_the_sqlite_study_repeats_the_uninterrupted_run(kind, nb201_
     crashed = study_session(kind, tmp_path / "cut", 30)
     with pytest.raises(KeyboardInterrupt):
         evaluate_in_process(crashed, StopAfter(nb201_table, 15))  # trial 15 is RUNNING in the table and the study
-    resumed = study_session(kind, tmp_path / "cut", 30)
-    resumed.replay(RunFolder(tmp_path / "cut").read_records())
-    evaluate_in_process(resumed, nb201_table)
-
-    full = pd.read_csv(tmp_path / "full" / "trials.csv").drop(columns="wall_seconds")
-    cut = pd.read_csv(tmp_path / "cut" / "trials.csv").drop(columns="wall_seconds")
-    pd.testing.assert_frame_equal(full, cut)
+    cut = resume_and_compare(kind, tmp_path, 30, nb201_table)
     assert (cut.duplicate_of.isna()).sum() == 30
 
     study = optuna.load_study(study_name="nasbench", storage=f"sqlite:///{tmp_path / 'cut' / 'study.db'}")
@@ -82,13 +87,7 @@ def test_a_driver_stopped_inside_optunas_ask_resumes_to_the_uninterrupted_run(ki
     cut_short.suggest_categorical("d0", [0, 1, 2, 3, 4])
     cut_short.suggest_categorical("d1", [0, 1, 2, 3, 4])
 
-    resumed = study_session(kind, tmp_path / "cut", 24)
-    resumed.replay(RunFolder(tmp_path / "cut").read_records())
-    evaluate_in_process(resumed, nb201_table)
-
-    full = pd.read_csv(tmp_path / "full" / "trials.csv").drop(columns="wall_seconds")
-    cut = pd.read_csv(tmp_path / "cut" / "trials.csv").drop(columns="wall_seconds")
-    pd.testing.assert_frame_equal(full, cut)
+    cut = resume_and_compare(kind, tmp_path, 24, nb201_table)
     states = [t.state for t in optuna.load_study(study_name="nasbench", storage=f"sqlite:///{tmp_path / 'cut' / 'study.db'}").get_trials()]
     assert states.count(optuna.trial.TrialState.FAIL) == 1 and states[cut_short.number] is optuna.trial.TrialState.FAIL
     assert states.count(optuna.trial.TrialState.COMPLETE) == len(cut)  # one per ask, repeats included
