@@ -92,6 +92,13 @@ class Objective:
             values[0] *= self.penalty.factor(metrics)
         return tuple(values)
 
+    def value_names(self) -> tuple[str, ...]:
+        """What each of ``values`` is, in words: ``-macs`` for a negated metric."""
+        names = [t.metric if t.maximize else f"-{t.metric}" for t in self.targets]
+        if self.penalty is not None:
+            names[0] += f" x ({self.penalty.metric}/{self.penalty.target:g})^w"
+        return tuple(names)
+
     def to_dict(self) -> dict:
         penalty = None if self.penalty is None else {k: v for k, v in vars(self.penalty).items() if v is not None}
         return {"targets": [str(t) for t in self.targets], "penalty": penalty}

@@ -79,6 +79,8 @@ def run_keywords(factory: Callable, objective: Objective, folder: RunFolder | No
     keywords: dict[str, Any] = {}
     if getattr(factory, "max_objectives", 1) > 1:
         keywords["objectives"] = objective.size
+    if "value_names" in keyword_options(factory):
+        keywords["value_names"] = objective.value_names()
     run_file = getattr(factory, "run_file", None)  # plugins may register plain factories
     if run_file is not None:
         keywords["storage"] = None if folder is None else str(folder.path / run_file)

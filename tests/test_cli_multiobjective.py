@@ -1,3 +1,4 @@
+import optuna
 import pandas as pd
 import pytest
 
@@ -26,7 +27,9 @@ def test_nsga2_run_writes_its_pareto_front(capsys, nb201_dir, tmp_path):
     assert list(front.number) == list(pareto_front(trials, objective).number)
     assert len(front) >= 1 and set(front.number) <= set(trials.number)
     assert (out / "pareto.png").read_bytes()[:4] == b"\x89PNG"
-    assert (out / "study.db").exists()
+    study = optuna.load_study(study_name="nasbench", storage=f"sqlite:///{out / 'study.db'}")
+    assert study.metric_names == ["valid_accuracy", "-train_seconds"]  # what the dashboard shows: minimised ones negated
+    assert [t.user_attrs["arch"] for t in study.trials] == list(trials.arch)
 
 
 @pytest.mark.usefixtures("one_thread")

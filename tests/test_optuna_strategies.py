@@ -102,6 +102,7 @@ def test_the_search_keeps_the_study_in_the_run_folder(nb201_dir, tmp_path):
     assert len(study.trials) == len(table) and (table.duplicate_of.isna()).sum() == 20
     options = json.loads((tmp_path / "run" / "config.json").read_text())["strategy_options"]
     assert "storage" not in options  # the study's path is the run's business, not a recorded option
+    assert study.metric_names == ["valid_accuracy"]
     assert options == {"n_startup_trials": 10, "multivariate": None, "constant_liar": True}  # every hyperparameter, as it ran
 
 

@@ -18,10 +18,11 @@ trial n, whatever Optuna numbers it.
 from __future__ import annotations
 
 import logging
+import warnings
 from abc import abstractmethod
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Iterator
+from typing import Iterator, Sequence
 
 import optuna
 from optuna.distributions import CategoricalDistribution
@@ -63,12 +64,17 @@ class OptunaStrategy(Strategy):
     max_objectives = 16
     run_file = "study.db"
 
-    def __init__(self, space, *, seed: int = 0, objectives: int = 1, storage: str | None = None) -> None:
+    def __init__(
+        self, space, *, seed: int = 0, objectives: int = 1, storage: str | None = None, value_names: Sequence[str] | None = None
+    ) -> None:
         if not 1 <= objectives <= self.max_objectives:
             raise InvalidOption(f"objectives must be in [1, {self.max_objectives}], got {objectives}")
         super().__init__(space, seed=seed)
         self.objectives = objectives
         self.storage = storage
+        self.value_names = None if value_names is None else list(value_names)  # shown by Optuna's tools
+        if self.value_names is not None and len(self.value_names) != objectives:
+            raise InvalidOption(f"{len(self.value_names)} value names for {objectives} objective(s)")
         self.names = [f"d{i}" for i in range(len(space.decision_sizes()))]
         self.distributions = {
             name: CategoricalDistribution(list(range(int(size)))) for name, size in zip(self.names, space.decision_sizes())
@@ -104,6 +110,10 @@ class OptunaStrategy(Strategy):
             )
         if len(study.directions) != self.objectives or any(d != optuna.study.StudyDirection.MAXIMIZE for d in study.directions):
             raise ResultsError(f"the study in {self.storage} does not maximise {self.objectives} objective(s); it belongs to another run")
+        if self.value_names is not None and study.metric_names != self.value_names:
+            with warnings.catch_warnings():  # "experimental" since Optuna 3.2
+                warnings.simplefilter("ignore", optuna.exceptions.ExperimentalWarning)
+                study.set_metric_names(self.value_names)
         whole = []
         for stored in study.get_trials(deepcopy=False):
             if set(stored.distributions) == set(self.distributions):

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Sequence
+
 import optuna
 
 from nasbench.errors import InvalidOption
@@ -25,6 +27,7 @@ class OptunaNSGA2(OptunaStrategy):
         seed: int = 0,
         objectives: int = 2,
         storage: str | None = None,
+        value_names: Sequence[str] | None = None,
         population_size: int = 50,
         crossover_prob: float = 0.9,
         mutation_prob: float | None = None,
@@ -35,7 +38,7 @@ class OptunaNSGA2(OptunaStrategy):
             raise InvalidOption(f"crossover_prob must be in [0, 1], got {crossover_prob}")
         if mutation_prob is not None and not 0 <= mutation_prob <= 1:
             raise InvalidOption(f"mutation_prob must be in [0, 1], got {mutation_prob}")
-        super().__init__(space, seed=seed, objectives=objectives, storage=storage)
+        super().__init__(space, seed=seed, objectives=objectives, storage=storage, value_names=value_names)
         self.population_size = population_size
         self.crossover_prob = crossover_prob
         self.mutation_prob = mutation_prob

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Sequence
+
 import optuna
 
 from nasbench.errors import InvalidOption
@@ -25,13 +27,14 @@ class OptunaTPE(OptunaStrategy):
         seed: int = 0,
         objectives: int = 1,
         storage: str | None = None,
+        value_names: Sequence[str] | None = None,
         n_startup_trials: int = 10,
         multivariate: bool | None = None,
         constant_liar: bool = True,
     ) -> None:
         if n_startup_trials < 0:
             raise InvalidOption(f"n_startup_trials must be non-negative, got {n_startup_trials}")
-        super().__init__(space, seed=seed, objectives=objectives, storage=storage)
+        super().__init__(space, seed=seed, objectives=objectives, storage=storage, value_names=value_names)
         self.n_startup_trials = n_startup_trials
         self.multivariate = multivariate
         self.constant_liar = constant_liar
