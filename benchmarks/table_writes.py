@@ -5,8 +5,8 @@ A NAS-Bench-201 look-up answers in microseconds, so a long evolution run is boun
 
 - "naive": every event (ask, repeat, result) rewrites the table, re-formatting every row;
 - "line cache": every event rewrites the table, re-formatting only rows that changed (``TableText``);
-- "shipped": line cache, and asks and repeats written at most every ``session.WRITE_INTERVAL``
-  seconds (a finished evaluation is still written at once).
+- "shipped": line cache, and repeated proposals written at most every ``session.WRITE_INTERVAL``
+  seconds (an evaluation's start and its result are still written at once).
 
     python benchmarks/table_writes.py --data ../shared/data/nb201 --budget 1000 --rounds 3
 """

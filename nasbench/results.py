@@ -1,8 +1,8 @@
 """A run's folder: its configuration and its trial table.
 
 ``trials.csv`` has one row per trial: a RUNNING row while it trains, replaced by its final state
-when it ends. The table is rewritten atomically whenever an evaluation finishes (asks and repeated
-proposals alone are written at most once a second), so a crash loses no finished evaluation.
+when it ends. The table is rewritten atomically whenever an evaluation starts or finishes (repeated proposals
+alone are written at most once a second), so a crash loses no finished evaluation.
 ``pandas.read_csv`` reads it in one call.
 """
 

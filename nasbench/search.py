@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any, Callable
@@ -115,7 +116,11 @@ def _keep_costs(search: Search) -> None:
 
 
 def start(config: SearchConfig, out: str | Path, on_record: Callable[[TrialRecord], None] | None = None) -> Search:
-    """A new search writing to ``out``, which must not hold a run already."""
+    """A new search writing to ``out``, which must not hold a run already.
+
+    ``config`` is left as given; ``Search.config`` is what the run records (defaults filled in).
+    """
+    config = copy.deepcopy(config)
     folder = RunFolder(out)
     if folder.exists():
         raise ResultsError(f"{folder.path} already holds a run; resume it with --resume {folder.path} or choose another --out")
@@ -130,11 +135,14 @@ def start(config: SearchConfig, out: str | Path, on_record: Callable[[TrialRecor
     if isinstance(search.space, ConstrainedSpace):  # an impossible bound is reported now, not mid-search
         search.space.sample(np.random.default_rng(derive_seed(config.seed, "constraints")))
     search.lock = folder.lock()
-    if folder.exists():  # another process started a run here meanwhile
+    try:
+        if folder.exists():  # another process started a run here meanwhile
+            raise ResultsError(f"{folder.path} already holds a run; resume it with --resume {folder.path} or choose another --out")
+        folder.write_config(config.to_dict())
+        _keep_costs(search)
+    except BaseException:
         search.release()
-        raise ResultsError(f"{folder.path} already holds a run; resume it with --resume {folder.path} or choose another --out")
-    folder.write_config(config.to_dict())
-    _keep_costs(search)
+        raise
     return search
 
 

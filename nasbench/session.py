@@ -6,7 +6,8 @@ network (same graph hash) be evaluated twice in one run.
 
 Every ask and every tell goes into the trial table (asked trials as RUNNING rows), so the table is
 also the strategy's event log: resuming replays it on a fresh strategy. A finished evaluation is
-written at once; asks and repeats are batched (see ``_flush_soon``).
+written at once, as is the RUNNING row of an evaluation that starts; repeated proposals are batched
+(see ``_flush_soon``).
 """
 
 from __future__ import annotations
@@ -93,7 +94,10 @@ class SearchSession:
     def next_trial(self) -> Trial | None:
         """A trial to evaluate now, or ``None`` (budget spent, or the strategy waits for results)."""
         trial = self._next_trial()
-        self._flush_soon()
+        if trial is not None:
+            self.flush()  # an evaluation starts: its RUNNING row is on disk while it runs
+        else:
+            self._flush_soon()
         return trial
 
     def _next_trial(self) -> Trial | None:
@@ -215,9 +219,9 @@ class SearchSession:
         self._unwritten = False
 
     def _flush_soon(self) -> None:
-        """Asks and repeats come fast (a table look-up, a strategy proposing what it has seen), and
-        rewriting the table for each would cost time quadratic in its length: they are written at
-        most every ``WRITE_INTERVAL`` seconds. The table on disk is always a snapshot of every
+        """Repeated proposals come fast (a strategy proposing what it has seen), and rewriting the
+        table for each would cost time quadratic in its length: they are written at most every
+        ``WRITE_INTERVAL`` seconds. The table on disk is always a snapshot of every
         event up to some moment, so replaying it restores the strategy exactly; the events after
         that moment are recomputed, identically, by the resumed strategy."""
         if time.monotonic() - self._written_at >= WRITE_INTERVAL:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import csv
 import io
+import math
 from typing import Any
 
 
@@ -37,10 +38,15 @@ class TableText:
         return self._render_list(self._columns) + "".join(self._lines[n] for n in sorted(self._lines))
 
     def _render(self, row: dict[str, Any]) -> str:
-        return self._render_list([row.get(c, "") for c in self._columns])
+        return self._render_list([_cell(row.get(c)) for c in self._columns])
 
     @staticmethod
     def _render_list(fields: list[Any]) -> str:
         buffer = io.StringIO()
         csv.writer(buffer, lineterminator="\n").writerow(fields)  # None is written empty
         return buffer.getvalue()
+
+
+def _cell(value: Any) -> Any:
+    """A missing or NaN value is an empty cell, which pandas reads back as NaN (not the text 'nan')."""
+    return None if isinstance(value, float) and math.isnan(value) else value

@@ -177,3 +177,18 @@ def test_hyperparameters_given_by_hand_are_not_scaled_to_the_budget(cli, nb201_d
     assert code == 0
     assert json.loads((tmp_path / "config.json").read_text())["strategy_options"] == {"population_size": 10, "tournament_size": 5}
     assert "nb201/evo (population_size=10, tournament_size=5), budget 12, backend local" in err
+
+
+def test_starting_leaves_the_callers_configuration_as_given(nb201_dir, tmp_path):
+    """A sweep reusing one configuration gets each budget's own defaults."""
+    from nasbench import search as searching
+    from nasbench.config import SearchConfig
+
+    config = SearchConfig(space="nb201", strategy="evo", evaluator="tabular", budget=12, evaluator_options={"path": str(nb201_dir)})
+    small = searching.start(config, tmp_path / "small")
+    small.release()
+    assert config.strategy_options == {} and small.config.strategy_options["population_size"] == 3
+    config.budget = 400
+    large = searching.start(config, tmp_path / "large")
+    large.release()
+    assert large.strategy.population_size == 20

@@ -195,4 +195,12 @@ def test_exporting_again_replaces_the_whole_export(tmp_path):
     export_architecture(space, second, folder, data=data)
     assert sorted(p.name for p in folder.iterdir()) == ["arch.json", "model.py", "notes.txt"]
     assert json.loads((folder / "arch.json").read_text())["arch"] == second.to_string()
-    assert not [p for p in tmp_path.iterdir() if p.name.startswith(".")]  # no staging folder left behind
+    assert not [p for p in folder.iterdir() if p.name.startswith(".")]  # no staging folder left behind
+
+
+def test_a_failed_export_leaves_no_folder_it_created(tmp_path):
+    space = SPACES.create("nb201", filters=4, cells=1)
+    arch = space.sample(np.random.default_rng(0))
+    with pytest.raises(TypeError):  # arch.json cannot hold these metrics: the export fails half-way
+        export_architecture(space, arch, tmp_path / "new", data=DataSpec(1, 8, 8, 10), metrics={"note": object()})
+    assert not (tmp_path / "new").exists()

@@ -70,7 +70,7 @@ def _nb201_run(cli, nb201_dir, path):
         (["--base", "tiny", "--phi", "1"], "has no resolution of its own; give one with --resolution"),
         (["--base", "tiny", "--phi", "1", "--resolution", "0"], "--resolution must be a positive"),
         (["--out", "{tmp}"], "is a folder"),
-        (["--out", "{empty}/trials.csv"], "is inside the run folder"),
+        (["--out", "{nb201run}/trials.csv"], "is inside the run folder"),
         (["--variants", ""], "should name rows of the EfficientNet table"),
         (["--phi", "nan"], "phi must be a non-negative number"),
         (["--phi", "1e9"], "scales beyond any buildable network"),
@@ -97,3 +97,10 @@ def test_a_base_without_a_resolution_takes_one_from_the_command_line(cli, tmp_pa
     table = pd.read_csv(out)
     assert list(table.resolution) == [8, round(8 * 1.15)]
     assert table.params[1] > table.params[0]
+
+
+def test_a_folder_with_its_own_config_json_is_not_taken_for_a_run(cli, tmp_path):
+    (tmp_path / "config.json").write_text("{}")  # some project's configuration, no trial table
+    code, _, err = cli("scale", "--variants", "b0", "--out", str(tmp_path / "b0.csv"))
+    assert code == 0, err
+    assert (tmp_path / "b0.csv").exists()

@@ -113,3 +113,35 @@ def test_an_exhausted_space_ends_the_search_with_what_it_found(tmp_path):
     assert run.done() and run.best().metrics["valid_accuracy"] == 3.0
     table = folder.read_table()
     assert table.duplicate_of.isna().sum() == 8 and (table.state == "COMPLETE").all()
+
+
+class Watching:
+    """The table look-up, checking the table on disk as each evaluation runs; one network's metric is NaN."""
+
+    def __init__(self, table, folder, nan_at):
+        self.table, self.folder, self.nan_at, self.finished = table, folder, nan_at, 0
+
+    def __call__(self, arch, budget, *, seed, report=None):
+        rows = pd.read_csv(self.folder / "trials.csv")
+        evaluations = rows[rows.duplicate_of.isna()]
+        assert evaluations.state.iloc[-1] == "RUNNING"  # this one, while it runs
+        assert (evaluations.state.iloc[:-1] != "RUNNING").sum() == self.finished  # every earlier result, at once
+        self.finished += 1
+        metrics = dict(self.table(arch, budget))
+        if self.finished == self.nan_at:
+            metrics["valid_accuracy"] = float("nan")
+        return metrics
+
+
+def test_the_table_on_disk_follows_each_evaluation_and_resumes_past_a_nan(nb201_table, tmp_path):
+    first = session(RunFolder(tmp_path), seed=4, budget=12)
+    evaluate_in_process(first, Watching(nb201_table, tmp_path, nan_at=3))
+    stored = RunFolder(tmp_path).read_records()
+    nan_trial = [r for r in stored if r.error == "a metric is NaN"]
+    assert len(nan_trial) == 1 and nan_trial[0].state is TrialState.FAIL
+    assert pd.read_csv(tmp_path / "trials.csv", keep_default_na=False, na_values=[""]).valid_accuracy.dtype == float
+
+    resumed = session(RunFolder(tmp_path), seed=4, budget=20)
+    resumed.replay(stored)
+    evaluate_in_process(resumed, nb201_table)
+    assert sum(r.evaluated for r in resumed.records.values()) == 20

@@ -155,8 +155,9 @@ def run(args) -> int:
         search = searching.start(config, out, on_record=progress.record)
         progress.start(search)
         if not args.quiet:
-            options = ", ".join(f"{k}={v}" for k, v in config.strategy_options.items())
-            print(f"{config.space}/{config.strategy}{f' ({options})' if options else ''}, budget {config.budget}, backend {config.backend}", file=sys.stderr)
+            ran = search.config  # with the defaults the run filled in
+            options = ", ".join(f"{k}={v}" for k, v in ran.strategy_options.items())
+            print(f"{ran.space}/{ran.strategy}{f' ({options})' if options else ''}, budget {ran.budget}, backend {ran.backend}", file=sys.stderr)
     started = time.perf_counter()
     try:
         best = search.run()

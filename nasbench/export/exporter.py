@@ -99,18 +99,21 @@ def _write(stage: Path, space, arch, spec, model, data: DataSpec, trained: bool,
 
 @contextlib.contextmanager
 def _staging(out: Path):
-    """A fresh folder beside ``out`` to write into; on success its files replace the export in ``out``.
+    """A hidden folder inside ``out`` to write into; on success its files replace the export in ``out``.
 
     Files of an earlier export that this one does not write (weights of another network, a stale
     ONNX file) are removed, so ``out`` never mixes two exports; other files there are left alone.
+    An ``out`` this export created is removed again if the export fails.
     """
     if out.exists() and not out.is_dir():
         raise InvalidOption(f"--out {out} is a file, not a folder")
+    created = not out.exists()
     try:
         out.mkdir(parents=True, exist_ok=True)
-        stage = Path(tempfile.mkdtemp(dir=out.parent, prefix=f".{out.name}.export-"))
+        stage = Path(tempfile.mkdtemp(dir=out, prefix=".export-"))  # same file system: the moves are atomic
     except OSError as exc:
         raise ResultsError(f"cannot write to {out}: {exc.strerror or exc}") from None
+    done = False
     try:
         yield stage
         for name in EXPORT_FILES:
@@ -118,8 +121,11 @@ def _staging(out: Path):
                 os.replace(stage / name, out / name)
             elif (out / name).exists():
                 (out / name).unlink()
+        done = True
     finally:
         shutil.rmtree(stage, ignore_errors=True)
+        if created and not done:
+            shutil.rmtree(out, ignore_errors=True)
 
 
 def _export_onnx(model: nn.Module, example: torch.Tensor, path: Path) -> None:

@@ -10,7 +10,7 @@ import pandas as pd
 
 from nasbench import atomic
 from nasbench.errors import InvalidOption
-from nasbench.results import CONFIG
+from nasbench.results import CONFIG, TRIALS
 from nasbench.scaling.grid import DEFAULT_ALPHAS, DEFAULT_BETAS, DEFAULT_GAMMAS, GridResult, coefficient_grid, grid_search
 from nasbench.scaling.rules import PAPER_COEFFICIENTS, Scaling, base_resolution, compound, official, parse_variants
 from nasbench.scaling.table import RunBest, best_of_run, scaling_table
@@ -86,7 +86,7 @@ def check_out(path: str | Path) -> Path:
     path = Path(path)
     if path.is_dir():
         raise InvalidOption(f"--out {path} is a folder; give a file name such as {path / 'scale.csv'}")
-    if (path.parent / CONFIG).exists():  # never replace a search's own tables
+    if (path.parent / CONFIG).exists() and (path.parent / TRIALS).exists():  # never replace a search's own tables
         raise InvalidOption(f"--out {path} is inside the run folder {path.parent}; write the table elsewhere")
     return path
 
