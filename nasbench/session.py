@@ -5,9 +5,9 @@ what happened; the session tells the strategy, writes the trial table, and never
 network (same graph hash) be evaluated twice in one run.
 
 Every ask and every tell goes into the trial table (asked trials as RUNNING rows), so the table is
-also the strategy's event log: resuming replays it on a fresh strategy. A finished evaluation is
-written at once, as is the RUNNING row of an evaluation that starts; repeated proposals are batched
-(see ``_flush_soon``).
+also the strategy's event log: resuming replays it on a fresh strategy. An evaluation that takes
+a second or more is written when it starts (its RUNNING row) and when it ends; faster events
+(table look-ups, repeated proposals) are batched (see ``_flush_soon``).
 """
 
 from __future__ import annotations
@@ -27,8 +27,10 @@ from nasbench.trial import Outcome, Trial, TrialState
 
 #: consecutive already-seen proposals after which the space is taken to be exhausted
 MAX_CONSECUTIVE_DUPLICATES = 1000
-#: seconds between writes of the trial table caused by asks and repeats alone
-WRITE_INTERVAL = 1.0
+#: an evaluation this long (seconds) is written when it starts and when it ends
+SLOW_EVALUATION = 1.0
+#: the most of a search's time that rewriting the trial table after fast events may take
+WRITE_SHARE = 0.1
 
 
 @dataclass(frozen=True)
@@ -73,6 +75,8 @@ class SearchSession:
         self._table = TableText()  # the table's rows, by trial number
         self._unwritten = False
         self._written_at = -math.inf
+        self._write_seconds = 0.0  # how long the last write of the table took
+        self._last_evaluation_seconds = math.inf  # until one is timed, evaluations count as slow
         self._trials: dict[int, Trial] = {}  # asked and not finished
         self._events = 0
         self._by_hash: dict[str, TrialRecord] = {}  # finished evaluations
@@ -94,8 +98,8 @@ class SearchSession:
     def next_trial(self) -> Trial | None:
         """A trial to evaluate now, or ``None`` (budget spent, or the strategy waits for results)."""
         trial = self._next_trial()
-        if trial is not None:
-            self.flush()  # an evaluation starts: its RUNNING row is on disk while it runs
+        if trial is not None and self._last_evaluation_seconds >= SLOW_EVALUATION:
+            self.flush()  # a slow evaluation starts: its RUNNING row is on disk while it runs
         else:
             self._flush_soon()
         return trial
@@ -167,7 +171,11 @@ class SearchSession:
         self._by_hash[key] = record
         for waiting in self._waiting.pop(key, []):
             self._tell(waiting, self.records[waiting.number].asked_at, self._as_duplicate(record), record.number)
-        self.flush()  # an evaluation's result is never left unwritten
+        self._last_evaluation_seconds = finished.wall_seconds
+        if finished.wall_seconds >= SLOW_EVALUATION:
+            self.flush()  # a result that took time to get is written at once
+        else:
+            self._flush_soon()
         return record
 
     @staticmethod
@@ -214,17 +222,20 @@ class SearchSession:
     def flush(self) -> None:
         """Write the trial table now (atomically), if anything changed since it was last written."""
         if self.folder is not None and self._unwritten:
+            started = time.monotonic()
             self.folder.write_table(self._table)
             self._written_at = time.monotonic()
+            self._write_seconds = self._written_at - started
         self._unwritten = False
 
     def _flush_soon(self) -> None:
-        """Repeated proposals come fast (a strategy proposing what it has seen), and rewriting the
-        table for each would cost time quadratic in its length: they are written at most every
-        ``WRITE_INTERVAL`` seconds. The table on disk is always a snapshot of every
-        event up to some moment, so replaying it restores the strategy exactly; the events after
-        that moment are recomputed, identically, by the resumed strategy."""
-        if time.monotonic() - self._written_at >= WRITE_INTERVAL:
+        """Fast events (table look-ups, repeated proposals) would cost time quadratic in the
+        table's length if each rewrote it: they are written once the time since the last write is
+        ``1 / WRITE_SHARE`` times what that write took (every few milliseconds for a short table,
+        less often for a long one). The table on disk is always a snapshot of every event up to
+        some moment, so replaying it restores the strategy exactly; the events after that moment
+        are recomputed, identically, by the resumed strategy."""
+        if time.monotonic() - self._written_at >= self._write_seconds / WRITE_SHARE:
             self.flush()
 
     # ----------------------------------------------------------------- resume

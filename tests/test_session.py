@@ -1,3 +1,6 @@
+import shutil
+import time
+
 import pandas as pd
 import pytest
 
@@ -6,6 +9,7 @@ from nasbench.local_backend import evaluate_in_process
 from nasbench.objective import Objective
 from nasbench.results import RunFolder
 from nasbench.search_spaces.nb201 import NB201Space
+from nasbench import session as sessions
 from nasbench.session import SearchSession
 from nasbench.strategies import RegularizedEvolution
 from nasbench.trial import TrialState
@@ -116,7 +120,8 @@ def test_an_exhausted_space_ends_the_search_with_what_it_found(tmp_path):
 
 
 class Watching:
-    """The table look-up, checking the table on disk as each evaluation runs; one network's metric is NaN."""
+    """A slow table look-up (it takes the write interval), checking the table on disk as each
+    evaluation runs; one network's metric is NaN."""
 
     def __init__(self, table, folder, nan_at):
         self.table, self.folder, self.nan_at, self.finished = table, folder, nan_at, 0
@@ -127,13 +132,15 @@ class Watching:
         assert evaluations.state.iloc[-1] == "RUNNING"  # this one, while it runs
         assert (evaluations.state.iloc[:-1] != "RUNNING").sum() == self.finished  # every earlier result, at once
         self.finished += 1
+        time.sleep(sessions.SLOW_EVALUATION)
         metrics = dict(self.table(arch, budget))
         if self.finished == self.nan_at:
             metrics["valid_accuracy"] = float("nan")
         return metrics
 
 
-def test_the_table_on_disk_follows_each_evaluation_and_resumes_past_a_nan(nb201_table, tmp_path):
+def test_slow_evaluations_are_on_disk_while_they_run_and_resume_past_a_nan(nb201_table, tmp_path, monkeypatch):
+    monkeypatch.setattr(sessions, "SLOW_EVALUATION", 0.05)  # "slow": at least this long
     first = session(RunFolder(tmp_path), seed=4, budget=12)
     evaluate_in_process(first, Watching(nb201_table, tmp_path, nan_at=3))
     stored = RunFolder(tmp_path).read_records()
@@ -145,3 +152,31 @@ def test_the_table_on_disk_follows_each_evaluation_and_resumes_past_a_nan(nb201_
     resumed.replay(stored)
     evaluate_in_process(resumed, nb201_table)
     assert sum(r.evaluated for r in resumed.records.values()) == 20
+
+
+
+class Snapshot:
+    """The table look-up; at evaluation ``at`` it copies the run folder as it is on disk, as a
+    SIGKILL at that moment would leave it (the in-memory table is not flushed first)."""
+
+    def __init__(self, table, folder, copy, at):
+        self.table, self.folder, self.copy, self.at, self.calls = table, folder, copy, at, 0
+
+    def __call__(self, arch, budget, *, seed, report=None):
+        self.calls += 1
+        if self.calls == self.at:
+            shutil.copytree(self.folder, self.copy)
+        return self.table(arch, budget)
+
+
+def test_fast_evaluations_are_batched_and_a_killed_run_still_resumes_exactly(nb201_table, tmp_path):
+    full = session(RunFolder(tmp_path / "full"), seed=6, budget=80)
+    evaluate_in_process(full, Snapshot(nb201_table, tmp_path / "full", tmp_path / "killed", at=50))
+    on_disk = RunFolder(tmp_path / "killed").read_records()  # look-ups are fast: this lags behind the 49 done
+
+    resumed = session(RunFolder(tmp_path / "killed"), seed=6, budget=80)
+    resumed.replay(on_disk)
+    evaluate_in_process(resumed, nb201_table)
+    a = pd.read_csv(tmp_path / "full" / "trials.csv").drop(columns="wall_seconds")
+    b = pd.read_csv(tmp_path / "killed" / "trials.csv").drop(columns="wall_seconds")
+    pd.testing.assert_frame_equal(a, b)
