@@ -148,10 +148,10 @@ class ConstrainedSpace(SearchSpace):
         return self.inner.options()
 
 
-def constrain(space: SearchSpace, constraints: Constraints, data: DataSpec | None, cache_path=None) -> SearchSpace:
+def constrain(space: SearchSpace, constraints: Constraints, data: DataSpec | None) -> SearchSpace:
     """``space`` itself when nothing is bounded, else the constrained wrapper."""
     if not constraints.active():
         return space
     if data is None:
         raise InvalidOption("cost constraints need to know the input data; use the training evaluator (--dataset)")
-    return ConstrainedSpace(space, constraints, CostModel(space, data, cache_path, constraints.device))
+    return ConstrainedSpace(space, constraints, CostModel(space, data, device=constraints.device))
