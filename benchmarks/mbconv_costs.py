@@ -52,13 +52,22 @@ def main() -> None:
         arch, model = build(variant)
         shape = (3, arch.resolution, arch.resolution)
         macs = sum(mac_breakdown(model, shape).values())  # warm-up, and the number being timed
-        cells = [f"{median_seconds(lambda: mac_breakdown(model, shape, threads=n), args.repeats):.2f} s" for n in thread_counts]
-        print(f"| count multiply-adds, {variant.upper()} at {arch.resolution} ({macs / 1e9:.2f} G) | " + " | ".join(cells) + " |")
+        cells = [
+            f"{median_seconds(lambda: mac_breakdown(model, shape, threads=n), args.repeats):.2f} s"
+            for n in thread_counts
+        ]
+        print(
+            f"| count multiply-adds, {variant.upper()} at {arch.resolution} ({macs / 1e9:.2f} G) | "
+            + " | ".join(cells)
+            + " |"
+        )
     arch, model = build("b0")
     cells = []
     for n in thread_counts:
         with torch_threads(n):
-            cells.append(f"{measure_latency_ms(model, (3, 224, 224), 'cpu', warmup=5, repeats=max(args.repeats, 20)):.1f} ms")
+            cells.append(
+                f"{measure_latency_ms(model, (3, 224, 224), 'cpu', warmup=5, repeats=max(args.repeats, 20)):.1f} ms"
+            )
     print("| latency, B0 at 224, batch 1, CPU (median) | " + " | ".join(cells) + " |")
 
 

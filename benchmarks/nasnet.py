@@ -26,7 +26,9 @@ PAPER = {"cifar": (3.3e6, None), "mobile": (5.3e6, 564e6), "large": (88.9e6, 23.
 
 
 def presets(with_large_macs: bool) -> None:
-    print(f"{'network':8s} {'N @ F':>9s} {'params':>12s} {'paper':>7s} {'MACs (fvcore)':>15s} {'paper':>7s} {'seconds':>8s}")
+    print(
+        f"{'network':8s} {'N @ F':>9s} {'params':>12s} {'paper':>7s} {'MACs (fvcore)':>15s} {'paper':>7s} {'seconds':>8s}"
+    )
     for name, preset in NETWORKS.items():
         space = NASNetSpace(preset=name)
         size = preset.image_size
@@ -45,7 +47,10 @@ def threads(repeats: int, epochs: int) -> None:
     default = torch.get_num_threads()
     space = NASNetSpace()
     arch = space.sample(np.random.default_rng(0))
-    evaluators = {1: TrainingEvaluator(space, epochs=epochs, cpu_threads=1), default: TrainingEvaluator(space, epochs=epochs, cpu_threads=default)}
+    evaluators = {
+        1: TrainingEvaluator(space, epochs=epochs, cpu_threads=1),
+        default: TrainingEvaluator(space, epochs=epochs, cpu_threads=default),
+    }
     times: dict[int, list[float]] = {1: [], default: []}
     for _ in range(repeats):
         for count, evaluator in evaluators.items():
@@ -53,7 +58,9 @@ def threads(repeats: int, epochs: int) -> None:
             evaluator(arch, Budget(), seed=0)
             times[count].append(time.perf_counter() - start)
     for count, values in times.items():
-        print(f"cpu_threads={count}: median {np.median(values):.2f} s per candidate ({epochs} epochs), runs {', '.join(f'{v:.2f}' for v in values)}")
+        print(
+            f"cpu_threads={count}: median {np.median(values):.2f} s per candidate ({epochs} epochs), runs {', '.join(f'{v:.2f}' for v in values)}"
+        )
     ratios = [b / a for a, b in zip(times[1], times[default])]
     print(f"torch's default ({default} threads) / one thread: median {np.median(ratios):.2f}x (pairwise)")
 
@@ -62,7 +69,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     sub = parser.add_subparsers(dest="what", required=True)
     p = sub.add_parser("presets")
-    p.add_argument("--large-macs", action="store_true", help="also count NASNet-A Large's multiply-adds (about a minute)")
+    p.add_argument(
+        "--large-macs", action="store_true", help="also count NASNet-A Large's multiply-adds (about a minute)"
+    )
     p = sub.add_parser("threads")
     p.add_argument("--repeats", type=int, default=3)
     p.add_argument("--epochs", type=int, default=4)

@@ -31,11 +31,17 @@ import pandas as pd
 COLUMNS = {
     "cifar10": {"valid": {"valid_accuracy": "valid-accuracy", "test_accuracy": "CIFAR10TestAccuracy200Epochs"}},
     "cifar100": {
-        "oneseed": {"valid_accuracy": "Cifar100TestAccuracy200Epochs", "test_accuracy": "CIFAR100TestAccuracy200Epochs"},
+        "oneseed": {
+            "valid_accuracy": "Cifar100TestAccuracy200Epochs",
+            "test_accuracy": "CIFAR100TestAccuracy200Epochs",
+        },
         "12ep": {"valid_accuracy": "Cifar100TestAccuracy12Epochs", "test_accuracy": "CIFAR100TestAccuracy200Epochs"},
     },
     "imagenet16": {
-        "oneseed": {"valid_accuracy": "ImageNet16TestAccuracy200Epochs", "test_accuracy": "ImageNetTestAccuracy200Epochs"},
+        "oneseed": {
+            "valid_accuracy": "ImageNet16TestAccuracy200Epochs",
+            "test_accuracy": "ImageNetTestAccuracy200Epochs",
+        },
         "12ep": {"valid_accuracy": "ImageNet16TestAccuracy12Epochs", "test_accuracy": "ImageNetTestAccuracy200Epochs"},
     },
 }
@@ -99,7 +105,9 @@ def optuna_peer(seed: int, budget: int) -> list[dict]:
     evaluated, repeats = [], 0
     while len(evaluated) < budget and repeats < MAX_REPEATS:
         trial = study.ask()
-        arch = space.from_decisions([trial.suggest_categorical(f"d{i}", list(range(n))) for i, n in enumerate(space.decision_sizes())])
+        arch = space.from_decisions(
+            [trial.suggest_categorical(f"d{i}", list(range(n))) for i, n in enumerate(space.decision_sizes())]
+        )
         if arch.hash_key not in seen:
             seen[arch.hash_key] = evaluator(arch, Budget(), seed=seed)
             evaluated.append(seen[arch.hash_key])
@@ -148,7 +156,9 @@ def main() -> None:
     parser.add_argument("--budgets", type=int, nargs="+", default=[50, 100, 200])
     parser.add_argument("--strategies", nargs="+", default=["random", "evo", "rl", "tpe", PEER])
     parser.add_argument("--jobs", type=int, default=1, help="worker processes")
-    parser.add_argument("--out", default="benchmarks/results", help="folder for the per-seed table, the curves and the plot")
+    parser.add_argument(
+        "--out", default="benchmarks/results", help="folder for the per-seed table, the curves and the plot"
+    )
     args = parser.parse_args()
 
     signals = COLUMNS[args.dataset]
@@ -165,26 +175,42 @@ def main() -> None:
 
     from nasbench.tabular import load_table
 
-    optimum = max(row["test_accuracy"] for row in load_table(args.data, {"test_accuracy": columns["test_accuracy"]}).values())
+    optimum = max(
+        row["test_accuracy"] for row in load_table(args.data, {"test_accuracy": columns["test_accuracy"]}).values()
+    )
     rows, curve_rows, seconds, stuck = [], [], {}, {}
     for name, seed, curve, cpu, stalled in results:
         seconds.setdefault(name, []).append(cpu)
         stuck[name] = stuck.get(name, 0) + stalled
         rows += [{"strategy": name, "seed": seed, "queries": k, "test_accuracy": curve[k - 1]} for k in args.budgets]
-        curve_rows += [{"strategy": name, "seed": seed, "queries": k + 1, "test_accuracy": v} for k, v in enumerate(curve)]
+        curve_rows += [
+            {"strategy": name, "seed": seed, "queries": k + 1, "test_accuracy": v} for k, v in enumerate(curve)
+        ]
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
     stem = f"nb201_{args.dataset}" + ("" if signal == next(iter(signals)) else f"_{signal}")
     frame = pd.DataFrame(rows)
     frame.to_csv(out / f"{stem}_strategies.csv", index=False)
-    curves = pd.DataFrame(curve_rows).groupby(["strategy", "queries"], sort=False).test_accuracy.agg(["mean", "sem"]).reset_index()
+    curves = (
+        pd.DataFrame(curve_rows)
+        .groupby(["strategy", "queries"], sort=False)
+        .test_accuracy.agg(["mean", "sem"])
+        .reset_index()
+    )
     curves.to_csv(out / f"{stem}_curves.csv", index=False)
     title = f"NAS-Bench-201 {args.dataset} (signal: {signal}), mean ± s.e.m. over {args.seeds} seeds"
     plot_regret(curves, optimum, title, out / f"{stem}_regret.png")
 
     summary = frame.groupby(["strategy", "queries"]).test_accuracy.agg(["mean", "sem", "count"])
-    print(f"\n{args.dataset} test accuracy (%) of the best-by-{signal} architecture, mean ± s.e.m. over seeds; best in the space {optimum:.3f}")
-    print("| strategy | " + " | ".join(f"K = {k}" for k in args.budgets) + " | seeds | stuck | CPU s per search (K = " + f"{horizon}) |")
+    print(
+        f"\n{args.dataset} test accuracy (%) of the best-by-{signal} architecture, mean ± s.e.m. over seeds; best in the space {optimum:.3f}"
+    )
+    print(
+        "| strategy | "
+        + " | ".join(f"K = {k}" for k in args.budgets)
+        + " | seeds | stuck | CPU s per search (K = "
+        + f"{horizon}) |"
+    )
     print("|---" * (len(args.budgets) + 4) + "|")
     for name in args.strategies:
         cells = [f"{summary.loc[(name, k), 'mean']:.2f} ± {summary.loc[(name, k), 'sem']:.2f}" for k in args.budgets]

@@ -69,7 +69,9 @@ def _drive_pool(session: SearchSession, evaluator, workers: int, context) -> Non
                 trial = session.next_trial()
                 if trial is None:
                     break
-                future = pool.submit(run_evaluation, evaluator, trial.arch, Budget(), seed=session.evaluation_seed(trial))
+                future = pool.submit(
+                    run_evaluation, evaluator, trial.arch, Budget(), seed=session.evaluation_seed(trial)
+                )
                 running[future] = trial
             if not running:
                 break
@@ -96,7 +98,9 @@ def trial_seconds(session: SearchSession) -> float:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rounds", type=int, default=3)
-    parser.add_argument("--epochs", type=int, default=2, help="training epochs per trial (a short trial: about a second)")
+    parser.add_argument(
+        "--epochs", type=int, default=2, help="training epochs per trial (a short trial: about a second)"
+    )
     args = parser.parse_args()
     os.environ.setdefault("RAY_AUTH_MODE", "disabled")
     import ray  # here, not at the top: the pool's spawned processes import this module
@@ -114,7 +118,17 @@ def main() -> None:
                 run = session()
                 times[name].append(timed(lambda: evaluate_in_pool(run, evaluator, workers)))
                 per_trial[name].append(trial_seconds(run))
-            times["startup"].append(timed(lambda: ray.init(address="local", num_cpus=2, include_dashboard=False, log_to_driver=False, logging_level=logging.ERROR)))
+            times["startup"].append(
+                timed(
+                    lambda: ray.init(
+                        address="local",
+                        num_cpus=2,
+                        include_dashboard=False,
+                        log_to_driver=False,
+                        logging_level=logging.ERROR,
+                    )
+                )
+            )
             for name, concurrent in (("ray2", 2), ("ray1", 1)):
                 folder, backend, run = Path(tmp) / f"{name}-{round_}", RayBackend(max_concurrent=concurrent), session()
                 times[name].append(timed(lambda: evaluate_on_ray(run, space, evaluator, folder, backend)))
@@ -125,7 +139,9 @@ def main() -> None:
     load = (load + os.getloadavg()[0]) / 2
     median = {k: statistics.median(v) for k, v in times.items()}
     trial = {k: statistics.median(v) for k, v in per_trial.items()}
-    print(f"\nmedians of {args.rounds} rounds, {TRIALS} trials of {args.epochs} epochs each; load average {load:.1f} on {os.cpu_count()} cores")
+    print(
+        f"\nmedians of {args.rounds} rounds, {TRIALS} trials of {args.epochs} epochs each; load average {load:.1f} on {os.cpu_count()} cores"
+    )
     print("| measurement | wall time | one trial (median) |")
     print("|---|---|---|")
     print(f"| Ray start-up (ray.init, embedded local) | {median['startup']:.2f} s | |")
@@ -134,7 +150,9 @@ def main() -> None:
     print(f"| Ray, 1 trial at a time | {median['ray1']:.2f} s | {trial['ray1']:.2f} s |")
     print(f"| in-process pool of 1 process | {median['pool1']:.2f} s | {trial['pool1']:.2f} s |")
     print(f"\nRay overhead once started: {100 * (median['ray2'] / median['pool2'] - 1):+.1f} %")
-    print(f"speed-up of 2 concurrent trials over 1: Ray {median['ray1'] / median['ray2']:.2f}x, pool {median['pool1'] / median['pool2']:.2f}x")
+    print(
+        f"speed-up of 2 concurrent trials over 1: Ray {median['ray1'] / median['ray2']:.2f}x, pool {median['pool1'] / median['pool2']:.2f}x"
+    )
 
 
 if __name__ == "__main__":

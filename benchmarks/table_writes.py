@@ -47,7 +47,9 @@ CONFIGURATIONS = {  # name: (table class, the most of the time writing may take)
 def timed_search(data: str, budget: int, table: type, share: float) -> tuple[float, bytes]:
     session.TableText, session.WRITE_SHARE = table, share
     with tempfile.TemporaryDirectory() as tmp:
-        config = SearchConfig(space="nb201", strategy="evo", evaluator="tabular", budget=budget, seed=0, evaluator_options={"path": data})
+        config = SearchConfig(
+            space="nb201", strategy="evo", evaluator="tabular", budget=budget, seed=0, evaluator_options={"path": data}
+        )
         search = searching.start(config, Path(tmp) / "run")
         started = time.perf_counter()
         search.run()

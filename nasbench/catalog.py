@@ -8,7 +8,7 @@ from nasbench.registry import Registry
 from nasbench.search_spaces.mbconv import MBConvSpace
 from nasbench.search_spaces.nasnet import NASNetSpace
 from nasbench.search_spaces.nb201 import NB201Space
-from nasbench.strategies import OptunaNSGA2, OptunaTPE, RandomSearch, Reinforce, RegularizedEvolution
+from nasbench.strategies import OptunaNSGA2, OptunaTPE, RandomSearch, RegularizedEvolution, Reinforce
 from nasbench.tabular import TabularEvaluator
 from nasbench.training.evaluator import TrainingEvaluator
 

@@ -35,7 +35,7 @@ class SearchConfig:
         return asdict(self)
 
     @classmethod
-    def from_dict(cls, data: dict) -> "SearchConfig":
+    def from_dict(cls, data: dict) -> SearchConfig:
         if not isinstance(data, dict):
             raise ResultsError("run configuration is not a JSON object")
         missing = sorted({"space", "strategy", "evaluator", "budget"} - set(data))
@@ -45,7 +45,14 @@ class SearchConfig:
         for name in ("space", "strategy", "evaluator", "backend"):
             if name in data and not isinstance(data[name], str):
                 raise ResultsError(f"run configuration: {name} should be a name, got {data[name]!r}")
-        for name in ("space_options", "strategy_options", "evaluator_options", "objective", "backend_options", "constraints"):
+        for name in (
+            "space_options",
+            "strategy_options",
+            "evaluator_options",
+            "objective",
+            "backend_options",
+            "constraints",
+        ):
             if name in data and not isinstance(data[name], dict):
                 raise ResultsError(f"run configuration: {name} should be an object, got {data[name]!r}")
         try:

@@ -10,8 +10,9 @@ answers a violating one as failed, without spending an evaluation on it.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import asdict, dataclass
-from typing import Any, Callable
+from typing import Any
 
 import numpy as np
 
@@ -56,12 +57,14 @@ class Constraints:
         return {k: v for k, v in asdict(self).items() if v is not None}
 
     @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> "Constraints":
+    def from_dict(cls, data: dict[str, Any]) -> Constraints:
         return cls(**data)
 
 
 def _flag(cost: str) -> str:
-    return {"params": "max-params", "macs": "max-macs", "latency_ms": "max-latency-ms"}.get(cost, cost).replace("_", "-")
+    return {"params": "max-params", "macs": "max-macs", "latency_ms": "max-latency-ms"}.get(cost, cost).replace(
+        "_", "-"
+    )
 
 
 def _amount(value: float) -> str:
@@ -116,7 +119,9 @@ class ConstrainedSpace(SearchSpace):
         limits = self.constraints.limits()
         seen = "; ".join(f"the smallest had {_amount(v)} {UNITS[cost]}" for cost, v in smallest.items())
         bounds = ", ".join(f"--{_flag(c)} {_amount(limits[c])}" for c in limits)
-        raise ConstraintUnsatisfiable(f"no architecture within {bounds} found in {self.constraints.max_tries} {what}; {seen}")
+        raise ConstraintUnsatisfiable(
+            f"no architecture within {bounds} found in {self.constraints.max_tries} {what}; {seen}"
+        )
 
     def sample(self, rng: np.random.Generator) -> Arch:
         return self._draw(lambda: self.inner.sample(rng), "samples")

@@ -8,10 +8,9 @@ then replays exactly on resume: the measurements it acted on are read back, not 
 from __future__ import annotations
 
 import hashlib
-
 import json
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable
 
 import torch
 
@@ -106,7 +105,9 @@ class CostModel:
 
     def latency_ms(self, arch: Arch) -> float:
         key = self._key("latency_ms", arch, device_label(self.device))
-        return self._cached(key, lambda: measure_latency_ms(self._build(arch), self.input_shape, self.device, self.warmup, self.repeats))
+        return self._cached(
+            key, lambda: measure_latency_ms(self._build(arch), self.input_shape, self.device, self.warmup, self.repeats)
+        )
 
     def cost(self, metric: str, arch: Arch) -> float:
         """``params``, ``macs`` or ``latency_ms`` of ``arch``."""

@@ -7,8 +7,9 @@ architecture it decoded from its string.
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable, Protocol
+from typing import Protocol
 
 from nasbench.arch import Arch
 

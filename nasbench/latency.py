@@ -24,7 +24,11 @@ def device_label(device: torch.device) -> str:
 
 
 def measure_latency_ms(
-    model: nn.Module, input_shape: tuple[int, ...], device: torch.device | str = "cpu", warmup: int = 3, repeats: int = 10
+    model: nn.Module,
+    input_shape: tuple[int, ...],
+    device: torch.device | str = "cpu",
+    warmup: int = 3,
+    repeats: int = 10,
 ) -> float:
     """Median wall time in milliseconds of a forward pass on a batch of one, after ``warmup`` passes.
 

@@ -19,7 +19,9 @@ def evaluate_in_process(session: SearchSession, evaluator: Evaluator, budget: Bu
             trial = session.next_trial()
             if trial is None:
                 if session.budget_left() > 0:
-                    raise NasbenchError(f"strategy '{session.strategy.name}' proposes nothing although no trial is running")
+                    raise NasbenchError(
+                        f"strategy '{session.strategy.name}' proposes nothing although no trial is running"
+                    )
                 break
             session.finish(trial, run_evaluation(evaluator, trial.arch, budget, seed=session.evaluation_seed(trial)))
     finally:
@@ -37,5 +39,5 @@ class LocalBackend:
         if hasattr(evaluator, "check_device"):
             evaluator.check_device()
 
-    def run(self, search: "Search") -> None:
+    def run(self, search: Search) -> None:
         evaluate_in_process(search.session, search.evaluator)

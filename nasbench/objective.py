@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Mapping
 
 from nasbench.errors import InvalidOption, NasbenchError
 
@@ -17,7 +17,7 @@ class Target:
     maximize: bool = True
 
     @classmethod
-    def parse(cls, text: str) -> "Target":
+    def parse(cls, text: str) -> Target:
         """``valid_accuracy`` or ``macs:min`` / ``valid_accuracy:max``."""
         metric, _, direction = text.partition(":")
         if direction not in ("", "max", "min") or not metric:
@@ -47,7 +47,7 @@ class CostPenalty:
             raise InvalidOption(f"the cost target must be positive, got {self.target}")
 
     @classmethod
-    def parse(cls, target: str, weight: str = "-0.07") -> "CostPenalty":
+    def parse(cls, target: str, weight: str = "-0.07") -> CostPenalty:
         """``macs=400e6`` and ``-0.07`` (or ``0,-1``: below and above the target)."""
         metric, sep, value = target.partition("=")
         weights = weight.split(",")
@@ -56,7 +56,9 @@ class CostPenalty:
         except ValueError:
             numbers = []
         if not sep or not metric or len(numbers) not in (2, 3):
-            raise InvalidOption(f"MnasNet target {target!r} with weight {weight!r} should read METRIC=VALUE (e.g. macs=400e6) and W or W_BELOW,W_ABOVE")
+            raise InvalidOption(
+                f"MnasNet target {target!r} with weight {weight!r} should read METRIC=VALUE (e.g. macs=400e6) and W or W_BELOW,W_ABOVE"
+            )
         return cls(metric, numbers[0], numbers[1], numbers[2] if len(numbers) == 3 else None)
 
     def factor(self, metrics: Mapping[str, float]) -> float:
@@ -104,7 +106,7 @@ class Objective:
         return {"targets": [str(t) for t in self.targets], "penalty": penalty}
 
     @classmethod
-    def from_dict(cls, data: dict) -> "Objective":
+    def from_dict(cls, data: dict) -> Objective:
         penalty = data.get("penalty")
         return cls(tuple(Target.parse(t) for t in data["targets"]), CostPenalty(**penalty) if penalty else None)
 

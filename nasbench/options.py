@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import inspect
-from typing import Callable, Iterable
+from collections.abc import Callable, Iterable
 
 from nasbench.errors import InvalidOption
 from nasbench.registry import keyword_options

@@ -33,12 +33,18 @@ class Progress:
         self.search: Search | None = None
         self.best_value: float | None = None
 
-    def start(self, search: "Search") -> None:
+    def start(self, search: Search) -> None:
         self.search = search
         session = search.session
         done = sum(1 for r in session.records.values() if r.evaluated and r.state is not TrialState.RUNNING)
         if not self.quiet and sys.stderr.isatty():
-            self.bar = tqdm(total=session.budget, initial=done, desc=f"{search.config.space}/{search.config.strategy}", unit="net", file=sys.stderr)
+            self.bar = tqdm(
+                total=session.budget,
+                initial=done,
+                desc=f"{search.config.space}/{search.config.strategy}",
+                unit="net",
+                file=sys.stderr,
+            )
 
     def record(self, record: TrialRecord) -> None:
         if self.quiet or self.search is None:

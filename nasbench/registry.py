@@ -9,8 +9,9 @@ A third-party package adds a space or strategy by declaring, in its own pyprojec
 from __future__ import annotations
 
 import inspect
+from collections.abc import Callable
 from importlib.metadata import entry_points
-from typing import Any, Callable, Generic, TypeVar
+from typing import Any, Generic, TypeVar
 
 from nasbench.errors import InvalidOption, UnknownName
 

@@ -12,9 +12,10 @@ from __future__ import annotations
 import json
 import math
 import os
+from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Iterable
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
@@ -111,7 +112,7 @@ class RunFolder:
     def exists(self) -> bool:
         return self.config_path.exists()
 
-    def lock(self) -> "RunLock":
+    def lock(self) -> RunLock:
         """Hold the run for this process: a second driver on the same folder is refused."""
         if self.path.exists() and not self.path.is_dir():
             raise ResultsError(f"{self.path} is a file, not a run folder")
@@ -203,7 +204,9 @@ class RunLock:
             self._handle.seek(0)
             holder = self._handle.read().strip() or "unknown"
             self._handle.close()
-            raise ResultsError(f"{path.parent} is in use by another nasbench process (pid {holder}); wait for it or stop it") from None
+            raise ResultsError(
+                f"{path.parent} is in use by another nasbench process (pid {holder}); wait for it or stop it"
+            ) from None
         self._handle.seek(0)
         self._handle.truncate()
         self._handle.write(str(os.getpid()))

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import copy
+from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 import numpy as np
 
@@ -54,7 +55,9 @@ def check_metrics(objective: Objective, available: tuple[str, ...]) -> None:
     """Refuse an objective the evaluator cannot answer, before anything is written."""
     clashing = [m for m in available if is_table_column(m)]
     if clashing:
-        raise InvalidOption(f"metric name {', '.join(clashing)} is a column of the trial table; give the metric another name")
+        raise InvalidOption(
+            f"metric name {', '.join(clashing)} is a column of the trial table; give the metric another name"
+        )
     wanted = [t.metric for t in objective.targets] + ([objective.penalty.metric] if objective.penalty else [])
     missing = [m for m in wanted if m not in available]
     if missing:
@@ -75,6 +78,8 @@ def _data_spec(evaluator) -> DataSpec | None:
     """The input data an evaluator trains on, when it has any (cost constraints need it)."""
     data_spec = getattr(evaluator, "data_spec", None)
     return data_spec() if callable(data_spec) else None
+
+
 def run_keywords(factory: Callable, objective: Objective, folder: RunFolder | None) -> dict[str, Any]:
     """What the run itself tells a strategy (see ``Strategy.max_objectives`` and ``Strategy.run_file``)."""
     keywords: dict[str, Any] = {}
@@ -123,7 +128,9 @@ def start(config: SearchConfig, out: str | Path, on_record: Callable[[TrialRecor
     config = copy.deepcopy(config)
     folder = RunFolder(out)
     if folder.exists():
-        raise ResultsError(f"{folder.path} already holds a run; resume it with --resume {folder.path} or choose another --out")
+        raise ResultsError(
+            f"{folder.path} already holds a run; resume it with --resume {folder.path} or choose another --out"
+        )
     defaults = getattr(STRATEGIES.get(config.strategy), "defaults_for_budget", lambda budget: {})(config.budget)
     if not defaults.keys() & config.strategy_options.keys():  # hyperparameters chosen by hand are left as given
         config.strategy_options = {**defaults, **config.strategy_options}
@@ -137,7 +144,9 @@ def start(config: SearchConfig, out: str | Path, on_record: Callable[[TrialRecor
     search.lock = folder.lock()
     try:
         if folder.exists():  # another process started a run here meanwhile
-            raise ResultsError(f"{folder.path} already holds a run; resume it with --resume {folder.path} or choose another --out")
+            raise ResultsError(
+                f"{folder.path} already holds a run; resume it with --resume {folder.path} or choose another --out"
+            )
         folder.write_config(config.to_dict())
         _keep_costs(search)
     except BaseException:

@@ -14,8 +14,8 @@ from __future__ import annotations
 
 import math
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Callable
 
 from nasbench.errors import NasbenchError, ResultsError
 from nasbench.evaluator import Metrics, derive_seed
@@ -182,7 +182,9 @@ class SearchSession:
     def _as_duplicate(original: TrialRecord) -> Finished:
         return Finished(original.state, original.metrics, original.error)
 
-    def _tell(self, trial: Trial, asked_at: int, finished: Finished, duplicate_of: int | None, violates: str = "") -> TrialRecord:
+    def _tell(
+        self, trial: Trial, asked_at: int, finished: Finished, duplicate_of: int | None, violates: str = ""
+    ) -> TrialRecord:
         state, error = finished.state, finished.error
         if state is not TrialState.FAIL and any(math.isnan(v) for v in finished.metrics.values()):
             state, error = TrialState.FAIL, error or "a metric is NaN"

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import importlib
 from abc import ABC, abstractmethod
+from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any, ClassVar, Protocol, Sequence, runtime_checkable
+from typing import Any, ClassVar, Protocol, runtime_checkable
 
 import networkx as nx
 import numpy as np
@@ -28,7 +29,9 @@ class DataSpec:
         for name in ("channels", "height", "width", "num_classes"):
             value = getattr(self, name)
             if not isinstance(value, int) or value < 1:
-                raise InvalidOption(f"the input's {name.replace('_', ' ')} must be a positive whole number, got {value!r}")
+                raise InvalidOption(
+                    f"the input's {name.replace('_', ' ')} must be a positive whole number, got {value!r}"
+                )
 
 
 @dataclass(frozen=True)
@@ -101,11 +104,9 @@ class DecisionSequence(Protocol):
     def decision_sizes(self) -> Sequence[int]:
         """Number of choices of each decision, in order."""
 
-    def to_decisions(self, arch: Arch) -> list[int]:
-        ...
+    def to_decisions(self, arch: Arch) -> list[int]: ...
 
-    def from_decisions(self, decisions: Sequence[int]) -> Arch:
-        ...
+    def from_decisions(self, decisions: Sequence[int]) -> Arch: ...
 
 
 def require_capability(space: SearchSpace, capability: type, who: str) -> None:

@@ -6,8 +6,8 @@ be run against a simulated wall-clock budget.
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
 from pathlib import Path
-from typing import Iterable, Mapping
 
 import pandas as pd
 
@@ -61,7 +61,9 @@ def load_table(path: str | Path, columns: Mapping[str, str], optional: Iterable[
             continue
         if source is None:
             names = sorted({c for h in headers.values() for c in h if not c.startswith("Unnamed")})
-            raise DataError(f"no benchmark table in {path} has a column '{column}' (for metric {metric}); map one with --metric {metric}=COLUMN; columns: {', '.join(names)}")
+            raise DataError(
+                f"no benchmark table in {path} has a column '{column}' (for metric {metric}); map one with --metric {metric}=COLUMN; columns: {', '.join(names)}"
+            )
         key = next((k for k in KEY_COLUMNS if k in headers[source]), None)
         if key is None:
             raise DataError(f"benchmark table {source} has no architecture column ({' or '.join(KEY_COLUMNS)})")
@@ -98,9 +100,13 @@ class TabularEvaluator:
             try:
                 canonical = space.decode(key).to_string()
             except InvalidArchitecture as exc:
-                raise DataError(f"benchmark table {self.path} holds {key!r}, not an architecture of the '{space.name}' space: {exc}") from None
+                raise DataError(
+                    f"benchmark table {self.path} holds {key!r}, not an architecture of the '{space.name}' space: {exc}"
+                ) from None
             if canonical != key:
-                raise DataError(f"benchmark table {self.path} writes architectures as {key!r}, not canonically ({canonical!r})")
+                raise DataError(
+                    f"benchmark table {self.path} writes architectures as {key!r}, not canonically ({canonical!r})"
+                )
 
     def metric_names(self) -> tuple[str, ...]:
         return tuple(self.columns)

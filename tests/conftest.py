@@ -7,7 +7,9 @@ from pathlib import Path
 
 import pytest
 
-NB201_DIR = Path(os.environ.get("NASBENCH_NB201_DIR", Path(__file__).resolve().parents[2] / "shared" / "data" / "nb201"))
+NB201_DIR = Path(
+    os.environ.get("NASBENCH_NB201_DIR", Path(__file__).resolve().parents[2] / "shared" / "data" / "nb201")
+)
 
 
 @pytest.fixture(scope="session")

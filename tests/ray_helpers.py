@@ -108,7 +108,6 @@ def connect(address: str = "local", **init):
     """
     import ray
     import ray.cloudpickle
-
     import ray_helpers
 
     print_before = builtins.print
@@ -120,7 +119,6 @@ def connect(address: str = "local", **init):
 def disconnect(print_before) -> None:
     import ray
     import ray.cloudpickle
-
     import ray_helpers
 
     ray.cloudpickle.unregister_pickle_by_value(ray_helpers)

@@ -41,7 +41,9 @@ def test_cost_cache_is_keyed_by_hash_and_shape_and_read_back(tmp_path):
     first.params(arch)
     stored = json.loads(path.read_text())
     assert sum(k.startswith(f"params:{arch.hash_key}:") and k.endswith(":1x8x8x10") for k in stored) == 1
-    assert any(k.startswith(f"latency_ms:{arch.hash_key}:") and ":1x8x8x10:cpu:" in k for k in stored)  # latency is per device
+    assert any(
+        k.startswith(f"latency_ms:{arch.hash_key}:") and ":1x8x8x10:cpu:" in k for k in stored
+    )  # latency is per device
     assert CostModel(space, DIGITS, path).latency_ms(arch) == latency  # read back, not measured again
     other = CostModel(space, DataSpec(3, 32, 32, 10), path)
     assert other.params(arch) > first.params(arch)  # another input shape is another entry (3 input channels)
@@ -74,7 +76,11 @@ def test_constrained_space_samples_and_mutates_within_the_bounds():
     params = sorted(costs.params(inner.sample(rng)) for _ in range(30))
     limit, mac_limit = params[len(params) // 3], 600_000
     space = ConstrainedSpace(inner, Constraints(max_params=limit, max_macs=mac_limit), costs)
-    assert space.name == "mbconv" and isinstance(space, DecisionSequence) and space.decision_sizes() == inner.decision_sizes()
+    assert (
+        space.name == "mbconv"
+        and isinstance(space, DecisionSequence)
+        and space.decision_sizes() == inner.decision_sizes()
+    )
     rng = np.random.default_rng(1)
     archs = [space.sample(rng) for _ in range(8)]
     archs += [space.mutate(a, rng) for a in archs]
@@ -87,10 +93,15 @@ def test_constrained_space_samples_and_mutates_within_the_bounds():
 def test_an_impossible_bound_is_reported_with_the_smallest_cost_seen():
     inner = MBConvSpace(base="tiny")
     space = ConstrainedSpace(inner, Constraints(max_params=1000, max_tries=15), CostModel(inner, DIGITS))
-    smallest = min(count_params(inner.build(inner.sample(r), DIGITS)) for r in [np.random.default_rng(5)] for _ in range(15))
+    smallest = min(
+        count_params(inner.build(inner.sample(r), DIGITS)) for r in [np.random.default_rng(5)] for _ in range(15)
+    )
     with pytest.raises(ConstraintUnsatisfiable) as info:
         space.sample(np.random.default_rng(5))
-    assert str(info.value) == f"no architecture within --max-params 1,000 found in 15 samples; the smallest had {smallest:,} parameters"
+    assert (
+        str(info.value)
+        == f"no architecture within --max-params 1,000 found in 15 samples; the smallest had {smallest:,} parameters"
+    )
 
 
 def test_constraints_are_checked_and_need_data():
@@ -105,7 +116,9 @@ def test_constraints_are_checked_and_need_data():
 def test_mnasnet_penalty_soft_and_hard():
     soft = CostPenalty.parse("macs=400e6")
     assert (soft.metric, soft.target, soft.weight) == ("macs", 400e6, -0.07)  # ../shared/REFERENCE.md
-    assert soft.factor({"macs": 800e6}) == pytest.approx(2**-0.07) and soft.factor({"macs": 200e6}) == pytest.approx(0.5**-0.07)
+    assert soft.factor({"macs": 800e6}) == pytest.approx(2**-0.07) and soft.factor({"macs": 200e6}) == pytest.approx(
+        0.5**-0.07
+    )
     hard = CostPenalty.parse("latency_ms=80", "0,-1")
     assert hard.factor({"latency_ms": 40}) == 1.0 and hard.factor({"latency_ms": 160}) == pytest.approx(0.5)
     with pytest.raises(InvalidOption, match="should read METRIC=VALUE"):
@@ -114,7 +127,20 @@ def test_mnasnet_penalty_soft_and_hard():
 
 def test_search_with_a_parameter_bound_records_it_and_resumes(cli, tmp_path):
     out = tmp_path / "run"
-    argv = ["search", "--space", "mbconv", "-O", "base=tiny", "--strategy", "evo", "--budget", "3", "--max-params", "40000", *TRAIN]
+    argv = [
+        "search",
+        "--space",
+        "mbconv",
+        "-O",
+        "base=tiny",
+        "--strategy",
+        "evo",
+        "--budget",
+        "3",
+        "--max-params",
+        "40000",
+        *TRAIN,
+    ]
     assert cli(*argv, "--out", str(out))[0] == 0
     config = json.loads((out / "config.json").read_text())
     assert config["constraints"]["max_params"] == 40000
@@ -127,14 +153,42 @@ def test_search_with_a_parameter_bound_records_it_and_resumes(cli, tmp_path):
 
 
 def test_impossible_bound_on_the_command_line_writes_nothing(cli, tmp_path):
-    code, _, err = cli("search", "--space", "mbconv", "-O", "base=tiny", "--budget", "3", "--max-params", "1000", "--out", str(tmp_path / "r"), *TRAIN)
+    code, _, err = cli(
+        "search",
+        "--space",
+        "mbconv",
+        "-O",
+        "base=tiny",
+        "--budget",
+        "3",
+        "--max-params",
+        "1000",
+        "--out",
+        str(tmp_path / "r"),
+        *TRAIN,
+    )
     assert code == 2 and "no architecture within --max-params 1,000 found in 200 samples; the smallest had" in err
     assert len(err.strip().splitlines()) == 1 and not (tmp_path / "r").exists()
 
 
 def test_latency_bound_replays_exactly_on_resume(cli, tmp_path):
     out = tmp_path / "run"
-    argv = ["search", "--space", "mbconv", "-O", "base=tiny", "--strategy", "evo", "--budget", "2", "--max-latency-ms", "1000", "--device", "cpu", *TRAIN]
+    argv = [
+        "search",
+        "--space",
+        "mbconv",
+        "-O",
+        "base=tiny",
+        "--strategy",
+        "evo",
+        "--budget",
+        "2",
+        "--max-latency-ms",
+        "1000",
+        "--device",
+        "cpu",
+        *TRAIN,
+    ]
     assert cli(*argv, "--out", str(out))[0] == 0
     stored = json.loads((out / "costs.json").read_text())
     assert any(k.startswith("latency_ms:") for k in stored)
@@ -146,12 +200,29 @@ def test_latency_bound_replays_exactly_on_resume(cli, tmp_path):
 
 def test_mnasnet_objective_from_the_command_line(cli, tmp_path):
     out = tmp_path / "run"
-    argv = ["search", "--space", "mbconv", "-O", "base=tiny", "--strategy", "random", "--budget", "2", "--mnas-target", "macs=400e3", *TRAIN]
+    argv = [
+        "search",
+        "--space",
+        "mbconv",
+        "-O",
+        "base=tiny",
+        "--strategy",
+        "random",
+        "--budget",
+        "2",
+        "--mnas-target",
+        "macs=400e3",
+        *TRAIN,
+    ]
     assert cli(*argv, "--out", str(out))[0] == 0
     table = pd.read_csv(out / "trials.csv")
     expected = table.valid_accuracy * (table.macs / 400e3) ** -0.07
     assert np.allclose(table.value, expected)
-    assert json.loads((out / "config.json").read_text())["objective"]["penalty"] == {"metric": "macs", "target": 400e3, "weight": -0.07}
+    assert json.loads((out / "config.json").read_text())["objective"]["penalty"] == {
+        "metric": "macs",
+        "target": 400e3,
+        "weight": -0.07,
+    }
     assert cli("search", "--resume", str(out), "--budget", "3", "--quiet")[0] == 0
     table = pd.read_csv(out / "trials.csv")
     assert len(table) == 3 and np.allclose(table.value, table.valid_accuracy * (table.macs / 400e3) ** -0.07)
@@ -159,7 +230,21 @@ def test_mnasnet_objective_from_the_command_line(cli, tmp_path):
 
 def test_mnasnet_latency_target_measures_latency(cli, tmp_path):
     out = tmp_path / "run"
-    argv = ["search", "--space", "mbconv", "-O", "base=tiny", "--strategy", "random", "--budget", "2", "--mnas-target", "latency_ms=5", "--mnas-weight", "0,-1"]
+    argv = [
+        "search",
+        "--space",
+        "mbconv",
+        "-O",
+        "base=tiny",
+        "--strategy",
+        "random",
+        "--budget",
+        "2",
+        "--mnas-target",
+        "latency_ms=5",
+        "--mnas-weight",
+        "0,-1",
+    ]
     assert cli(*argv, "--device", "cpu", "--out", str(out), *TRAIN)[0] == 0
     table = pd.read_csv(out / "trials.csv")
     assert (table.latency_ms > 0).all()
@@ -212,7 +297,9 @@ def test_decision_strategies_cannot_slip_past_the_bounds(nb201_table, tmp_path):
     assert len(evaluated) == 30 and all(space.costs.params(a) <= bound for a in evaluated)
     table = pd.read_csv(tmp_path / "full" / "trials.csv")
     refused = table[table.violates.notna()]
-    assert len(refused) > 0 and (refused.state == "FAIL").all() and refused.error.str.contains("--max-params 6,000").all()
+    assert (
+        len(refused) > 0 and (refused.state == "FAIL").all() and refused.error.str.contains("--max-params 6,000").all()
+    )
 
     cut, _ = session(RunFolder(tmp_path / "cut"), 15)
     evaluate_in_process(cut, evaluator)

@@ -67,12 +67,19 @@ def exported_samples(tmp_path, per_space=3):
 
 def test_exported_models_run_without_nasbench_and_match(tmp_path):
     cases = exported_samples(tmp_path)
-    proc = subprocess.run([sys.executable, "-I", "-c", RUN_OUTSIDE_NASBENCH, *[str(f) for f, _ in cases]], capture_output=True, text=True, cwd=tmp_path)
+    proc = subprocess.run(
+        [sys.executable, "-I", "-c", RUN_OUTSIDE_NASBENCH, *[str(f) for f, _ in cases]],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+    )
     assert proc.returncode == 0, proc.stderr
     for folder, expected in cases:
         got = torch.load(folder / "y.pt", weights_only=True)
         torch.testing.assert_close(got, expected, atol=1e-6, rtol=0)
-        assert "nasbench" not in (folder / "model.py").read_text().split("# --- the exported")[0].replace("nasbench ", "")
+        assert "nasbench" not in (folder / "model.py").read_text().split("# --- the exported")[0].replace(
+            "nasbench ", ""
+        )
 
 
 def test_round_trip_through_the_python_api(tmp_path):
@@ -80,7 +87,9 @@ def test_round_trip_through_the_python_api(tmp_path):
     data = DataSpec(1, 8, 8, 10)
     arch = space.sample(np.random.default_rng(1))
     model = space.build(arch, data).eval()
-    folder = export_architecture(space, arch, tmp_path / "m", data=data, weights=model, metrics={"valid_accuracy": 97.5}, formats=["export"])
+    folder = export_architecture(
+        space, arch, tmp_path / "m", data=data, weights=model, metrics={"valid_accuracy": 97.5}, formats=["export"]
+    )
     loaded = load_exported(folder)
     x = torch.randn(3, 1, 8, 8)
     torch.testing.assert_close(loaded(x), model(x), atol=1e-6, rtol=0)
@@ -108,7 +117,24 @@ def test_onnx_export_runs_in_onnxruntime(tmp_path):
 
 def test_export_the_best_trained_trial_of_a_run(tmp_path, capsys):
     run = tmp_path / "run"
-    argv = ["search", "--space", "nb201", "--filters", "4", "--cells", "1", "--budget", "3", "--epochs", "1", "--out", str(run), "--quiet", "--backend", "local"]
+    argv = [
+        "search",
+        "--space",
+        "nb201",
+        "--filters",
+        "4",
+        "--cells",
+        "1",
+        "--budget",
+        "3",
+        "--epochs",
+        "1",
+        "--out",
+        str(run),
+        "--quiet",
+        "--backend",
+        "local",
+    ]
     assert main(argv) == 0
     assert main(["export", str(run), "--best", "--out", str(tmp_path / "best")]) == 0
     assert "exported trial" in capsys.readouterr().out
@@ -149,7 +175,29 @@ def test_exported_nasnet_a_mobile_matches_the_published_model(tmp_path, capsys):
 
 def test_bad_export_requests(tmp_path, capsys):
     run = tmp_path / "run"
-    assert main(["search", "--space", "nb201", "--filters", "4", "--cells", "1", "--budget", "2", "--epochs", "1", "--out", str(run), "--quiet", "--backend", "local"]) == 0
+    assert (
+        main(
+            [
+                "search",
+                "--space",
+                "nb201",
+                "--filters",
+                "4",
+                "--cells",
+                "1",
+                "--budget",
+                "2",
+                "--epochs",
+                "1",
+                "--out",
+                str(run),
+                "--quiet",
+                "--backend",
+                "local",
+            ]
+        )
+        == 0
+    )
     capsys.readouterr()
 
     def fails(argv, message):
@@ -177,7 +225,9 @@ def test_bad_export_requests(tmp_path, capsys):
 def test_corrupt_exported_weights_are_reported(tmp_path):
     space = SPACES.create("nb201", filters=4, cells=1)
     arch = space.sample(np.random.default_rng(0))
-    folder = export_architecture(space, arch, tmp_path / "m", data=DataSpec(1, 8, 8, 10), weights=space.build(arch, DataSpec(1, 8, 8, 10)))
+    folder = export_architecture(
+        space, arch, tmp_path / "m", data=DataSpec(1, 8, 8, 10), weights=space.build(arch, DataSpec(1, 8, 8, 10))
+    )
     (folder / "weights.pt").write_bytes(b"\x00garbage")
     with pytest.raises(ResultsError, match="corrupt weights file"):
         load_exported(folder)

@@ -45,7 +45,13 @@ def test_efficientnet_b0_is_written_as_in_the_paper():
     b0 = preset("efficientnet-b0")
     # REFERENCE.md: (expand, kernel, stride, out channels, repeats) per stage
     assert [(s.expand, s.kernel, s.stride, s.channels, s.repeats) for s in b0.stages] == [
-        (1, 3, 1, 16, 1), (6, 3, 2, 24, 2), (6, 5, 2, 40, 2), (6, 3, 2, 80, 3), (6, 5, 1, 112, 3), (6, 5, 2, 192, 4), (6, 3, 1, 320, 1)
+        (1, 3, 1, 16, 1),
+        (6, 3, 2, 24, 2),
+        (6, 5, 2, 40, 2),
+        (6, 3, 2, 80, 3),
+        (6, 5, 1, 112, 3),
+        (6, 5, 2, 192, 4),
+        (6, 3, 1, 320, 1),
     ]
     assert (b0.stem, b0.head, b0.activation, b0.resolution, b0.dropout) == (32, 1280, "silu", 224, 0.2)
     assert all(s.se == 0.25 for s in b0.stages)
@@ -101,7 +107,10 @@ def test_equivalent_writings_share_a_hash_and_different_networks_do_not():
     a = space.decode("stem_c32_s2_silu/ir_r1_k3_s2_e6_c16/head_c64_d0.2")
     b = space.decode("stem_c32_s2_silu/ir_r1_k3_s2_e6_c16_noskip/head_c64_d0.2")
     assert a.hash_key == b.hash_key
-    assert space.decode("stem_c32_s2_silu/ds_r1_k3_c32/head_c64_d0.2").hash_key == space.decode("stem_c32_s2_silu/ir_r1_k3_s1_e1_c32/head_c64_d0.2").hash_key
+    assert (
+        space.decode("stem_c32_s2_silu/ds_r1_k3_c32/head_c64_d0.2").hash_key
+        == space.decode("stem_c32_s2_silu/ir_r1_k3_s1_e1_c32/head_c64_d0.2").hash_key
+    )
     # ...but it does between two blocks of a stage, and the order of stages matters
     c = space.decode("stem_c32_s2_silu/ir_r2_k3_s2_e6_c16_noskip/head_c64_d0.2")
     assert c.hash_key != space.decode("stem_c32_s2_silu/ir_r2_k3_s2_e6_c16/head_c64_d0.2").hash_key
@@ -115,7 +124,17 @@ def test_equivalent_writings_share_a_hash_and_different_networks_do_not():
 
 def test_rounding_follows_the_official_builder():
     # REFERENCE.md: multiples of 8, to the nearest, never 10 % below; repeats by ceil
-    assert [round_filters(c, 1.1) for c in (32, 16, 24, 40, 80, 112, 192, 320, 1280)] == [32, 16, 24, 48, 88, 120, 208, 352, 1408]
+    assert [round_filters(c, 1.1) for c in (32, 16, 24, 40, 80, 112, 192, 320, 1280)] == [
+        32,
+        16,
+        24,
+        48,
+        88,
+        120,
+        208,
+        352,
+        1408,
+    ]
     assert round_filters(83, 1.0) == 80 and round_filters(84, 1.0) == 88 and round_filters(3, 1.0) == 8
     assert [round_repeats(r, 3.1) for r in (1, 2, 3, 4)] == [4, 7, 10, 13]
 
@@ -148,9 +167,14 @@ def test_the_space_varies_what_mnasnet_varies():
     archs = [space.sample(rng) for _ in range(200)]
     stage = [a.stages[1] for a in archs]
     assert {s.kernel for s in stage} == {3, 5, 7} and {s.expand for s in stage} == {1, 3, 4, 6}
-    assert {s.repeats for s in stage} == {1, 2, 3} and {s.channels for s in stage} == {24, 32}  # 24 * (0.75, 1, 1.25), rounded to 8
+    assert {s.repeats for s in stage} == {1, 2, 3} and {s.channels for s in stage} == {
+        24,
+        32,
+    }  # 24 * (0.75, 1, 1.25), rounded to 8
     assert {s.se for s in stage} == {0.0, 0.25} and {s.skip for s in stage} == {True, False}
-    assert all(a.stages[1].stride == 2 and a.resolution is None for a in archs)  # strides from the base; the data's size
+    assert all(
+        a.stages[1].stride == 2 and a.resolution is None for a in archs
+    )  # strides from the base; the data's size
 
 
 def test_arch_outside_the_space_is_refused_by_decisions_and_mutation():
@@ -192,4 +216,21 @@ def test_stochastic_depth_grows_with_the_block_index_as_in_torchvision():
     probs = [block.stochastic_depth.p for block in model.blocks]
     assert probs == pytest.approx([0.2 * i / 16 for i in range(16)])
     residual = [block.residual for block in model.blocks]
-    assert residual == [False, False, True, False, True, False, True, True, False, True, True, False, True, True, True, False]
+    assert residual == [
+        False,
+        False,
+        True,
+        False,
+        True,
+        False,
+        True,
+        True,
+        False,
+        True,
+        True,
+        False,
+        True,
+        True,
+        True,
+        False,
+    ]

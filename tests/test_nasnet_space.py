@@ -8,20 +8,37 @@ import torch
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from nasbench.costs import torch_threads
 from nasbench.errors import InvalidArchitecture, InvalidOption
-from nasbench.search_spaces.nasnet import COMBINERS, NASNET_A, OPS, NASNetGenotype, NASNetSpace, paper_name, parse_paper_name
+from nasbench.search_spaces.nasnet import (
+    COMBINERS,
+    NASNET_A,
+    OPS,
+    NASNetGenotype,
+    NASNetSpace,
+    modules,
+    paper_name,
+    parse_paper_name,
+)
 from nasbench.search_spaces.nasnet.genotype import unused_states
-from nasbench.search_spaces.nasnet import modules
 from nasbench.search_spaces.nasnet.modules import NASNetNetwork
 from nasbench.space import DataSpec, DecisionSequence
-from nasbench.costs import torch_threads
 
 DIGITS = DataSpec(1, 8, 8, 10)
 
 
 def _blocks():
     return st.tuples(
-        *[st.tuples(st.integers(0, 1 + k), st.sampled_from(OPS), st.integers(0, 1 + k), st.sampled_from(OPS), st.sampled_from(COMBINERS)) for k in range(5)]
+        *[
+            st.tuples(
+                st.integers(0, 1 + k),
+                st.sampled_from(OPS),
+                st.integers(0, 1 + k),
+                st.sampled_from(OPS),
+                st.sampled_from(COMBINERS),
+            )
+            for k in range(5)
+        ]
     )
 
 
@@ -41,7 +58,11 @@ def relabelled(draw, blocks, concat):
     """The same cell with its blocks in another dependency-respecting order and operands swapped."""
     placed, order = set(), []
     while len(order) < len(blocks):
-        ready = [k for k in range(len(blocks)) if k not in placed and all(s < 2 or s - 2 in placed for s in (blocks[k][0], blocks[k][2]))]
+        ready = [
+            k
+            for k in range(len(blocks))
+            if k not in placed and all(s < 2 or s - 2 in placed for s in (blocks[k][0], blocks[k][2]))
+        ]
         k = ready[draw(st.integers(0, len(ready) - 1))]
         placed.add(k)
         order.append(k)
@@ -90,7 +111,12 @@ def test_changing_an_operation_changes_the_hash(data, arch):
     block = list(blocks[k])
     block[side] = data.draw(st.sampled_from([op for op in OPS if op != block[side]]))
     blocks[k] = tuple(block)
-    fields = {"normal": arch.normal, "reduce": arch.reduce, "normal_concat": arch.normal_concat, "reduce_concat": arch.reduce_concat}
+    fields = {
+        "normal": arch.normal,
+        "reduce": arch.reduce,
+        "normal_concat": arch.normal_concat,
+        "reduce_concat": arch.reduce_concat,
+    }
     fields[cell] = tuple(blocks)
     assert NASNetGenotype(**fields).hash_key != arch.hash_key
 
@@ -105,7 +131,9 @@ def test_the_hash_tells_the_cells_and_the_two_inputs_apart():
         (0, 2, 3, 4, 5, 6),
         a.reduce_concat,
     )
-    concat_instead_of_add = NASNetGenotype(a.normal[:4] + ((0, "sep3x3", 0, "id", "concat"),), a.reduce, a.normal_concat, a.reduce_concat)
+    concat_instead_of_add = NASNetGenotype(
+        a.normal[:4] + ((0, "sep3x3", 0, "id", "concat"),), a.reduce, a.normal_concat, a.reduce_concat
+    )
     keys = {a.hash_key, swapped_cells.hash_key, swapped_inputs.hash_key, concat_instead_of_add.hash_key}
     assert len(keys) == 4
 
@@ -115,7 +143,16 @@ def test_nasnet_a_preset_and_its_string():
     space = NASNetSpace()
     assert space.decode("nasnet-a") == NASNET_A
     assert [op for b in NASNET_A.normal for op in (b[1], b[3])] == [
-        "sep5x5", "sep3x3", "sep5x5", "sep3x3", "avg3x3", "id", "avg3x3", "avg3x3", "sep3x3", "id"
+        "sep5x5",
+        "sep3x3",
+        "sep5x5",
+        "sep3x3",
+        "avg3x3",
+        "id",
+        "avg3x3",
+        "avg3x3",
+        "sep3x3",
+        "id",
     ]
     assert [s for b in NASNET_A.reduce for s in (b[0], b[2])] == [0, 1, 0, 1, 0, 1, 3, 2, 2, 0]
     assert NASNET_A.normal_concat == (1, 2, 3, 4, 5, 6) and NASNET_A.reduce_concat == (3, 4, 5, 6)
@@ -137,15 +174,27 @@ def test_the_output_defaults_to_the_unused_states():
         ("normal: 2=sep3x3(0)+id(1) out=2", "got 1 part"),
         (NASNET_A.to_string().replace("sep5x5(0)", "sep9x9(0)", 1), "unknown NASNet operation 'sep9x9'"),
         (NASNET_A.to_string().replace("3=sep5x5(1)", "3=sep5x5(3)", 1), "can read states 0..2, got 3"),
-        (NASNET_A.to_string().replace("4=avg3x3(0)+id(1)", "4=avg3x3(0)id(1)", 1), "needs one '+' (add) or '&' (concat)"),
+        (
+            NASNET_A.to_string().replace("4=avg3x3(0)+id(1)", "4=avg3x3(0)id(1)", 1),
+            "needs one '+' (add) or '&' (concat)",
+        ),
         (NASNET_A.to_string().replace("4=avg3x3(0)", "5=avg3x3(0)", 1), "should read 4=op(state)"),
         (NASNET_A.to_string().replace("id(1)", "id[1]", 1), "should read op(state)"),
         (NASNET_A.to_string().replace(" out=1,2,3,4,5,6", "", 1), "should end with out=STATES"),
-        (NASNET_A.to_string().replace("out=1,2,3,4,5,6", "out=1,2,3,4,5", 1), "state 6 is neither read by a block nor part of the cell output"),
-        (NASNET_A.to_string().replace("out=1,2,3,4,5,6", "out=2,1,3,4,5,6", 1), "distinct states in 0..6 in increasing order"),
+        (
+            NASNET_A.to_string().replace("out=1,2,3,4,5,6", "out=1,2,3,4,5", 1),
+            "state 6 is neither read by a block nor part of the cell output",
+        ),
+        (
+            NASNET_A.to_string().replace("out=1,2,3,4,5,6", "out=2,1,3,4,5,6", 1),
+            "distinct states in 0..6 in increasing order",
+        ),
         (NASNET_A.to_string().replace("out=1,2,3,4,5,6", "out=1,x", 1), "should list state numbers"),
         (NASNET_A.to_string().replace("normal:", "normal cell:", 1), "should start with 'normal:'"),
-        (NASNET_A.to_string().replace(" 6=sep3x3(0)+id(0) out=1,2,3,4,5,6", " out=1,2,3,4,5", 1), "has 5 blocks, got 4"),
+        (
+            NASNET_A.to_string().replace(" 6=sep3x3(0)+id(0) out=1,2,3,4,5,6", " out=1,2,3,4,5", 1),
+            "has 5 blocks, got 4",
+        ),
     ],
 )
 def test_invalid_strings_say_what_is_wrong(text, message):
@@ -166,7 +215,9 @@ def test_mutation_changes_one_choice_and_sampling_is_seeded():
         kinds.add(changed[0] % 5)
         assert child.normal_concat == unused_states(child.normal) and child.reduce_concat == unused_states(child.reduce)
     assert kinds == {0, 1, 2, 3, 4}  # inputs, operations and combiners all mutate
-    assert [space.sample(np.random.default_rng(7)) for _ in range(2)] == [space.sample(np.random.default_rng(7)) for _ in range(2)]
+    assert [space.sample(np.random.default_rng(7)) for _ in range(2)] == [
+        space.sample(np.random.default_rng(7)) for _ in range(2)
+    ]
 
 
 def test_mutating_a_published_cell_keeps_its_extra_outputs():
@@ -271,10 +322,14 @@ def test_drop_path_is_random_in_training_only(one_thread):
 def test_modules_are_standalone_and_built_from_plain_data():
     """The export rule: modules.py imports only torch (and math/typing); the network takes tuples."""
     tree = ast.parse(Path(modules.__file__).read_text())
-    imported = {alias.name.split(".")[0] for node in ast.walk(tree) if isinstance(node, ast.Import) for alias in node.names}
+    imported = {
+        alias.name.split(".")[0] for node in ast.walk(tree) if isinstance(node, ast.Import) for alias in node.names
+    }
     imported |= {node.module.split(".")[0] for node in ast.walk(tree) if isinstance(node, ast.ImportFrom)}
     assert imported <= {"torch", "math", "typing"}
     a = NASNET_A
-    model = NASNetNetwork(a.normal, a.normal_concat, a.reduce, a.reduce_concat, in_channels=1, num_classes=10, filters=8, cells=1)
+    model = NASNetNetwork(
+        a.normal, a.normal_concat, a.reduce, a.reduce_concat, in_channels=1, num_classes=10, filters=8, cells=1
+    )
     built = NASNetSpace(cells=1, filters=8, stem_multiplier=3.0).build(a, DIGITS)
     assert model.state_dict().keys() == built.state_dict().keys()

@@ -36,7 +36,10 @@ def study_session(kind, folder, budget, seed=3):
     if kind == "tpe":
         strategy, objective = OptunaTPE(NB201Space(), seed=seed, storage=str(folder / "study.db")), Objective()
     else:
-        strategy, objective = OptunaNSGA2(NB201Space(), seed=seed, population_size=6, storage=str(folder / "study.db")), COST
+        strategy, objective = (
+            OptunaNSGA2(NB201Space(), seed=seed, population_size=6, storage=str(folder / "study.db")),
+            COST,
+        )
     return SearchSession(strategy, objective, RunFolder(folder), budget, seed)
 
 
@@ -71,7 +74,6 @@ def test_resume_from_the_sqlite_study_repeats_the_uninterrupted_run(kind, nb201_
     assert [t.user_attrs["arch"] for t in trials] == list(cut.arch)
 
 
-
 @pytest.mark.parametrize("kind", ["tpe", "nsga2"])
 def test_a_driver_stopped_inside_optunas_ask_resumes_to_the_uninterrupted_run(kind, nb201_table, tmp_path):
     """Optuna writes a trial, then its parameters one by one: a kill in between leaves a trial with
@@ -88,13 +90,25 @@ def test_a_driver_stopped_inside_optunas_ask_resumes_to_the_uninterrupted_run(ki
     cut_short.suggest_categorical("d1", [0, 1, 2, 3, 4])
 
     cut = resume_and_compare(kind, tmp_path, 24, nb201_table)
-    states = [t.state for t in optuna.load_study(study_name="nasbench", storage=f"sqlite:///{tmp_path / 'cut' / 'study.db'}").get_trials()]
+    states = [
+        t.state
+        for t in optuna.load_study(
+            study_name="nasbench", storage=f"sqlite:///{tmp_path / 'cut' / 'study.db'}"
+        ).get_trials()
+    ]
     assert states.count(optuna.trial.TrialState.FAIL) == 1 and states[cut_short.number] is optuna.trial.TrialState.FAIL
     assert states.count(optuna.trial.TrialState.COMPLETE) == len(cut)  # one per ask, repeats included
 
 
 def test_the_search_keeps_the_study_in_the_run_folder(nb201_dir, tmp_path):
-    config = SearchConfig(space="nb201", strategy="tpe", evaluator="tabular", budget=12, seed=1, evaluator_options={"path": str(nb201_dir)})
+    config = SearchConfig(
+        space="nb201",
+        strategy="tpe",
+        evaluator="tabular",
+        budget=12,
+        seed=1,
+        evaluator_options={"path": str(nb201_dir)},
+    )
     searching.start(config, tmp_path / "run").run()
     searching.resume(tmp_path / "run", budget=20).run()
     study = optuna.load_study(study_name="nasbench", storage=f"sqlite:///{tmp_path / 'run' / 'study.db'}")
@@ -103,7 +117,11 @@ def test_the_search_keeps_the_study_in_the_run_folder(nb201_dir, tmp_path):
     options = json.loads((tmp_path / "run" / "config.json").read_text())["strategy_options"]
     assert "storage" not in options  # the study's path is the run's business, not a recorded option
     assert study.metric_names == ["valid_accuracy"]
-    assert options == {"n_startup_trials": 10, "multivariate": None, "constant_liar": True}  # every hyperparameter, as it ran
+    assert options == {
+        "n_startup_trials": 10,
+        "multivariate": None,
+        "constant_liar": True,
+    }  # every hyperparameter, as it ran
 
 
 def test_a_study_of_another_kind_is_refused(tmp_path):

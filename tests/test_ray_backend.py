@@ -4,8 +4,8 @@ import json
 
 import pandas as pd
 import pytest
-
 import ray_helpers
+
 from nasbench.cli import main
 from nasbench.objective import Objective
 from nasbench.ray_backend import RayBackend
@@ -56,7 +56,11 @@ def test_a_digits_search_runs_two_trials_at_once(tmp_path):
     assert set(table.attempts) == {1} and table.node_id.str.len().min() > 0
     # two at once: two trials were handed out before the first result came back, to two worker processes
     assert (table.asked_at < table.told_at.min()).sum() == 2
-    results = [json.loads(line) for f in (out / "tune" / "search-0").glob("trial_*/result.json") for line in f.read_text().splitlines()]
+    results = [
+        json.loads(line)
+        for f in (out / "tune" / "search-0").glob("trial_*/result.json")
+        for line in f.read_text().splitlines()
+    ]
     assert {r["config"]["number"] for r in results} == {0, 1, 2, 3}
     assert len({r["pid"] for r in results}) >= 2
     config = json.loads((out / "config.json").read_text())
@@ -81,14 +85,22 @@ def test_retries_run_out_and_the_search_goes_on(nb201_table, tmp_path):
     diverged = table[~table.arch.str.startswith("|nor_conv")]
     assert len(broken) and len(diverged)
     assert set(broken.error) == {"RuntimeError: broken for good"} and set(broken.attempts) == {2}  # retried once
-    assert set(diverged.error) == {"diverged"} and set(diverged.attempts) == {1}  # a candidate's own failure: not retried
+    assert set(diverged.error) == {"diverged"} and set(diverged.attempts) == {
+        1
+    }  # a candidate's own failure: not retried
     assert all(o.state is TrialState.FAIL for o in strategy.heard.values())
 
 
 def test_asha_stops_weak_candidates_and_the_strategy_hears_pruned(nb201_table, tmp_path):
     epochs = 4
     strategy, table = search(
-        tmp_path, ray_helpers.Curves(nb201_table, epochs), budget=10, seed=1, max_concurrent=1, scheduler="asha", reduction_factor=2
+        tmp_path,
+        ray_helpers.Curves(nb201_table, epochs),
+        budget=10,
+        seed=1,
+        max_concurrent=1,
+        scheduler="asha",
+        reduction_factor=2,
     )
     pruned, complete = table[table.state == "PRUNED"], table[table.state == "COMPLETE"]
     assert len(pruned) and len(complete) and len(pruned) + len(complete) == 10

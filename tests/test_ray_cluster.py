@@ -12,8 +12,8 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-
 import ray_helpers
+
 from nasbench.errors import NasbenchError
 from nasbench.objective import Objective
 from nasbench.ray_backend import RayBackend
@@ -98,7 +98,13 @@ def test_trials_run_on_both_nodes_and_the_table_says_which(two_nodes, nb201_tabl
     address, node_ids = two_nodes
     assert len(node_ids) == 2
     session = SearchSession(RandomSearch(NB201Space(), seed=0), Objective(), RunFolder(tmp_path), budget=6, seed=0)
-    evaluate_on_ray(session, NB201Space(), ray_helpers.Slow(nb201_table, 1.0), tmp_path, RayBackend(address=address, max_concurrent=2))
+    evaluate_on_ray(
+        session,
+        NB201Space(),
+        ray_helpers.Slow(nb201_table, 1.0),
+        tmp_path,
+        RayBackend(address=address, max_concurrent=2),
+    )
     table = pd.read_csv(tmp_path / "trials.csv")
     table = table[table.duplicate_of.isna()]
     assert list(table.state) == ["COMPLETE"] * 6
@@ -111,6 +117,8 @@ def test_a_trial_no_node_can_hold_is_refused_not_waited_for(two_nodes, nb201_tab
     """Two CPUs in the cluster, one per node: a trial of two CPUs could never start."""
     address, _ = two_nodes
     session = SearchSession(RandomSearch(NB201Space(), seed=0), Objective(), RunFolder(tmp_path), budget=2, seed=0)
-    with pytest.raises(NasbenchError, match=r"no Ray node can hold a trial of 2 CPU\(s\) and 0 GPU\(s\) \(the largest has 1 and 0\)"):
+    with pytest.raises(
+        NasbenchError, match=r"no Ray node can hold a trial of 2 CPU\(s\) and 0 GPU\(s\) \(the largest has 1 and 0\)"
+    ):
         evaluate_on_ray(session, NB201Space(), nb201_table, tmp_path, RayBackend(address=address, cpus_per_trial=2))
     assert not (tmp_path / "trials.csv").exists()

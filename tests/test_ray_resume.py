@@ -11,8 +11,8 @@ import uuid
 import pandas as pd
 import psutil
 import pytest
-
 import ray_helpers
+
 from nasbench import search as searching
 from nasbench.cli import main
 from nasbench.errors import ResultsError
@@ -59,7 +59,20 @@ def _stop_driver_mid_search(cli: list[str], run, env: dict, how: signal.Signals,
 @pytest.mark.slow
 @pytest.mark.parametrize("how", [signal.SIGKILL, signal.SIGINT], ids=["sigkill", "ctrl-c"])
 def test_a_stopped_driver_resumes_to_the_trials_of_an_uninterrupted_run(nb201_dir, tmp_path, marked_env, how):
-    argv = ["search", "--space", "nb201", "--strategy", "evo", "--benchmark", str(nb201_dir), "--budget", "60", "--seed", "4", "--quiet"]
+    argv = [
+        "search",
+        "--space",
+        "nb201",
+        "--strategy",
+        "evo",
+        "--benchmark",
+        str(nb201_dir),
+        "--budget",
+        "60",
+        "--seed",
+        "4",
+        "--quiet",
+    ]
     assert main([*argv, "--backend", "local", "--out", str(tmp_path / "whole")]) == 0
 
     run, cli = tmp_path / "stopped", [sys.executable, "-m", "nasbench.cli"]
@@ -72,11 +85,16 @@ def test_a_stopped_driver_resumes_to_the_trials_of_an_uninterrupted_run(nb201_di
         survivors = [p for p in recorded if _alive(p)]
         assert survivors  # some of Ray's processes outlive a killed driver ...
     else:
-        assert driver.returncode == 130 and "continue with: nasbench search --resume" in (tmp_path / "driver.log").read_text()
+        assert (
+            driver.returncode == 130
+            and "continue with: nasbench search --resume" in (tmp_path / "driver.log").read_text()
+        )
         assert not (run / RECORD).exists()  # an interrupted driver shuts its Ray down
         survivors = []
 
-    resumed = subprocess.run([*cli, "search", "--resume", str(run), "--quiet"], env=marked_env, capture_output=True, text=True, timeout=300)
+    resumed = subprocess.run(
+        [*cli, "search", "--resume", str(run), "--quiet"], env=marked_env, capture_output=True, text=True, timeout=300
+    )
     assert resumed.returncode == 0, resumed.stderr
     assert not any(_alive(p) for p in survivors)  # ... until the run is resumed
     assert not (run / RECORD).exists()
@@ -111,7 +129,9 @@ def test_stale_processes_are_ended_and_a_live_driver_is_refused(tmp_path):
         assert stale.wait(timeout=10) is not None and stranger.poll() is None
         assert not (tmp_path / RECORD).exists()
 
-        (tmp_path / RECORD).write_text(json.dumps({"driver": _entry(live_driver.pid), "processes": [_entry(stranger.pid)]}))
+        (tmp_path / RECORD).write_text(
+            json.dumps({"driver": _entry(live_driver.pid), "processes": [_entry(stranger.pid)]})
+        )
         with pytest.raises(ResultsError, match=f"being searched by process {live_driver.pid}"):
             end_stale_processes(tmp_path)
         assert stranger.poll() is None
@@ -122,7 +142,18 @@ def test_stale_processes_are_ended_and_a_live_driver_is_refused(tmp_path):
 
 
 def test_a_run_can_move_to_another_backend_when_resumed(nb201_dir, tmp_path):
-    argv = ["search", "--space", "nb201", "--benchmark", str(nb201_dir), "--budget", "5", "--out", str(tmp_path), "--quiet"]
+    argv = [
+        "search",
+        "--space",
+        "nb201",
+        "--benchmark",
+        str(nb201_dir),
+        "--budget",
+        "5",
+        "--out",
+        str(tmp_path),
+        "--quiet",
+    ]
     assert main([*argv, "--backend", "local"]) == 0
     search = searching.resume(tmp_path, backend="ray", backend_options={"max_concurrent": 3})
     config = json.loads((tmp_path / "config.json").read_text())

@@ -14,7 +14,6 @@ from nasbench.space import SearchSpace
 from nasbench.strategies import Reinforce
 from nasbench.trial import Outcome, Trial, TrialState
 
-
 pytestmark = pytest.mark.usefixtures("one_thread")
 
 
@@ -31,7 +30,9 @@ def rewards_while_learning(strategy, space, steps):
 def test_reward_rises_on_a_toy_space(controller):
     """8 layers of 4 ops, reward = layers matching a hidden target: random guessing scores 2 on average."""
     space = ChainSpace()
-    rl = Reinforce(space, seed=0, controller=controller, learning_rate=0.05 if controller == "independent" else 0.01, batch_size=4)
+    rl = Reinforce(
+        space, seed=0, controller=controller, learning_rate=0.05 if controller == "independent" else 0.01, batch_size=4
+    )
     rewards = rewards_while_learning(rl, space, 600)
     assert rewards[:50].mean() < 3
     assert rewards[-100:].mean() > 6
@@ -49,7 +50,11 @@ def test_the_policy_learns_to_avoid_what_fails():
     for _ in range(400):
         trial = rl.ask()
         failed.append(trial.arch.choices[0] == 0)
-        outcome = Outcome(TrialState.FAIL) if failed[-1] else Outcome(TrialState.COMPLETE, (float(trial.arch.choices[1] == 1),))
+        outcome = (
+            Outcome(TrialState.FAIL)
+            if failed[-1]
+            else Outcome(TrialState.COMPLETE, (float(trial.arch.choices[1] == 1),))
+        )
         rl.tell(trial, outcome)
     assert np.mean(failed[:50]) > 0.15 and np.mean(failed[-100:]) < 0.05
 

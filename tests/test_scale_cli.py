@@ -5,8 +5,6 @@ import json
 import pandas as pd
 import pytest
 
-
-
 pytestmark = pytest.mark.usefixtures("one_thread")
 
 
@@ -25,7 +23,23 @@ def test_variants_and_phis_print_a_table_and_write_it(cli, tmp_path):
 
 def test_search_then_scale_its_best_network(cli, tmp_path):
     run_dir = tmp_path / "run"
-    args = ["search", "--space", "mbconv", "-O", "base=tiny", "--strategy", "random", "--budget", "2", "--epochs", "1", "--batch-size", "16", "--backend", "local"]
+    args = [
+        "search",
+        "--space",
+        "mbconv",
+        "-O",
+        "base=tiny",
+        "--strategy",
+        "random",
+        "--budget",
+        "2",
+        "--epochs",
+        "1",
+        "--batch-size",
+        "16",
+        "--backend",
+        "local",
+    ]
     assert cli(*args, "--out", str(run_dir), "--quiet")[0] == 0
     best = pd.read_csv(run_dir / "trials.csv").sort_values("value", ascending=False).iloc[0]
     out = tmp_path / "scaled.csv"
@@ -40,7 +54,21 @@ def test_search_then_scale_its_best_network(cli, tmp_path):
 
 def test_grid_search_from_the_command_line(cli, tmp_path):
     out = tmp_path / "tiny.csv"
-    argv = ["scale", "--base", "tiny", "--grid-search", "--alphas", "1.2", "--betas", "1.1", "--gammas", "1.15", "1.2", "--tolerance", "0.1"]
+    argv = [
+        "scale",
+        "--base",
+        "tiny",
+        "--grid-search",
+        "--alphas",
+        "1.2",
+        "--betas",
+        "1.1",
+        "--gammas",
+        "1.15",
+        "1.2",
+        "--tolerance",
+        "0.1",
+    ]
     code, stdout, err = cli(*argv, "--epochs", "1", "--batch-size", "16", "--phi", "1", "--out", str(out))
     assert code == 0, err
     grid = pd.read_csv(tmp_path / "tiny-grid.csv")
@@ -52,7 +80,23 @@ def test_grid_search_from_the_command_line(cli, tmp_path):
 
 
 def _nb201_run(cli, nb201_dir, path):
-    assert cli("search", "--space", "nb201", "--benchmark", str(nb201_dir), "--budget", "2", "--out", str(path), "--quiet", "--backend", "local")[0] == 0
+    assert (
+        cli(
+            "search",
+            "--space",
+            "nb201",
+            "--benchmark",
+            str(nb201_dir),
+            "--budget",
+            "2",
+            "--out",
+            str(path),
+            "--quiet",
+            "--backend",
+            "local",
+        )[0]
+        == 0
+    )
 
 
 @pytest.mark.parametrize(
@@ -82,8 +126,21 @@ def test_bad_input_is_one_line(cli, tmp_path, nb201_dir, argv, message):
         _nb201_run(cli, nb201_dir, tmp_path / "nb201")
     empty = tmp_path / "empty"
     empty.mkdir()
-    (empty / "config.json").write_text(json.dumps({"space": "mbconv", "strategy": "random", "evaluator": "train", "budget": 2, "space_options": {"base": "tiny"}}))
-    argv = [a.replace("{tmp}", str(tmp_path)).replace("{nb201run}", str(tmp_path / "nb201")).replace("{empty}", str(empty)) for a in argv]
+    (empty / "config.json").write_text(
+        json.dumps(
+            {
+                "space": "mbconv",
+                "strategy": "random",
+                "evaluator": "train",
+                "budget": 2,
+                "space_options": {"base": "tiny"},
+            }
+        )
+    )
+    argv = [
+        a.replace("{tmp}", str(tmp_path)).replace("{nb201run}", str(tmp_path / "nb201")).replace("{empty}", str(empty))
+        for a in argv
+    ]
     code, _, err = cli("scale", *argv)
     assert code == 2
     assert message in err
@@ -92,7 +149,9 @@ def test_bad_input_is_one_line(cli, tmp_path, nb201_dir, argv, message):
 
 def test_a_base_without_a_resolution_takes_one_from_the_command_line(cli, tmp_path):
     out = tmp_path / "tiny.csv"
-    code, _, err = cli("scale", "--base", "tiny", "--resolution", "8", "--phi", "0", "1", "--num-classes", "10", "--out", str(out))
+    code, _, err = cli(
+        "scale", "--base", "tiny", "--resolution", "8", "--phi", "0", "1", "--num-classes", "10", "--out", str(out)
+    )
     assert code == 0, err
     table = pd.read_csv(out)
     assert list(table.resolution) == [8, round(8 * 1.15)]

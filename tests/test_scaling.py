@@ -14,9 +14,26 @@ from nasbench.training.evaluator import TrainingEvaluator
 
 # ../shared/REFERENCE.md, "EfficientNet B0-B7": torchvision's parameter counts (exact), the paper's
 # multiply-adds and torchvision's GFLOPS column (multiply-adds of convolutions and linear layers)
-PARAMS = {"b0": 5_288_548, "b1": 7_794_184, "b2": 9_109_994, "b3": 12_233_232, "b4": 19_341_616, "b5": 30_389_784, "b6": 43_040_704, "b7": 66_347_960}
+PARAMS = {
+    "b0": 5_288_548,
+    "b1": 7_794_184,
+    "b2": 9_109_994,
+    "b3": 12_233_232,
+    "b4": 19_341_616,
+    "b5": 30_389_784,
+    "b6": 43_040_704,
+    "b7": 66_347_960,
+}
 PAPER_MACS = {"b0": 0.39e9, "b1": 0.70e9, "b2": 1.0e9, "b3": 1.8e9, "b4": 4.2e9, "b5": 9.9e9, "b6": 19e9, "b7": 37e9}
-TORCHVISION_MACS = {"b0": 0.386e9, "b1": 0.687e9, "b3": 1.827e9, "b4": 4.394e9, "b5": 10.266e9, "b6": 19.068e9, "b7": 37.746e9}
+TORCHVISION_MACS = {
+    "b0": 0.386e9,
+    "b1": 0.687e9,
+    "b3": 1.827e9,
+    "b4": 4.394e9,
+    "b5": 10.266e9,
+    "b6": 19.068e9,
+    "b7": 37.746e9,
+}
 #: B4 and B5 as built (torchvision's structure and parameter counts) have 4.6 % and 3.7 % more
 #: multiply-adds than the paper's rounded figures; torchvision's own counts agree with ours to 0.01 %
 PAPER_TOLERANCE = {"b4": 0.05, "b5": 0.04}

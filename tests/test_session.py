@@ -4,12 +4,12 @@ import time
 import pandas as pd
 import pytest
 
+from nasbench import session as sessions
 from nasbench.errors import CandidateFailed, ResultsError
 from nasbench.local_backend import evaluate_in_process
 from nasbench.objective import Objective
 from nasbench.results import RunFolder
 from nasbench.search_spaces.nb201 import NB201Space
-from nasbench import session as sessions
 from nasbench.session import SearchSession
 from nasbench.strategies import RegularizedEvolution
 from nasbench.trial import TrialState
@@ -62,7 +62,17 @@ def test_failures_are_recorded_and_the_search_goes_on(nb201_table, tmp_path):
 def test_table_has_what_notebooks_need(nb201_table, tmp_path):
     evaluate_in_process(session(RunFolder(tmp_path), budget=20), nb201_table)
     table = pd.read_csv(tmp_path / "trials.csv")
-    for column in ("number", "arch", "hash", "state", "value", "valid_accuracy", "test_accuracy", "seed", "wall_seconds"):
+    for column in (
+        "number",
+        "arch",
+        "hash",
+        "state",
+        "value",
+        "valid_accuracy",
+        "test_accuracy",
+        "seed",
+        "wall_seconds",
+    ):
         assert column in table.columns
     assert list(table.number) == list(range(len(table)))
     assert not list(tmp_path.glob(".*tmp"))  # atomic writes leave no temporaries
@@ -106,8 +116,9 @@ def test_corrupt_tables_are_reported(tmp_path):
 
 def test_an_exhausted_space_ends_the_search_with_what_it_found(tmp_path):
     """A toy space of 2^3 = 8 chains and a budget of 20: the search stops after the 8, keeping its best."""
-    from nasbench.strategies import RandomSearch
     from toy_space import ChainSpace
+
+    from nasbench.strategies import RandomSearch
 
     space = ChainSpace(layers=3, ops=2)
     folder = RunFolder(tmp_path)
@@ -152,7 +163,6 @@ def test_slow_evaluations_are_on_disk_while_they_run_and_resume_past_a_nan(nb201
     resumed.replay(stored)
     evaluate_in_process(resumed, nb201_table)
     assert sum(r.evaluated for r in resumed.records.values()) == 20
-
 
 
 class Snapshot:

@@ -22,7 +22,10 @@ def run(name, table, seed, budget=60, **options):
 @pytest.mark.parametrize("name", ["random", "evo", "rl", "tpe"])
 def test_same_seed_same_trajectory(name, nb201_table):
     a, b, c = (run(name, nb201_table, seed) for seed in (3, 3, 4))
-    arches = lambda s: [r.arch for r in sorted(s.records.values(), key=lambda r: r.number)]
+
+    def arches(s):
+        return [r.arch for r in sorted(s.records.values(), key=lambda r: r.number)]
+
     assert arches(a) == arches(b)
     assert arches(a) != arches(c)
 

@@ -20,4 +20,3 @@ def test_rows_are_replaced_and_new_columns_reach_every_line():
     assert pd.isna(frame.accuracy[1]) and pd.isna(frame.error[0])
     assert pd.isna(frame.accuracy[2]) and frame.accuracy.dtype == float  # NaN is an empty cell, not the text "nan"
     assert frame.error[1] == 'diverged, "NaN" loss'
-

@@ -21,7 +21,9 @@ def test_index_6111_is_the_best_cell(nb201_table):
 
 
 def test_columns_chosen_by_name_from_a_single_csv(nb201_dir):
-    table = TabularEvaluator(NB201Space(), nb201_dir / "test_200ep_seedavg_3datasets.csv", {"acc": "CIFAR100TestAccuracy200Epochs"})
+    table = TabularEvaluator(
+        NB201Space(), nb201_dir / "test_200ep_seedavg_3datasets.csv", {"acc": "CIFAR100TestAccuracy200Epochs"}
+    )
     metrics = table(NB201Space().decode(BEST), Budget())
     assert list(metrics) == ["acc"] and 70 < metrics["acc"] < 75
 
@@ -47,7 +49,9 @@ def test_missing_and_malformed_tables(tmp_path, nb201_dir):
         TabularEvaluator(space, other, {"valid_accuracy": "valid-accuracy"})
     good = "|none~0|+|none~0|none~1|+|none~0|none~1|none~2|"
     other.write_text(f"arch,valid-accuracy\n{good},90\n{good.replace('none~2', 'bogus~2')},91\n")
-    with pytest.raises(DataError, match="not an architecture of the 'nb201' space"):  # every row is checked, not the first
+    with pytest.raises(
+        DataError, match="not an architecture of the 'nb201' space"
+    ):  # every row is checked, not the first
         TabularEvaluator(space, other, {"valid_accuracy": "valid-accuracy"})
 
 
@@ -57,7 +61,11 @@ def test_the_search_table_alone_serves_the_default_metrics_it_has(nb201_dir):
     assert table.metric_names() == ("valid_accuracy", "train_seconds")
     assert table(NB201Space().decode(BEST), Budget())["valid_accuracy"] > 91
     with pytest.raises(DataError, match="has a column 'CIFAR10TestAccuracy200Epochs'"):  # asked for by name: required
-        TabularEvaluator(NB201Space(), nb201_dir / "cifar10_valid_200ep_seedavg.csv", {"test_accuracy": "CIFAR10TestAccuracy200Epochs"})
+        TabularEvaluator(
+            NB201Space(),
+            nb201_dir / "cifar10_valid_200ep_seedavg.csv",
+            {"test_accuracy": "CIFAR10TestAccuracy200Epochs"},
+        )
 
 
 def test_unknown_architecture_fails_the_candidate(tmp_path):

@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 import torch
 
-from nasbench.costs import count_params
+from nasbench.costs import count_params, torch_threads
 from nasbench.errors import CandidateFailed, InvalidOption
 from nasbench.evaluator import Budget
 from nasbench.local_backend import evaluate_in_process
@@ -14,7 +14,6 @@ from nasbench.session import SearchSession
 from nasbench.strategies import RandomSearch
 from nasbench.training.data import load_data
 from nasbench.training.evaluator import TrainingEvaluator
-from nasbench.costs import torch_threads
 from nasbench.training.trainer import TrainConfig, recalibrate_batch_norm
 from nasbench.trial import TrialState
 
@@ -41,7 +40,12 @@ def test_training_is_a_function_of_the_seed():
 def test_the_budget_sets_epochs_and_data_fraction():
     evaluator = TrainingEvaluator(NASNetSpace(), epochs=3)
     epochs = []
-    metrics = evaluator(NASNET_A, Budget(epochs=2, data_fraction=0.25), seed=0, report=lambda epoch, m: epochs.append((epoch, m["macs"])))
+    metrics = evaluator(
+        NASNET_A,
+        Budget(epochs=2, data_fraction=0.25),
+        seed=0,
+        report=lambda epoch, m: epochs.append((epoch, m["macs"])),
+    )
     assert metrics["epochs"] == 2 and [e for e, _ in epochs] == [1, 2]
     assert epochs[0][1] == metrics["macs"]  # reports carry the costs too
     full = evaluator(NASNET_A, Budget(epochs=2), seed=0)

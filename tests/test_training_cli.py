@@ -21,7 +21,22 @@ def run(capsys, *argv):
 @pytest.mark.parametrize("strategy", ["evo", "random"])
 def test_a_short_nasnet_search_on_digits(capsys, tmp_path, strategy):
     out = tmp_path / "run"
-    code, stdout, stderr = run(capsys, "search", "--space", "nasnet", "--strategy", strategy, "--budget", "3", "--epochs", "1", "--out", str(out), "--backend", "local")
+    code, stdout, stderr = run(
+        capsys,
+        "search",
+        "--space",
+        "nasnet",
+        "--strategy",
+        strategy,
+        "--budget",
+        "3",
+        "--epochs",
+        "1",
+        "--out",
+        str(out),
+        "--backend",
+        "local",
+    )
     assert code == 0, stderr
     table = pd.read_csv(out / "trials.csv")
     evaluated = table[table.duplicate_of.isna()]
@@ -41,7 +56,23 @@ def test_a_short_nasnet_search_on_digits(capsys, tmp_path, strategy):
 
 def test_defaults_and_flags_reach_the_space_and_the_trainer(capsys, tmp_path):
     out = tmp_path / "run"
-    argv = ["search", "--budget", "2", "--epochs", "1", "--cells", "2", "--filters", "4", "--dataset", "digits", "--out", str(out), "--backend", "local"]
+    argv = [
+        "search",
+        "--budget",
+        "2",
+        "--epochs",
+        "1",
+        "--cells",
+        "2",
+        "--filters",
+        "4",
+        "--dataset",
+        "digits",
+        "--out",
+        str(out),
+        "--backend",
+        "local",
+    ]
     code, _, stderr = run(capsys, *argv)
     assert code == 0, stderr
     config = json.loads((out / "config.json").read_text())
@@ -55,7 +86,9 @@ def test_defaults_and_flags_reach_the_space_and_the_trainer(capsys, tmp_path):
 
 def test_diverging_candidates_fail_and_the_search_finishes(capsys, tmp_path):
     out = tmp_path / "run"
-    code, stdout, _ = run(capsys, "search", "--budget", "2", "--epochs", "1", "--lr", "1e30", "--out", str(out), "--backend", "local")
+    code, stdout, _ = run(
+        capsys, "search", "--budget", "2", "--epochs", "1", "--lr", "1e30", "--out", str(out), "--backend", "local"
+    )
     assert code == 1  # the search ran to its end, but found nothing
     table = pd.read_csv(out / "trials.csv")
     assert list(table.state) == ["FAIL", "FAIL"]

@@ -36,7 +36,7 @@ def assert_labels_follow_pixels(split):
     labels = split.labels.numpy()
     order = np.argsort(labels, kind="stable")
     assert np.all(np.diff(means[order]) >= -1e-5)
-    assert len({(int(l), round(float(m), 4)) for l, m in zip(labels, means)}) == len(set(labels.tolist()))
+    assert len({(int(label), round(float(m), 4)) for label, m in zip(labels, means)}) == len(set(labels.tolist()))
 
 
 def test_digits_is_embedded_and_split_by_a_fixed_seed():
@@ -66,11 +66,17 @@ def test_cifar10_python_format(tmp_path, nested, protocol):
 @pytest.mark.parametrize(
     "damage, message",
     [
-        (lambda root: (root / "data_batch_3").write_bytes((root / "data_batch_3").read_bytes()[:500]), "corrupt CIFAR-10 batch"),
+        (
+            lambda root: (root / "data_batch_3").write_bytes((root / "data_batch_3").read_bytes()[:500]),
+            "corrupt CIFAR-10 batch",
+        ),
         (lambda root: (root / "data_batch_2").write_bytes(b"not a pickle at all"), "corrupt CIFAR-10 batch"),
         (lambda root: (root / "test_batch").unlink(), "test_batch is missing"),
         (lambda root: write_cifar_batch(root / "data_batch_1", [3, 12]), "labels in 0..9"),
-        (lambda root: (root / "data_batch_4").write_bytes(pickle.dumps({b"data": print, b"labels": []})), "forbidden object builtins.print"),
+        (
+            lambda root: (root / "data_batch_4").write_bytes(pickle.dumps({b"data": print, b"labels": []})),
+            "forbidden object builtins.print",
+        ),
     ],
 )
 def test_damaged_cifar10_is_refused_with_its_reason(tmp_path, damage, message):

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Sequence
 
 import networkx as nx
 import numpy as np
@@ -61,7 +61,11 @@ class ChainSpace(SearchSpace):
             raise InvalidArchitecture(f"toy chain {text!r} should read like 0-3-1") from None
 
     def network_spec(self, arch: Chain, data: DataSpec) -> NetworkSpec:
-        return NetworkSpec(__name__, "ChainNet", {"choices": arch.choices, "inputs": data.channels * data.height * data.width, "classes": data.num_classes})
+        return NetworkSpec(
+            __name__,
+            "ChainNet",
+            {"choices": arch.choices, "inputs": data.channels * data.height * data.width, "classes": data.num_classes},
+        )
 
     def reward(self, arch: Chain) -> float:
         return float(sum(a == b for a, b in zip(arch.choices, self.target)))
@@ -74,7 +78,9 @@ class ChainSpace(SearchSpace):
 
     def from_decisions(self, decisions: Sequence[int]) -> Chain:
         if len(decisions) != self.layers or any(not 0 <= int(d) < self.ops for d in decisions):
-            raise InvalidArchitecture(f"a toy chain needs {self.layers} choices in [0, {self.ops}), got {list(decisions)}")
+            raise InvalidArchitecture(
+                f"a toy chain needs {self.layers} choices in [0, {self.ops}), got {list(decisions)}"
+            )
         return Chain(tuple(int(d) for d in decisions))
 
 

@@ -22,12 +22,20 @@ def flag(name: str) -> str:
 
 
 def add_training_flags(group, epochs_help: str) -> None:
-    group.add_argument("--dataset", default=None, help="digits (embedded, default), cifar10 (python format) or folder (one sub-folder per class)")
+    group.add_argument(
+        "--dataset",
+        default=None,
+        help="digits (embedded, default), cifar10 (python format) or folder (one sub-folder per class)",
+    )
     group.add_argument("--data-dir", default=None, metavar="DIR", help="where cifar10 or the image folder lies")
     group.add_argument("--epochs", type=int, default=None, help=epochs_help)
     group.add_argument("--batch-size", type=int, default=None, help="training batch size (default: 64)")
-    group.add_argument("--lr", type=float, default=None, help="peak learning rate of the cosine schedule (default: 0.05)")
-    group.add_argument("--device", default=None, help="auto (default: the GPU when there is one), cpu, cuda, cuda:1, ...")
+    group.add_argument(
+        "--lr", type=float, default=None, help="peak learning rate of the cosine schedule (default: 0.05)"
+    )
+    group.add_argument(
+        "--device", default=None, help="auto (default: the GPU when there is one), cpu, cuda, cuda:1, ..."
+    )
 
 
 def training_options(args) -> dict:

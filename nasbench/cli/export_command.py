@@ -24,14 +24,32 @@ def add_parser(sub) -> None:
     which.add_argument("--trial", type=int, default=None, help="trial number in the run's trials.csv")
     p.add_argument("--arch", default=None, help="an architecture string (instead of a run), with --space")
     p.add_argument("--space", default=None, help="the space of --arch")
-    p.add_argument("-O", "--space-option", action="append", default=[], metavar="KEY=VALUE", help="space option for --arch")
+    p.add_argument(
+        "-O", "--space-option", action="append", default=[], metavar="KEY=VALUE", help="space option for --arch"
+    )
     p.add_argument("--cells", type=int, default=None, help="cells per stage, for --arch")
     p.add_argument("--filters", type=int, default=None, help="filters of the first stage, for --arch")
-    p.add_argument("--num-classes", type=int, default=None, help="classes of the head, for --arch (default: the space's usual data)")
+    p.add_argument(
+        "--num-classes",
+        type=int,
+        default=None,
+        help="classes of the head, for --arch (default: the space's usual data)",
+    )
     p.add_argument("--in-channels", type=int, default=None, help="input channels, for --arch")
     p.add_argument("--image-size", type=int, default=None, help="input height and width, for --arch")
-    p.add_argument("--format", action="append", default=[], choices=["export", "onnx"], help="also write a torch.export program (model.pt2) or ONNX (model.onnx)")
-    p.add_argument("--out", default=None, metavar="DIR", help="output folder (default: <run>/export, or export-<space>-<hash> for --arch)")
+    p.add_argument(
+        "--format",
+        action="append",
+        default=[],
+        choices=["export", "onnx"],
+        help="also write a torch.export program (model.pt2) or ONNX (model.onnx)",
+    )
+    p.add_argument(
+        "--out",
+        default=None,
+        metavar="DIR",
+        help="output folder (default: <run>/export, or export-<space>-<hash> for --arch)",
+    )
     p.set_defaults(func=run)
 
 
@@ -52,7 +70,11 @@ def run(args) -> int:
     if (args.run is None) == (args.arch is None):
         raise NasbenchError("give either a run folder or --arch STRING --space NAME")
     if args.run is not None:
-        extra = [f for f in ("space", "cells", "filters", "num_classes", "in_channels", "image_size") if getattr(args, f) is not None]
+        extra = [
+            f
+            for f in ("space", "cells", "filters", "num_classes", "in_channels", "image_size")
+            if getattr(args, f) is not None
+        ]
         if extra or args.space_option:
             raise NasbenchError("options describing an architecture apply to --arch only; a run records its own")
         out = Path(args.out or Path(args.run) / "export")

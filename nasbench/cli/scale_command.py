@@ -18,23 +18,55 @@ def add_parser(sub) -> None:
         "beta^phi, resolution gamma^phi (--phi); print parameters and multiply-adds and write them as CSV. With "
         "--grid-search, first find alpha, beta, gamma at phi = 1 by training on a proxy task.",
     )
-    p.add_argument("--base", default=None, help="preset (efficientnet-b0, mobilenet-v2, mnasnet-a1, mnasnet-b1, tiny) or architecture string (default: efficientnet-b0)")
-    p.add_argument("--from", dest="run", default=None, metavar="RUN", help="scale the best network of this mbconv search (results/<run>)")
-    p.add_argument("--variants", default=None, help="rows of the EfficientNet table, e.g. b0-b7 or b1,b3 (default: b0-b7 when no --phi)")
+    p.add_argument(
+        "--base",
+        default=None,
+        help="preset (efficientnet-b0, mobilenet-v2, mnasnet-a1, mnasnet-b1, tiny) or architecture string (default: efficientnet-b0)",
+    )
+    p.add_argument(
+        "--from",
+        dest="run",
+        default=None,
+        metavar="RUN",
+        help="scale the best network of this mbconv search (results/<run>)",
+    )
+    p.add_argument(
+        "--variants",
+        default=None,
+        help="rows of the EfficientNet table, e.g. b0-b7 or b1,b3 (default: b0-b7 when no --phi)",
+    )
     p.add_argument("--phi", type=float, nargs="+", default=[], help="compound coefficients phi for the pure rule")
     p.add_argument("--alpha", type=float, default=None, help="depth base of the pure rule (default 1.2)")
     p.add_argument("--beta", type=float, default=None, help="width base (default 1.1)")
     p.add_argument("--gamma", type=float, default=None, help="resolution base (default 1.15)")
-    p.add_argument("--resolution", type=int, default=None, help="input size of a base without one of its own (tiny, a run's best), e.g. 8 for digits")
+    p.add_argument(
+        "--resolution",
+        type=int,
+        default=None,
+        help="input size of a base without one of its own (tiny, a run's best), e.g. 8 for digits",
+    )
     p.add_argument("--num-classes", type=int, default=1000, help="classes of a preset base's classifier (default 1000)")
     p.add_argument("--latency", action="store_true", help="also measure latency (median of batch-1 runs) on --device")
     p.add_argument("--out", default=None, metavar="FILE", help="CSV file (default: results/scale-<base>-<time>.csv)")
     g = p.add_argument_group("grid search of alpha, beta, gamma (step 1 of the paper)")
-    g.add_argument("--grid-search", action="store_true", help="train each grid point at phi = 1 on a proxy task; the best sets alpha, beta, gamma")
-    g.add_argument("--alphas", type=float, nargs="+", default=None, help="depth candidates (default 1.1 1.15 1.2 1.25 1.3)")
+    g.add_argument(
+        "--grid-search",
+        action="store_true",
+        help="train each grid point at phi = 1 on a proxy task; the best sets alpha, beta, gamma",
+    )
+    g.add_argument(
+        "--alphas", type=float, nargs="+", default=None, help="depth candidates (default 1.1 1.15 1.2 1.25 1.3)"
+    )
     g.add_argument("--betas", type=float, nargs="+", default=None, help="width candidates (default 1.05 1.1 1.15 1.2)")
-    g.add_argument("--gammas", type=float, nargs="+", default=None, help="resolution candidates (default 1.1 1.15 1.2 1.25)")
-    g.add_argument("--tolerance", type=float, default=0.05, help="keep points with alpha*beta^2*gamma^2 within this fraction of 2 (default 0.05)")
+    g.add_argument(
+        "--gammas", type=float, nargs="+", default=None, help="resolution candidates (default 1.1 1.15 1.2 1.25)"
+    )
+    g.add_argument(
+        "--tolerance",
+        type=float,
+        default=0.05,
+        help="keep points with alpha*beta^2*gamma^2 within this fraction of 2 (default 0.05)",
+    )
     add_training_flags(g, "training epochs per grid point (default: 4)")
     g.add_argument("--seed", type=int, default=0)
     p.set_defaults(func=run)
@@ -60,7 +92,9 @@ def run(args) -> int:
             raise NasbenchError(f"{', '.join(given)} apply to --grid-search only")
     elif any(v is not None for v in (args.alpha, args.beta, args.gamma)):
         raise NasbenchError("--alpha/--beta/--gamma are what --grid-search finds; give one or the other")
-    coefficients = tuple(v if v is not None else d for v, d in zip((args.alpha, args.beta, args.gamma), PAPER_COEFFICIENTS))
+    coefficients = tuple(
+        v if v is not None else d for v, d in zip((args.alpha, args.beta, args.gamma), PAPER_COEFFICIENTS)
+    )
     request = command.ScaleRequest(
         base=args.base or "efficientnet-b0",
         run=args.run,
@@ -71,19 +105,33 @@ def run(args) -> int:
         resolution=args.resolution,
         latency_device=(args.device or "cpu") if args.latency else None,
         grid_search=args.grid_search,
-        grid=(tuple(args.alphas or DEFAULT_ALPHAS), tuple(args.betas or DEFAULT_BETAS), tuple(args.gammas or DEFAULT_GAMMAS)),
+        grid=(
+            tuple(args.alphas or DEFAULT_ALPHAS),
+            tuple(args.betas or DEFAULT_BETAS),
+            tuple(args.gammas or DEFAULT_GAMMAS),
+        ),
         tolerance=args.tolerance,
         training=training,
         seed=args.seed,
     )
     stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
-    name = Path(args.run).name if args.run else (args.base or "efficientnet-b0") if "/" not in (args.base or "") else "arch"
+    name = (
+        Path(args.run).name
+        if args.run
+        else (args.base or "efficientnet-b0")
+        if "/" not in (args.base or "")
+        else "arch"
+    )
     out = command.check_out(args.out or Path("results") / f"scale-{name}-{stamp}.csv")
     report = command.run(request)
     print(f"base: {report.source} = {report.base}")
     if report.grid is not None:
         grid_out = command.write_csv(report.grid.table, out.with_name(out.stem + "-grid.csv"))
-        columns = [c for c in ("alpha", "beta", "gamma", "product", "resolution", "params", "macs", "valid_accuracy") if c in report.grid.table]
+        columns = [
+            c
+            for c in ("alpha", "beta", "gamma", "product", "resolution", "params", "macs", "valid_accuracy")
+            if c in report.grid.table
+        ]
         print(report.grid.table[columns].to_string(index=False))
         alpha, beta, gamma = report.grid.best
         print(f"best coefficients: alpha {alpha:g}, beta {beta:g}, gamma {gamma:g} (grid written to {grid_out})")

@@ -20,36 +20,145 @@ def add_parser(sub) -> None:
     )
     p.add_argument("--space", default=None, help="search space (see 'nasbench spaces'; default: nasnet)")
     p.add_argument("--strategy", default=None, help="search strategy (see 'nasbench strategies'; default: evo)")
-    p.add_argument("--budget", type=int, default=None, help="networks to evaluate (default: 100 on a benchmark, 12 when training)")
+    p.add_argument(
+        "--budget", type=int, default=None, help="networks to evaluate (default: 100 on a benchmark, 12 when training)"
+    )
     p.add_argument("--seed", type=int, default=None, help="seed of the whole run (default: 0)")
-    p.add_argument("-S", "--strategy-option", action="append", default=[], metavar="KEY=VALUE", help="strategy hyperparameter, e.g. -S population_size=20")
-    p.add_argument("-O", "--space-option", action="append", default=[], metavar="KEY=VALUE", help="space option beyond --cells/--filters")
+    p.add_argument(
+        "-S",
+        "--strategy-option",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="strategy hyperparameter, e.g. -S population_size=20",
+    )
+    p.add_argument(
+        "-O",
+        "--space-option",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="space option beyond --cells/--filters",
+    )
     p.add_argument("--cells", type=int, default=None, help="cells per stage of the built network")
     p.add_argument("--filters", type=int, default=None, help="filters (channels) of the first stage")
-    p.add_argument("--objective", action="append", default=[], metavar="METRIC[:max|:min]", help="metric to optimise (default: valid_accuracy); repeat for multi-objective")
+    p.add_argument(
+        "--objective",
+        action="append",
+        default=[],
+        metavar="METRIC[:max|:min]",
+        help="metric to optimise (default: valid_accuracy); repeat for multi-objective",
+    )
     g = p.add_argument_group("training (when no --benchmark is given)")
     add_training_flags(g, "training epochs per candidate (default: 4)")
     g = p.add_argument_group("costs (parameters, multiply-adds, latency on this machine)")
-    g.add_argument("--max-params", type=float, default=None, metavar="N", help="only sample and mutate into networks with at most N parameters")
-    g.add_argument("--max-macs", type=float, default=None, metavar="N", help="... with at most N multiply-adds (fvcore, one image), e.g. 400e6")
-    g.add_argument("--max-latency-ms", type=float, default=None, metavar="MS", help="... with a median batch-1 latency of at most MS on the training device (machine-dependent)")
-    g.add_argument("--mnas-target", default=None, metavar="METRIC=VALUE", help="MnasNet objective ACC * (METRIC / VALUE)^w, e.g. macs=400e6 or latency_ms=80")
-    g.add_argument("--mnas-weight", default=None, metavar="W[,W_ABOVE]", help="exponent w of --mnas-target (default -0.07; '0,-1' is the hard variant)")
+    g.add_argument(
+        "--max-params",
+        type=float,
+        default=None,
+        metavar="N",
+        help="only sample and mutate into networks with at most N parameters",
+    )
+    g.add_argument(
+        "--max-macs",
+        type=float,
+        default=None,
+        metavar="N",
+        help="... with at most N multiply-adds (fvcore, one image), e.g. 400e6",
+    )
+    g.add_argument(
+        "--max-latency-ms",
+        type=float,
+        default=None,
+        metavar="MS",
+        help="... with a median batch-1 latency of at most MS on the training device (machine-dependent)",
+    )
+    g.add_argument(
+        "--mnas-target",
+        default=None,
+        metavar="METRIC=VALUE",
+        help="MnasNet objective ACC * (METRIC / VALUE)^w, e.g. macs=400e6 or latency_ms=80",
+    )
+    g.add_argument(
+        "--mnas-weight",
+        default=None,
+        metavar="W[,W_ABOVE]",
+        help="exponent w of --mnas-target (default -0.07; '0,-1' is the hard variant)",
+    )
     g = p.add_argument_group("tabular benchmark")
-    g.add_argument("--benchmark", default=None, metavar="PATH", help="a results table (CSV) or a folder of them, e.g. ../shared/data/nb201")
-    g.add_argument("--metric", action="append", default=[], metavar="NAME=COLUMN", help="take metric NAME from table column COLUMN (default: NAS-Bench-201's columns)")
+    g.add_argument(
+        "--benchmark",
+        default=None,
+        metavar="PATH",
+        help="a results table (CSV) or a folder of them, e.g. ../shared/data/nb201",
+    )
+    g.add_argument(
+        "--metric",
+        action="append",
+        default=[],
+        metavar="NAME=COLUMN",
+        help="take metric NAME from table column COLUMN (default: NAS-Bench-201's columns)",
+    )
     g = p.add_argument_group("execution")
-    g.add_argument("--backend", default=None, choices=["ray", "local"], help="ray: each candidate is a Ray Tune trial (default when training); local: one after another in this process (default with --benchmark)")
-    g.add_argument("--address", default=None, help="join the Ray cluster at ADDRESS (as printed by 'ray start --head'); default: an embedded local Ray")
-    g.add_argument("--cpus-per-trial", type=float, default=None, metavar="N", help="CPUs reserved for each trial (default: 1)")
-    g.add_argument("--gpus-per-trial", type=float, default=None, metavar="N", help="GPUs for each trial; 0.5 packs two candidates onto a GPU (default: 1 when there are GPUs and the candidates train, else 0)")
-    g.add_argument("--max-concurrent", type=int, default=None, metavar="N", help="trials running at once (default: as many as the resources allow); with 1, a run's trials do not depend on timing")
-    g.add_argument("--scheduler", default=None, choices=["none", "asha"], help="asha: stop weak candidates early, by their per-epoch results (default: none)")
-    g.add_argument("--grace-period", type=int, default=None, metavar="EPOCHS", help="epochs every candidate trains before asha may stop it (default: 1)")
-    g.add_argument("--reduction-factor", type=float, default=None, metavar="ETA", help="asha keeps the best 1/ETA of the candidates at each rung (default: 4)")
-    g.add_argument("--max-failures", type=int, default=None, metavar="N", help="retries of a trial that raises or whose worker dies, before it is recorded as failed (default: 1)")
+    g.add_argument(
+        "--backend",
+        default=None,
+        choices=["ray", "local"],
+        help="ray: each candidate is a Ray Tune trial (default when training); local: one after another in this process (default with --benchmark)",
+    )
+    g.add_argument(
+        "--address",
+        default=None,
+        help="join the Ray cluster at ADDRESS (as printed by 'ray start --head'); default: an embedded local Ray",
+    )
+    g.add_argument(
+        "--cpus-per-trial", type=float, default=None, metavar="N", help="CPUs reserved for each trial (default: 1)"
+    )
+    g.add_argument(
+        "--gpus-per-trial",
+        type=float,
+        default=None,
+        metavar="N",
+        help="GPUs for each trial; 0.5 packs two candidates onto a GPU (default: 1 when there are GPUs and the candidates train, else 0)",
+    )
+    g.add_argument(
+        "--max-concurrent",
+        type=int,
+        default=None,
+        metavar="N",
+        help="trials running at once (default: as many as the resources allow); with 1, a run's trials do not depend on timing",
+    )
+    g.add_argument(
+        "--scheduler",
+        default=None,
+        choices=["none", "asha"],
+        help="asha: stop weak candidates early, by their per-epoch results (default: none)",
+    )
+    g.add_argument(
+        "--grace-period",
+        type=int,
+        default=None,
+        metavar="EPOCHS",
+        help="epochs every candidate trains before asha may stop it (default: 1)",
+    )
+    g.add_argument(
+        "--reduction-factor",
+        type=float,
+        default=None,
+        metavar="ETA",
+        help="asha keeps the best 1/ETA of the candidates at each rung (default: 4)",
+    )
+    g.add_argument(
+        "--max-failures",
+        type=int,
+        default=None,
+        metavar="N",
+        help="retries of a trial that raises or whose worker dies, before it is recorded as failed (default: 1)",
+    )
     g = p.add_argument_group("output")
-    g.add_argument("--out", default=None, metavar="DIR", help="run folder (default: results/<space>-<strategy>-s<seed>-<time>)")
+    g.add_argument(
+        "--out", default=None, metavar="DIR", help="run folder (default: results/<space>-<strategy>-s<seed>-<time>)"
+    )
     g.add_argument("--resume", default=None, metavar="DIR", help="continue the search stored in DIR")
     g.add_argument("--quiet", action="store_true", help="no progress output")
     p.set_defaults(func=run)
@@ -79,7 +188,9 @@ def config_from_args(args):
     training = training_options(args)
     if args.benchmark is not None:
         if training:
-            raise NasbenchError(f"{', '.join(map(flag, training))} apply to training and cannot be combined with --benchmark")
+            raise NasbenchError(
+                f"{', '.join(map(flag, training))} apply to training and cannot be combined with --benchmark"
+            )
         evaluator, default_budget = "tabular", 100
         evaluator_options = {"path": str(Path(args.benchmark).resolve())}  # resumable from anywhere
         if args.metric:
@@ -110,14 +221,25 @@ def config_from_args(args):
         strategy_options=strategy_options,
         evaluator_options=evaluator_options,
         objective=objective.to_dict(),
-        constraints=Constraints(*bounds, device=args.device or "auto").to_dict() if any(b is not None for b in bounds) else {},
+        constraints=Constraints(*bounds, device=args.device or "auto").to_dict()
+        if any(b is not None for b in bounds)
+        else {},
         backend=backend,
         backend_options=backend_options,
     )
 
 
 #: flags of the Ray backend, by their option names
-_RAY_FLAGS = ("address", "cpus_per_trial", "gpus_per_trial", "max_concurrent", "scheduler", "grace_period", "reduction_factor", "max_failures")
+_RAY_FLAGS = (
+    "address",
+    "cpus_per_trial",
+    "gpus_per_trial",
+    "max_concurrent",
+    "scheduler",
+    "grace_period",
+    "reduction_factor",
+    "max_failures",
+)
 
 
 def _ray_flags(args) -> dict:
@@ -126,8 +248,24 @@ def _ray_flags(args) -> dict:
 
 
 _CONFIG_FLAGS = (
-    "space", "strategy", "seed", "cells", "filters", "benchmark", "out", "dataset", "data_dir", "epochs", "batch_size", "lr", "device",
-    "max_params", "max_macs", "max_latency_ms", "mnas_target", "mnas_weight",
+    "space",
+    "strategy",
+    "seed",
+    "cells",
+    "filters",
+    "benchmark",
+    "out",
+    "dataset",
+    "data_dir",
+    "epochs",
+    "batch_size",
+    "lr",
+    "device",
+    "max_params",
+    "max_macs",
+    "max_latency_ms",
+    "mnas_target",
+    "mnas_weight",
 )
 
 
@@ -139,12 +277,16 @@ def run(args) -> int:
         fixed = [flag(f) for f in _CONFIG_FLAGS if getattr(args, f) is not None]
         fixed += [flag(f) for f in ("strategy_option", "space_option", "metric", "objective") if getattr(args, f)]
         if fixed:
-            raise NasbenchError(f"{', '.join(fixed)} cannot change when resuming; only --budget and the execution flags can")
+            raise NasbenchError(
+                f"{', '.join(fixed)} cannot change when resuming; only --budget and the execution flags can"
+            )
         out = Path(args.resume)
         progress = Progress(quiet=args.quiet)
         ray_flags = _ray_flags(args)  # they imply Ray, as when starting
         backend = args.backend or ("ray" if ray_flags else None)
-        search = searching.resume(out, args.budget, on_record=progress.record, backend=backend, backend_options=ray_flags)
+        search = searching.resume(
+            out, args.budget, on_record=progress.record, backend=backend, backend_options=ray_flags
+        )
         progress.start(search)
         print(f"resuming {out}: {len(search.session.records)} trials on record", file=sys.stderr)
     else:
@@ -157,7 +299,10 @@ def run(args) -> int:
         if not args.quiet:
             ran = search.config  # with the defaults the run filled in
             options = ", ".join(f"{k}={v}" for k, v in ran.strategy_options.items())
-            print(f"{ran.space}/{ran.strategy}{f' ({options})' if options else ''}, budget {ran.budget}, backend {ran.backend}", file=sys.stderr)
+            print(
+                f"{ran.space}/{ran.strategy}{f' ({options})' if options else ''}, budget {ran.budget}, backend {ran.backend}",
+                file=sys.stderr,
+            )
     started = time.perf_counter()
     try:
         best = search.run()

@@ -11,9 +11,10 @@ import sys
 import tempfile
 import uuid
 import warnings
+from collections.abc import Iterable
 from dataclasses import asdict
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any
 
 import torch
 from torch import nn

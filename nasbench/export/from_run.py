@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from pathlib import Path
-from typing import Iterable
 
 from nasbench.catalog import SPACES
 from nasbench.config import SearchConfig
@@ -33,7 +33,9 @@ def pick_trial(records: list[TrialRecord], run: Path, trial: int | None) -> Tria
     return record
 
 
-def export_trial(run: str | Path, out: str | Path, *, trial: int | None = None, formats: Iterable[str] = ()) -> tuple[Path, TrialRecord]:
+def export_trial(
+    run: str | Path, out: str | Path, *, trial: int | None = None, formats: Iterable[str] = ()
+) -> tuple[Path, TrialRecord]:
     """Export one trial of ``run`` (the best by default), with its trained weights if the run kept them."""
     folder = RunFolder(run)
     config = SearchConfig.from_dict(folder.read_config())

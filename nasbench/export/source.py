@@ -27,7 +27,9 @@ def module_source(module: str) -> str:
             names = [node.module or ""] if node.level == 0 else ["." * node.level]
         for name in names:
             if name.split(".")[0] not in ALLOWED_IMPORTS:
-                raise ValueError(f"{module} imports {name}; an exported model may import only {sorted(ALLOWED_IMPORTS)}")
+                raise ValueError(
+                    f"{module} imports {name}; an exported model may import only {sorted(ALLOWED_IMPORTS)}"
+                )
     return text
 
 

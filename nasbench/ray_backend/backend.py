@@ -99,11 +99,15 @@ class RayBackend:
 
         cpus = os.cpu_count() or 1
         if self.cpus_per_trial > cpus:
-            raise InvalidOption(f"--cpus-per-trial {self.cpus_per_trial:g} is more than the {cpus} CPUs of this machine; no trial could start")
+            raise InvalidOption(
+                f"--cpus-per-trial {self.cpus_per_trial:g} is more than the {cpus} CPUs of this machine; no trial could start"
+            )
         if self.gpus_per_trial and not torch.cuda.is_available():
-            raise InvalidOption(f"--gpus-per-trial {self.gpus_per_trial:g} but torch sees no GPU on this machine; no trial could start")
+            raise InvalidOption(
+                f"--gpus-per-trial {self.gpus_per_trial:g} but torch sees no GPU on this machine; no trial could start"
+            )
 
-    def run(self, search: "Search") -> None:
+    def run(self, search: Search) -> None:
         from nasbench.ray_backend.tuning import evaluate_on_ray
 
         evaluate_on_ray(search.session, search.space, search.evaluator, search.folder.path, self)

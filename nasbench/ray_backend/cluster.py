@@ -7,9 +7,9 @@ import logging
 import os
 import socket
 import warnings
+from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Iterator
 
 from nasbench.errors import NasbenchError
 from nasbench.ray_backend.processes import end_stale_processes, forget_processes, record_processes

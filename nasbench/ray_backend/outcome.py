@@ -18,7 +18,12 @@ def outcome(result: dict | None, error: bool, tune_trial) -> Finished | None:
     if error:
         last = {} if tune_trial is None else (tune_trial.last_result or {})
         extra = {**_node(last), "attempts": max(1, failures)}
-        return Finished(TrialState.FAIL, error=describe_error(tune_trial), wall_seconds=float(last.get("time_total_s", 0.0)), extra=extra)
+        return Finished(
+            TrialState.FAIL,
+            error=describe_error(tune_trial),
+            wall_seconds=float(last.get("time_total_s", 0.0)),
+            extra=extra,
+        )
     if not result:
         return None
     extra = {**_node(result), "attempts": failures + 1}

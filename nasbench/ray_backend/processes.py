@@ -35,7 +35,9 @@ def _alive(entry: dict) -> psutil.Process | None:
 def record_processes(folder: Path) -> None:
     """Write the record: this driver and every process it has started so far (Ray's head processes)."""
     me = psutil.Process()
-    atomic.write_json(Path(folder) / RECORD, {"driver": _entry(me), "processes": [_entry(p) for p in me.children(recursive=True)]})
+    atomic.write_json(
+        Path(folder) / RECORD, {"driver": _entry(me), "processes": [_entry(p) for p in me.children(recursive=True)]}
+    )
 
 
 def forget_processes(folder: Path) -> None:

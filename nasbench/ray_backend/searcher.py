@@ -49,7 +49,9 @@ class SessionSearcher(Searcher):
                 if self.session.budget_left() <= 0:
                     return Searcher.FINISHED
                 if self.session.running() == 0:
-                    raise NasbenchError(f"strategy '{self.session.strategy.name}' proposes nothing although no trial is running")
+                    raise NasbenchError(
+                        f"strategy '{self.session.strategy.name}' proposes nothing although no trial is running"
+                    )
                 return None
         except Exception as exc:  # raised in the driver once Tune returns
             self.error = exc

@@ -22,7 +22,15 @@ from nasbench.objective import Objective
 # trial config
 ARCH, NUMBER, SEED = "arch", "number", "seed"
 # result keys (Tune adds its own: node_ip, time_total_s, training_iteration, ...)
-METRICS, EPOCH, OBJECTIVE, FINAL, ERROR, WALL, NODE = "metrics", "epoch", "objective", "final", "error", "wall_seconds", "node_id"
+METRICS, EPOCH, OBJECTIVE, FINAL, ERROR, WALL, NODE = (
+    "metrics",
+    "epoch",
+    "objective",
+    "final",
+    "error",
+    "wall_seconds",
+    "node_id",
+)
 
 
 def objective_value(objective: Objective, metrics: Metrics) -> float:
@@ -49,7 +57,15 @@ def evaluate_trial(config: dict, *, space, evaluator, objective: Objective, work
 
     def result(metrics: Metrics, final: bool, error: str = "", wall: float = 0.0) -> dict:
         value = objective_value(objective, metrics)
-        return {METRICS: dict(metrics), EPOCH: last_epoch, OBJECTIVE: value, FINAL: final, ERROR: error, WALL: wall, NODE: node}
+        return {
+            METRICS: dict(metrics),
+            EPOCH: last_epoch,
+            OBJECTIVE: value,
+            FINAL: final,
+            ERROR: error,
+            WALL: wall,
+            NODE: node,
+        }
 
     def report(epoch: int, metrics: Metrics) -> None:
         nonlocal last_epoch

@@ -34,7 +34,7 @@ def trial_name(trial) -> str:
     return f"trial_{trial.config[NUMBER]}"
 
 
-def asha(options: "RayBackend", evaluator) -> ASHAScheduler:
+def asha(options: RayBackend, evaluator) -> ASHAScheduler:
     """ASHA over the epochs an evaluator reports, ranking by the first objective value.
 
     Its last rung is the epoch before the final one: a candidate that reached its final epoch
@@ -67,7 +67,7 @@ def check_some_node_fits(resources: dict[str, float], folder: Path) -> None:
     )
 
 
-def _gpus_per_trial(options: "RayBackend", evaluator) -> float:
+def _gpus_per_trial(options: RayBackend, evaluator) -> float:
     import ray
 
     if options.gpus_per_trial is not None:
@@ -75,7 +75,9 @@ def _gpus_per_trial(options: "RayBackend", evaluator) -> float:
     return 1.0 if getattr(evaluator, "uses_gpu", False) and ray.cluster_resources().get("GPU", 0) > 0 else 0.0
 
 
-def evaluate_on_ray(session: SearchSession, space: SearchSpace, evaluator, folder: str | Path, options: "RayBackend") -> None:
+def evaluate_on_ray(
+    session: SearchSession, space: SearchSpace, evaluator, folder: str | Path, options: RayBackend
+) -> None:
     """Run the session's remaining evaluations as Tune trials; Tune's logs go to ``folder/tune``."""
     folder = Path(folder).resolve()
     options.check(evaluator)
@@ -88,7 +90,12 @@ def evaluate_on_ray(session: SearchSession, space: SearchSpace, evaluator, folde
         check_some_node_fits(resources, folder)
         threads = max(1, int(options.cpus_per_trial))  # torch in the worker uses the CPUs the trial holds
         trainable = tune.with_parameters(
-            evaluate_trial, space=space, evaluator=evaluator, objective=session.objective, workdir=os.getcwd(), threads=threads
+            evaluate_trial,
+            space=space,
+            evaluator=evaluator,
+            objective=session.objective,
+            workdir=os.getcwd(),
+            threads=threads,
         )
         searcher = SessionSearcher(session)
         with quiet_tune():
@@ -114,4 +121,6 @@ def evaluate_on_ray(session: SearchSession, space: SearchSpace, evaluator, folde
     session.flush()
     searcher.raise_error()
     if not session.done():
-        raise NasbenchError(f"Tune stopped with {session.running()} trial(s) unfinished; resume the run to evaluate them")
+        raise NasbenchError(
+            f"Tune stopped with {session.running()} trial(s) unfinished; resume the run to evaluate them"
+        )

@@ -11,7 +11,14 @@ import pandas as pd
 from nasbench import atomic
 from nasbench.errors import InvalidOption
 from nasbench.results import CONFIG, TRIALS
-from nasbench.scaling.grid import DEFAULT_ALPHAS, DEFAULT_BETAS, DEFAULT_GAMMAS, GridResult, coefficient_grid, grid_search
+from nasbench.scaling.grid import (
+    DEFAULT_ALPHAS,
+    DEFAULT_BETAS,
+    DEFAULT_GAMMAS,
+    GridResult,
+    coefficient_grid,
+    grid_search,
+)
 from nasbench.scaling.rules import PAPER_COEFFICIENTS, Scaling, base_resolution, compound, official, parse_variants
 from nasbench.scaling.table import RunBest, best_of_run, scaling_table
 from nasbench.search_spaces.mbconv import MBConvArch, MBConvSpace, base_arch
@@ -29,7 +36,11 @@ class ScaleRequest:
     resolution: int | None = None  # input size of a base that has none of its own
     latency_device: str | None = None  # measure latency there when set
     grid_search: bool = False
-    grid: tuple[tuple[float, ...], tuple[float, ...], tuple[float, ...]] = (DEFAULT_ALPHAS, DEFAULT_BETAS, DEFAULT_GAMMAS)
+    grid: tuple[tuple[float, ...], tuple[float, ...], tuple[float, ...]] = (
+        DEFAULT_ALPHAS,
+        DEFAULT_BETAS,
+        DEFAULT_GAMMAS,
+    )
     tolerance: float = 0.05
     training: dict = field(default_factory=dict)  # TrainingEvaluator options of the grid search's proxy task
     seed: int = 0
@@ -73,7 +84,9 @@ def run(request: ScaleRequest) -> ScaleReport:
         candidates = coefficient_grid(*request.grid, tolerance=request.tolerance)
         grid = grid_search(base, evaluator, base_res, candidates, seed=request.seed)
         coefficients = grid.best
-    variants = request.variants if request.variants is not None else (None if request.phis or request.grid_search else "b0-b7")
+    variants = (
+        request.variants if request.variants is not None else (None if request.phis or request.grid_search else "b0-b7")
+    )
     scalings: list[Scaling] = [official(v, base_res) for v in parse_variants(variants)] if variants is not None else []
     scalings += [compound(phi, base_res, *coefficients) for phi in request.phis]
     base = replace(base, resolution=base_res)

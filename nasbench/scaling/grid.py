@@ -8,8 +8,8 @@ wins (Tan & Le, ICML 2019, section 3.3).
 from __future__ import annotations
 
 import itertools
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from typing import Iterable, Sequence
 
 import pandas as pd
 
@@ -40,7 +40,9 @@ def coefficient_grid(
         if abs(alpha * beta**2 * gamma**2 / target - 1) <= tolerance:
             grid.append((float(alpha), float(beta), float(gamma)))
     if not grid:
-        raise InvalidOption(f"no (alpha, beta, gamma) of the grid has alpha * beta^2 * gamma^2 within {tolerance:.0%} of {target:g}")
+        raise InvalidOption(
+            f"no (alpha, beta, gamma) of the grid has alpha * beta^2 * gamma^2 within {tolerance:.0%} of {target:g}"
+        )
     return grid
 
 
@@ -71,7 +73,9 @@ def grid_search(
         arch = scale(base, compound(phi, base_res, alpha, beta, gamma))
         finished = run_evaluation(evaluator, arch, Budget(), seed=derive_seed(seed, arch.hash_key))
         if finished.state is TrialState.COMPLETE and metric not in finished.metrics:
-            raise InvalidOption(f"the evaluator reports no metric '{metric}'; it reports: {', '.join(sorted(finished.metrics))}")
+            raise InvalidOption(
+                f"the evaluator reports no metric '{metric}'; it reports: {', '.join(sorted(finished.metrics))}"
+            )
         product = alpha * beta**2 * gamma**2
         point = {"alpha": alpha, "beta": beta, "gamma": gamma, "product": product, "resolution": arch.resolution}
         rows.append({**point, **finished.metrics, "error": finished.error, "arch": arch.to_string()})

@@ -52,7 +52,9 @@ def parse_variants(text: str) -> list[str]:
     for part in text.lower().replace(" ", "").split(","):
         match = re.fullmatch(r"(b\d)(?:-(b\d))?", part)
         if match is None or any(g is not None and g not in EFFICIENTNET for g in match.groups()):
-            raise InvalidOption(f"variant {part!r} should name rows of the EfficientNet table ({names[0]}-{names[-1]}), e.g. b0-b7 or b1,b3")
+            raise InvalidOption(
+                f"variant {part!r} should name rows of the EfficientNet table ({names[0]}-{names[-1]}), e.g. b0-b7 or b1,b3"
+            )
         first, last = names.index(match.group(1)), names.index(match.group(2) or match.group(1))
         if last < first:
             raise InvalidOption(f"variant range {part!r} runs backwards")
@@ -64,7 +66,9 @@ def base_resolution(arch: MBConvArch, data_resolution: int | None = None) -> int
     """The resolution a base runs at: its own, else the data's."""
     resolution = arch.resolution or data_resolution
     if resolution is None:
-        raise InvalidOption(f"the base network has no resolution of its own; give one with --resolution (e.g. 8 for digits): {arch}")
+        raise InvalidOption(
+            f"the base network has no resolution of its own; give one with --resolution (e.g. 8 for digits): {arch}"
+        )
     return resolution
 
 
@@ -100,7 +104,11 @@ def scale(arch: MBConvArch, scaling: Scaling, divisor: int = 8) -> MBConvArch:
     if scaling.depth <= 0 or scaling.width <= 0:
         raise InvalidOption(f"depth and width multipliers must be positive, got {scaling.depth} and {scaling.width}")
     stages = tuple(
-        replace(s, channels=round_filters(s.channels, scaling.width, divisor), repeats=round_repeats(s.repeats, scaling.depth))
+        replace(
+            s,
+            channels=round_filters(s.channels, scaling.width, divisor),
+            repeats=round_repeats(s.repeats, scaling.depth),
+        )
         for s in arch.stages
     )
     return replace(

@@ -32,14 +32,22 @@ def costs(arch: MBConvArch, in_channels: int, num_classes: int, latency_device: 
         torch.manual_seed(0)
         model = build_network(arch, data)
     breakdown = mac_breakdown(model, (in_channels, arch.resolution, arch.resolution))
-    row = {"params": count_params(model), "macs": sum(breakdown.values()), "conv_linear_macs": conv_linear_macs(breakdown)}
+    row = {
+        "params": count_params(model),
+        "macs": sum(breakdown.values()),
+        "conv_linear_macs": conv_linear_macs(breakdown),
+    }
     if latency_device is not None:
         row["latency_ms"] = measure_latency_ms(model, (in_channels, arch.resolution, arch.resolution), latency_device)
     return row
 
 
 def scaling_table(
-    base: MBConvArch, scalings: list[Scaling], in_channels: int = 3, num_classes: int = 1000, latency_device: str | None = None
+    base: MBConvArch,
+    scalings: list[Scaling],
+    in_channels: int = 3,
+    num_classes: int = 1000,
+    latency_device: str | None = None,
 ) -> pd.DataFrame:
     """One row per scaling of ``base``: the factors, the scaled network and its costs."""
     rows = []
@@ -103,5 +111,7 @@ def best_of_run(path: str | Path) -> RunBest:
     space = MBConvSpace(**config.space_options)
     spec = getattr(EVALUATORS.create(config.evaluator, space, **config.evaluator_options), "data_spec", None)
     if spec is None:
-        raise ResultsError(f"{folder.path} used the '{config.evaluator}' evaluator, which has no input data to scale from")
+        raise ResultsError(
+            f"{folder.path} used the '{config.evaluator}' evaluator, which has no input data to scale from"
+        )
     return RunBest(space.decode(best.arch), spec(), best.number)

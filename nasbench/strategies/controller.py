@@ -7,7 +7,7 @@ and return, per sequence, the log-probability and the entropy of the policy alon
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from typing import Sequence
+from collections.abc import Sequence
 
 import torch
 from torch import nn
@@ -36,7 +36,7 @@ class _Controller(nn.Module, ABC):
         """
         chosen, log_prob, entropy = [], torch.zeros(count), torch.zeros(count)
         state = self.initial_state(count)
-        for step, size in enumerate(self.sizes):
+        for step, _size in enumerate(self.sizes):
             logits, state = self.logits(step, state, None if step == 0 else chosen[-1])
             log_probs = torch.log_softmax(logits, dim=-1)
             probs = log_probs.exp()

@@ -25,7 +25,9 @@ class RegularizedEvolution(Strategy):
         if population_size < 2:
             raise InvalidOption(f"population_size must be at least 2, got {population_size}")
         if not 1 <= tournament_size <= population_size:
-            raise InvalidOption(f"tournament_size must be in [1, population_size={population_size}], got {tournament_size}")
+            raise InvalidOption(
+                f"tournament_size must be in [1, population_size={population_size}], got {tournament_size}"
+            )
         super().__init__(space, seed=seed)
         self.population_size = population_size
         self.tournament_size = tournament_size

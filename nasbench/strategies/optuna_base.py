@@ -20,9 +20,9 @@ from __future__ import annotations
 import logging
 import warnings
 from abc import abstractmethod
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Iterator, Sequence
 
 import optuna
 from optuna.distributions import CategoricalDistribution
@@ -65,7 +65,13 @@ class OptunaStrategy(Strategy):
     run_file = "study.db"
 
     def __init__(
-        self, space, *, seed: int = 0, objectives: int = 1, storage: str | None = None, value_names: Sequence[str] | None = None
+        self,
+        space,
+        *,
+        seed: int = 0,
+        objectives: int = 1,
+        storage: str | None = None,
+        value_names: Sequence[str] | None = None,
     ) -> None:
         if not 1 <= objectives <= self.max_objectives:
             raise InvalidOption(f"objectives must be in [1, {self.max_objectives}], got {objectives}")
@@ -77,7 +83,8 @@ class OptunaStrategy(Strategy):
             raise InvalidOption(f"{len(self.value_names)} value names for {objectives} objective(s)")
         self.names = [f"d{i}" for i in range(len(space.decision_sizes()))]
         self.distributions = {
-            name: CategoricalDistribution(list(range(int(size)))) for name, size in zip(self.names, space.decision_sizes())
+            name: CategoricalDistribution(list(range(int(size))))
+            for name, size in zip(self.names, space.decision_sizes())
         }
         self._study: optuna.Study | None = None  # opened on first use: nothing is written before a run starts
         self._stored: dict[int, FrozenTrial] = {}  # the study's whole trials when it was opened, by nasbench number
@@ -108,8 +115,12 @@ class OptunaStrategy(Strategy):
                 sampler=self.sampler(self.seed),
                 load_if_exists=True,
             )
-        if len(study.directions) != self.objectives or any(d != optuna.study.StudyDirection.MAXIMIZE for d in study.directions):
-            raise ResultsError(f"the study in {self.storage} does not maximise {self.objectives} objective(s); it belongs to another run")
+        if len(study.directions) != self.objectives or any(
+            d != optuna.study.StudyDirection.MAXIMIZE for d in study.directions
+        ):
+            raise ResultsError(
+                f"the study in {self.storage} does not maximise {self.objectives} objective(s); it belongs to another run"
+            )
         if self.value_names is not None and study.metric_names != self.value_names:
             with warnings.catch_warnings():  # "experimental" since Optuna 3.2
                 warnings.simplefilter("ignore", optuna.exceptions.ExperimentalWarning)
@@ -132,7 +143,9 @@ class OptunaStrategy(Strategy):
         if stored is not None:
             return self._arch(stored.params, stored.distributions)
         if number != len(self._optuna_number):
-            raise ResultsError(f"the study in {self.storage} holds {len(self._optuna_number)} trials, the run asks for trial {number}; it belongs to another run")
+            raise ResultsError(
+                f"the study in {self.storage} holds {len(self._optuna_number)} trials, the run asks for trial {number}; it belongs to another run"
+            )
         study.sampler = self.sampler(derive_seed(self.seed, "optuna", number))
         with quiet_optuna():
             trial = study.ask(self.distributions)
@@ -143,7 +156,9 @@ class OptunaStrategy(Strategy):
 
     def _arch(self, params: dict, distributions: dict) -> Arch:
         if distributions != self.distributions:
-            raise ResultsError(f"the study in {self.storage} has parameters {sorted(distributions)} that are not this space's decisions")
+            raise ResultsError(
+                f"the study in {self.storage} has parameters {sorted(distributions)} that are not this space's decisions"
+            )
         return self.space.from_decisions([params[name] for name in self.names])
 
     def tell(self, trial: Trial, outcome: Outcome) -> None:
@@ -155,5 +170,7 @@ class OptunaStrategy(Strategy):
             self.study.tell(number, state=OptunaState.FAIL)
             return
         if len(outcome.values) != self.objectives:
-            raise ValueError(f"strategy '{self.name}' optimises {self.objectives} objective(s); trial {trial.number} has {len(outcome.values)} values")
+            raise ValueError(
+                f"strategy '{self.name}' optimises {self.objectives} objective(s); trial {trial.number} has {len(outcome.values)} values"
+            )
         self.study.tell(number, list(outcome.values))

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Sequence
+from collections.abc import Sequence
 
 import optuna
 
@@ -49,9 +49,16 @@ class OptunaNSGA2(OptunaStrategy):
         return {"population_size": min(50, max(4, budget // 4))}
 
     def options(self) -> dict:
-        return {"population_size": self.population_size, "crossover_prob": self.crossover_prob, "mutation_prob": self.mutation_prob}
+        return {
+            "population_size": self.population_size,
+            "crossover_prob": self.crossover_prob,
+            "mutation_prob": self.mutation_prob,
+        }
 
     def sampler(self, seed: int) -> optuna.samplers.BaseSampler:
         return optuna.samplers.NSGAIISampler(
-            seed=seed, population_size=self.population_size, crossover_prob=self.crossover_prob, mutation_prob=self.mutation_prob
+            seed=seed,
+            population_size=self.population_size,
+            crossover_prob=self.crossover_prob,
+            mutation_prob=self.mutation_prob,
         )

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Sequence
+from collections.abc import Sequence
 
 import optuna
 
@@ -40,9 +40,16 @@ class OptunaTPE(OptunaStrategy):
         self.constant_liar = constant_liar
 
     def options(self) -> dict:
-        return {"n_startup_trials": self.n_startup_trials, "multivariate": self.multivariate, "constant_liar": self.constant_liar}
+        return {
+            "n_startup_trials": self.n_startup_trials,
+            "multivariate": self.multivariate,
+            "constant_liar": self.constant_liar,
+        }
 
     def sampler(self, seed: int) -> optuna.samplers.BaseSampler:
         return optuna.samplers.TPESampler(
-            seed=seed, n_startup_trials=self.n_startup_trials, multivariate=self.multivariate, constant_liar=self.constant_liar
+            seed=seed,
+            n_startup_trials=self.n_startup_trials,
+            multivariate=self.multivariate,
+            constant_liar=self.constant_liar,
         )

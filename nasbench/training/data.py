@@ -46,7 +46,9 @@ def load_data(dataset: str, data_dir: str | None = None, split_seed: int = 0, im
     if dataset != "digits" and not data_dir:
         raise InvalidOption(f"dataset '{dataset}' needs --data-dir")
     if dataset == "digits" and data_dir:
-        raise InvalidOption(f"digits is embedded and reads no --data-dir ({data_dir}); name the data's format with --dataset cifar10 or folder")
+        raise InvalidOption(
+            f"digits is embedded and reads no --data-dir ({data_dir}); name the data's format with --dataset cifar10 or folder"
+        )
     return _load_cached(dataset, str(Path(data_dir).resolve()) if data_dir else None, split_seed, image_size)
 
 
@@ -71,13 +73,18 @@ def _split_indices(labels: np.ndarray, fractions: tuple[float, ...], seed: int) 
     return [np.sort(np.asarray(p, dtype=np.int64)) for p in parts]
 
 
-def _assemble(images: np.ndarray, labels: np.ndarray, splits: list[np.ndarray], num_classes: int, augment: bool) -> Data:
+def _assemble(
+    images: np.ndarray, labels: np.ndarray, splits: list[np.ndarray], num_classes: int, augment: bool
+) -> Data:
     """Normalise with the training split's per-channel statistics and wrap as tensors."""
     images = images.astype(np.float32)
     train = images[splits[0]]
     mean = train.mean(axis=(0, 2, 3), keepdims=True)
     std = train.std(axis=(0, 2, 3), keepdims=True) + 1e-6
-    make = lambda idx: Split(torch.from_numpy((images[idx] - mean) / std), torch.from_numpy(labels[idx].astype(np.int64)))
+
+    def make(idx):
+        return Split(torch.from_numpy((images[idx] - mean) / std), torch.from_numpy(labels[idx].astype(np.int64)))
+
     _, c, h, w = images.shape
     test = make(splits[2]) if len(splits) > 2 and len(splits[2]) else None
     return Data(DataSpec(c, h, w, num_classes), make(splits[0]), make(splits[1]), test, augment)
@@ -153,7 +160,11 @@ def _read_image_folder(root: Path, classes: list[str], image_size: int) -> tuple
 
     images, labels = [], []
     for label, name in enumerate(classes):
-        files = sorted(p for p in (root / name).iterdir() if p.suffix.lower() in IMAGE_SUFFIXES) if (root / name).is_dir() else []
+        files = (
+            sorted(p for p in (root / name).iterdir() if p.suffix.lower() in IMAGE_SUFFIXES)
+            if (root / name).is_dir()
+            else []
+        )
         for file in files:
             try:
                 with Image.open(file) as image:

@@ -83,7 +83,9 @@ class TrainingEvaluator:
 
     def metric_names(self) -> tuple[str, ...]:
         names = ("valid_accuracy", "valid_loss", "train_loss", "epochs", "train_seconds", "params", "macs")
-        return names + (("test_accuracy",) if self._has_test else ()) + (("latency_ms",) if self.measure_latency else ())
+        return (
+            names + (("test_accuracy",) if self._has_test else ()) + (("latency_ms",) if self.measure_latency else ())
+        )
 
     def build(self, arch: Arch, seed: int) -> torch.nn.Module:
         """The candidate's network, initialised from ``seed`` without touching torch's global RNG."""
@@ -96,7 +98,10 @@ class TrainingEvaluator:
         model = self.build(arch, seed)
         spec = data.spec
         with torch_threads(self.config.cpu_threads):  # the model is still on the CPU
-            costs = {"params": float(count_params(model)), "macs": float(count_macs(model, (spec.channels, spec.height, spec.width)))}
+            costs = {
+                "params": float(count_params(model)),
+                "macs": float(count_macs(model, (spec.channels, spec.height, spec.width))),
+            }
         config = replace(self.config, epochs=budget.epochs or self.config.epochs, data_fraction=budget.data_fraction)
         with_costs = None if report is None else (lambda epoch, m: report(epoch, {**m, **costs}))
         with torch.random.fork_rng(devices=[torch.cuda.current_device()] if torch.cuda.is_available() else []):
@@ -105,5 +110,7 @@ class TrainingEvaluator:
         if self.weights_dir is not None:
             save_weights(model, self.weights_dir / f"{arch.hash_key}.safetensors")
         if self.measure_latency:
-            metrics["latency_ms"] = measure_latency_ms(model, (spec.channels, spec.height, spec.width), pick_device(self.config.device))
+            metrics["latency_ms"] = measure_latency_ms(
+                model, (spec.channels, spec.height, spec.width), pick_device(self.config.device)
+            )
         return {**metrics, **costs}

@@ -82,13 +82,20 @@ def _augment(images: torch.Tensor, generator: torch.Generator) -> torch.Tensor:
     dy = torch.randint(0, 9, (n,), generator=generator)
     rows = (dy[:, None] + torch.arange(h)[None, :]).to(images.device)
     cols = (dx[:, None] + torch.arange(w)[None, :]).to(images.device)
-    cropped = padded[torch.arange(n, device=images.device)[:, None, None, None], torch.arange(images.shape[1], device=images.device)[None, :, None, None], rows[:, None, :, None], cols[:, None, None, :]]
+    cropped = padded[
+        torch.arange(n, device=images.device)[:, None, None, None],
+        torch.arange(images.shape[1], device=images.device)[None, :, None, None],
+        rows[:, None, :, None],
+        cols[:, None, None, :],
+    ]
     flip = (torch.rand(n, generator=generator) < 0.5).to(images.device)
     return torch.where(flip[:, None, None, None], cropped.flip(3), cropped)
 
 
 @torch.no_grad()
-def recalibrate_batch_norm(model: nn.Module, images: torch.Tensor, device: torch.device, batches: int, batch_size: int) -> None:
+def recalibrate_batch_norm(
+    model: nn.Module, images: torch.Tensor, device: torch.device, batches: int, batch_size: int
+) -> None:
     """Recompute batch-norm statistics as plain averages over ``batches`` batches of ``images``.
 
     Only the batch-norm layers run in training mode, so drop-path and dropout stay off.
@@ -143,7 +150,9 @@ def _loss(output, y: torch.Tensor, config: TrainConfig) -> tuple[torch.Tensor, t
     return main + config.aux_weight * F.cross_entropy(aux.float(), y, label_smoothing=config.label_smoothing), main
 
 
-def _train(model: nn.Module, data: Data, config: TrainConfig, seed: int, device: torch.device, report: Reporter | None) -> Metrics:
+def _train(
+    model: nn.Module, data: Data, config: TrainConfig, seed: int, device: torch.device, report: Reporter | None
+) -> Metrics:
     use_amp = config.amp and device.type == "cuda"
     model.to(device)
     if device.type == "cuda":
@@ -153,7 +162,9 @@ def _train(model: nn.Module, data: Data, config: TrainConfig, seed: int, device:
     subset = torch.randperm(len(data.train.labels), generator=generator)[:n_train]
     images, labels = data.train.images[subset], data.train.labels[subset]
     steps_per_epoch = math.ceil(n_train / config.batch_size)
-    optimizer = torch.optim.SGD(model.parameters(), lr=config.lr, momentum=config.momentum, weight_decay=config.weight_decay, nesterov=True)
+    optimizer = torch.optim.SGD(
+        model.parameters(), lr=config.lr, momentum=config.momentum, weight_decay=config.weight_decay, nesterov=True
+    )
     schedule = torch.optim.lr_scheduler.CosineAnnealingLR(optimizer, T_max=config.epochs * steps_per_epoch)
     start = time.perf_counter()
     metrics: Metrics = {}

@@ -15,8 +15,8 @@ network runs at the data's own size. The stem names the activation of the whole 
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Iterator
 
 import networkx as nx
 
@@ -33,7 +33,9 @@ def _number(text: str, what: str, kind: type):
     try:
         value = kind(text)
     except ValueError:
-        raise InvalidArchitecture(f"{what} should be {'an integer' if kind is int else 'a number'}, got {text!r}") from None
+        raise InvalidArchitecture(
+            f"{what} should be {'an integer' if kind is int else 'a number'}, got {text!r}"
+        ) from None
     return value
 
 
@@ -87,7 +89,7 @@ class Stage:
         return text if self.skip else text + "_noskip"
 
     @classmethod
-    def from_string(cls, text: str) -> "Stage":
+    def from_string(cls, text: str) -> Stage:
         """Parse one block string; timm's ``ds`` (depthwise-separable) block reads as ``ir`` with ``e1``."""
         kind, _, rest = text.partition("_")
         if kind not in ("ir", "ds"):
@@ -100,7 +102,9 @@ class Stage:
             raise InvalidArchitecture(f"block {text!r}: a 'ds' block has no expansion; use 'ir' for e > 1")
         missing = [k for k in ("k", "c") if k not in values]
         if missing:
-            raise InvalidArchitecture(f"block {text!r} lacks {', '.join(repr(m) for m in missing)} (kernel and channels are required)")
+            raise InvalidArchitecture(
+                f"block {text!r} lacks {', '.join(repr(m) for m in missing)} (kernel and channels are required)"
+            )
         return cls(
             expand=_number(values.get("e", "1"), f"expansion in {text!r}", int),
             kernel=_number(values["k"], f"kernel in {text!r}", int),
@@ -162,7 +166,9 @@ class MBConvArch(Arch):
         if not 0.0 <= float(self.dropout) < 1.0:
             raise InvalidArchitecture(f"dropout must be in [0, 1), got {self.dropout!r}")
         object.__setattr__(self, "dropout", float(self.dropout))
-        if self.resolution is not None and (isinstance(self.resolution, bool) or not isinstance(self.resolution, int) or self.resolution < 1):
+        if self.resolution is not None and (
+            isinstance(self.resolution, bool) or not isinstance(self.resolution, int) or self.resolution < 1
+        ):
             raise InvalidArchitecture(f"resolution must be a positive integer, got {self.resolution!r}")
 
     # ------------------------------------------------------------------ strings
@@ -174,7 +180,7 @@ class MBConvArch(Arch):
         return SEPARATOR.join(parts)
 
     @classmethod
-    def from_string(cls, text: str) -> "MBConvArch":
+    def from_string(cls, text: str) -> MBConvArch:
         parts = [p for p in text.strip().split(SEPARATOR)]
         if any(not p for p in parts):
             raise InvalidArchitecture(f"MBConv string {text!r} has an empty segment between '{SEPARATOR}'")

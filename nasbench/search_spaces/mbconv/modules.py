@@ -111,7 +111,9 @@ class MBConvNetwork(nn.Module):
         for expand, kernel, stride, channels, repeats, se_ratio, skip in stages:
             for r in range(repeats):
                 drop = stochastic_depth * index / total
-                blocks.append(MBConv(c_in, channels, kernel, stride if r == 0 else 1, expand, se_ratio, skip, activation, drop))
+                blocks.append(
+                    MBConv(c_in, channels, kernel, stride if r == 0 else 1, expand, se_ratio, skip, activation, drop)
+                )
                 c_in, index = channels, index + 1
         self.blocks = nn.Sequential(*blocks)
         self.head = conv_bn(c_in, head, 1, activation=activation)

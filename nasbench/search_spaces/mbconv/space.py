@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import ClassVar, Sequence
+from collections.abc import Sequence
+from typing import ClassVar
 
 import numpy as np
 
@@ -46,7 +47,9 @@ def _choices(value, kind: type, what: str) -> tuple:
     try:
         parsed = tuple(kind(item) for item in items)
     except (TypeError, ValueError):
-        raise InvalidOption(f"mbconv option {what} should be a comma-separated list of {kind.__name__}s, got {value!r}") from None
+        raise InvalidOption(
+            f"mbconv option {what} should be a comma-separated list of {kind.__name__}s, got {value!r}"
+        ) from None
     if not parsed or len(set(parsed)) != len(parsed):
         raise InvalidOption(f"mbconv option {what} needs distinct values, got {value!r}")
     return parsed
@@ -96,7 +99,9 @@ class MBConvSpace(SearchSpace):
         self.resolution = resolution
         self.stochastic_depth = stochastic_depth
         self._repeats = [tuple(sorted({max(1, s.repeats + o) for o in self.repeat_offsets})) for s in self.base.stages]
-        self._channels = [tuple(sorted({round_filters(s.channels, w, divisor) for w in self.widths})) for s in self.base.stages]
+        self._channels = [
+            tuple(sorted({round_filters(s.channels, w, divisor) for w in self.widths})) for s in self.base.stages
+        ]
         self.sample(np.random.default_rng(0))  # fails now, not mid-search, on choices that make no network
 
     def options(self) -> dict:
@@ -122,31 +127,48 @@ class MBConvSpace(SearchSpace):
     def to_decisions(self, arch: MBConvArch) -> list[int]:
         base = self.base
         if (arch.stem, arch.head, arch.stem_stride, arch.activation, arch.dropout, arch.resolution) != (
-            base.stem, base.head, base.stem_stride, base.activation, base.dropout, self.resolution
+            base.stem,
+            base.head,
+            base.stem_stride,
+            base.activation,
+            base.dropout,
+            self.resolution,
         ) or len(arch.stages) != len(base.stages):
-            raise InvalidArchitecture(f"{arch} is not in this mbconv space: its stem, head, resolution or number of stages differ from the base's")
+            raise InvalidArchitecture(
+                f"{arch} is not in this mbconv space: its stem, head, resolution or number of stages differ from the base's"
+            )
         decisions = []
         for i, (stage, base_stage) in enumerate(zip(arch.stages, base.stages)):
             if stage.stride != base_stage.stride:
-                raise InvalidArchitecture(f"stage {i} of {arch} has stride {stage.stride}; this space fixes it to {base_stage.stride}")
+                raise InvalidArchitecture(
+                    f"stage {i} of {arch} has stride {stage.stride}; this space fixes it to {base_stage.stride}"
+                )
             values = (stage.kernel, stage.expand, stage.repeats, stage.channels, stage.se, stage.skip)
             for name, value, choices in zip(STAGE_DECISIONS, values, self._stage_choices(i)):
                 if value not in choices:
-                    raise InvalidArchitecture(f"stage {i} {name} {value} is not one of this space's choices {', '.join(map(str, choices))}")
+                    raise InvalidArchitecture(
+                        f"stage {i} {name} {value} is not one of this space's choices {', '.join(map(str, choices))}"
+                    )
                 decisions.append(choices.index(value))
         return decisions
 
     def from_decisions(self, decisions: Sequence[int]) -> MBConvArch:
         sizes = self.decision_sizes()
         if len(decisions) != len(sizes) or any(not 0 <= int(d) < n for d, n in zip(decisions, sizes)):
-            raise InvalidArchitecture(f"mbconv decisions must be {len(sizes)} integers below {list(sizes)}, got {list(decisions)}")
+            raise InvalidArchitecture(
+                f"mbconv decisions must be {len(sizes)} integers below {list(sizes)}, got {list(decisions)}"
+            )
         stages = []
         per = len(STAGE_DECISIONS)
         for i, base_stage in enumerate(self.base.stages):
-            kernel, expand, repeats, channels, se, skip = (c[int(d)] for c, d in zip(self._stage_choices(i), decisions[i * per : (i + 1) * per]))
+            kernel, expand, repeats, channels, se, skip = (
+                c[int(d)] for c, d in zip(self._stage_choices(i), decisions[i * per : (i + 1) * per])
+            )
             stages.append(Stage(expand, kernel, base_stage.stride, channels, repeats, se, skip))
         base = self.base
-        return MBConvArch(tuple(stages), base.stem, base.head, base.stem_stride, base.activation, base.dropout, self.resolution)
+        return MBConvArch(
+            tuple(stages), base.stem, base.head, base.stem_stride, base.activation, base.dropout, self.resolution
+        )
 
     # ------------------------------------------------------------- sampling
     def sample(self, rng: np.random.Generator) -> MBConvArch:
@@ -175,10 +197,10 @@ class MBConvSpace(SearchSpace):
         name = text.strip().lower()
         if name in PRESETS:
             return preset(name)
-        if name.startswith("efficientnet-b") and name[len("efficientnet-"):] in EFFICIENTNET_VARIANTS:
+        if name.startswith("efficientnet-b") and name[len("efficientnet-") :] in EFFICIENTNET_VARIANTS:
             from nasbench.scaling.rules import efficientnet  # scaling builds on this space
 
-            return efficientnet(name[len("efficientnet-"):])
+            return efficientnet(name[len("efficientnet-") :])
         return MBConvArch.from_string(text)
 
     def network_spec(self, arch: MBConvArch, data: DataSpec) -> NetworkSpec:

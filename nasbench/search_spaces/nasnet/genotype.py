@@ -73,7 +73,9 @@ def _check_cell(name: str, blocks: tuple[Block, ...], concat: tuple[int, ...]) -
         raise InvalidArchitecture(f"a NASNet {name} cell has {NUM_BLOCKS} blocks, got {len(blocks)}")
     for k, block in enumerate(blocks):
         if len(block) != 5:
-            raise InvalidArchitecture(f"{name} block {k} should be (input_a, op_a, input_b, op_b, combiner), got {block!r}")
+            raise InvalidArchitecture(
+                f"{name} block {k} should be (input_a, op_a, input_b, op_b, combiner), got {block!r}"
+            )
         input_a, op_a, input_b, op_b, combiner = block
         for state in (input_a, input_b):
             if not isinstance(state, int) or not 0 <= state < NUM_INPUTS + k:
@@ -82,12 +84,20 @@ def _check_cell(name: str, blocks: tuple[Block, ...], concat: tuple[int, ...]) -
                 )
         for op in (op_a, op_b):
             if op not in OPS:
-                raise InvalidArchitecture(f"unknown NASNet operation '{op}' in {name} block {k}; choose from {', '.join(OPS)}")
+                raise InvalidArchitecture(
+                    f"unknown NASNet operation '{op}' in {name} block {k}; choose from {', '.join(OPS)}"
+                )
         if combiner not in COMBINERS:
             raise InvalidArchitecture(f"{name} block {k} combines by {combiner!r}; choose add or concat")
     states = NUM_INPUTS + NUM_BLOCKS
-    if not concat or list(concat) != sorted(set(concat)) or not all(isinstance(s, int) and 0 <= s < states for s in concat):
-        raise InvalidArchitecture(f"the {name} cell's output must list distinct states in 0..{states - 1} in increasing order, got {concat!r}")
+    if (
+        not concat
+        or list(concat) != sorted(set(concat))
+        or not all(isinstance(s, int) and 0 <= s < states for s in concat)
+    ):
+        raise InvalidArchitecture(
+            f"the {name} cell's output must list distinct states in 0..{states - 1} in increasing order, got {concat!r}"
+        )
     dead = [s for s in unused_states(blocks) if s >= NUM_INPUTS and s not in concat]
     if dead:
         raise InvalidArchitecture(f"{name} state {dead[0]} is neither read by a block nor part of the cell output")
@@ -122,7 +132,9 @@ def _parse_cell(name: str, text: str) -> tuple[tuple[Block, ...], tuple[int, ...
             raise InvalidArchitecture(f"{name} block {token!r} should read {NUM_INPUTS + k}=op(state)+op(state)")
         symbols = [c for c in expr if c in "+&"]
         if len(symbols) != 1:
-            raise InvalidArchitecture(f"{name} block {token!r} needs one '+' (add) or '&' (concat) between its two operands")
+            raise InvalidArchitecture(
+                f"{name} block {token!r} needs one '+' (add) or '&' (concat) between its two operands"
+            )
         left, right = expr.split(symbols[0])
         input_a, op_a = _parse_operand(name, left, label)
         input_b, op_b = _parse_operand(name, right, label)
@@ -130,7 +142,9 @@ def _parse_cell(name: str, text: str) -> tuple[tuple[Block, ...], tuple[int, ...
     try:
         concat = tuple(int(s) for s in tokens[-1][len("out=") :].split(","))
     except ValueError:
-        raise InvalidArchitecture(f"the {name} cell's {tokens[-1]!r} should list state numbers, e.g. out=2,3,4,5,6") from None
+        raise InvalidArchitecture(
+            f"the {name} cell's {tokens[-1]!r} should list state numbers, e.g. out=2,3,4,5,6"
+        ) from None
     return tuple(blocks), concat
 
 
@@ -191,10 +205,12 @@ class NASNetGenotype(Arch):
         return ((self.normal, self.normal_concat), (self.reduce, self.reduce_concat))
 
     def to_string(self) -> str:
-        return " | ".join(_cell_string(name, blocks, concat) for name, (blocks, concat) in zip(CELL_NAMES, self.cell_specs()))
+        return " | ".join(
+            _cell_string(name, blocks, concat) for name, (blocks, concat) in zip(CELL_NAMES, self.cell_specs())
+        )
 
     @classmethod
-    def from_string(cls, text: str) -> "NASNetGenotype":
+    def from_string(cls, text: str) -> NASNetGenotype:
         parts = text.split("|")
         if len(parts) != 2:
             raise InvalidArchitecture(

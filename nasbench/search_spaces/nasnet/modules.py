@@ -139,7 +139,11 @@ class NASNetCell(nn.Module):
             if state < 2 and reduction:
                 adjust.append(FactorizedReduction(channels[state], filters))
             elif state < 2 and channels[state] != filters:
-                adjust.append(nn.Sequential(nn.Conv2d(channels[state], filters, 1, bias=False), nn.BatchNorm2d(filters, eps=BN_EPS)))
+                adjust.append(
+                    nn.Sequential(
+                        nn.Conv2d(channels[state], filters, 1, bias=False), nn.BatchNorm2d(filters, eps=BN_EPS)
+                    )
+                )
             else:
                 adjust.append(nn.Identity())
         self.adjust = nn.ModuleList(adjust)
@@ -218,12 +222,16 @@ class NASNetNetwork(nn.Module):
         plan = []  # (is_reduction, filters, in a stem) for every cell, in order
         if stem == "imagenet":
             stem_channels = int(32 * stem_multiplier)
-            self.stem = nn.Sequential(nn.Conv2d(in_channels, stem_channels, 3, 2, 0, bias=False), nn.BatchNorm2d(stem_channels, eps=BN_EPS))
+            self.stem = nn.Sequential(
+                nn.Conv2d(in_channels, stem_channels, 3, 2, 0, bias=False), nn.BatchNorm2d(stem_channels, eps=BN_EPS)
+            )
             size = tuple((s - 3) // 2 + 1 for s in size)
             plan += [(True, int(filters * 0.25), True), (True, int(filters * 0.5), True)]
         elif stem == "cifar":
             stem_channels = int(filters * stem_multiplier)
-            self.stem = nn.Sequential(nn.Conv2d(in_channels, stem_channels, 3, 1, 1, bias=False), nn.BatchNorm2d(stem_channels, eps=BN_EPS))
+            self.stem = nn.Sequential(
+                nn.Conv2d(in_channels, stem_channels, 3, 1, 1, bias=False), nn.BatchNorm2d(stem_channels, eps=BN_EPS)
+            )
         else:
             raise ValueError(f"unknown NASNet stem {stem!r}; choose cifar or imagenet")
         for stage in range(reductions + 1):

@@ -2,12 +2,21 @@
 
 from __future__ import annotations
 
-from typing import ClassVar, Sequence
+from collections.abc import Sequence
+from typing import ClassVar
 
 import numpy as np
 
 from nasbench.errors import InvalidArchitecture, InvalidOption
-from nasbench.search_spaces.nasnet.genotype import COMBINERS, NUM_BLOCKS, NUM_INPUTS, OPS, Block, NASNetGenotype, unused_states
+from nasbench.search_spaces.nasnet.genotype import (
+    COMBINERS,
+    NUM_BLOCKS,
+    NUM_INPUTS,
+    OPS,
+    Block,
+    NASNetGenotype,
+    unused_states,
+)
 from nasbench.search_spaces.nasnet.presets import cell_preset, network_preset, paper_name
 from nasbench.space import DataSpec, NetworkSpec, SearchSpace
 
@@ -88,19 +97,25 @@ class NASNetSpace(SearchSpace):
 
     def _check(self) -> None:
         if self.cells < 1 or self.reductions < 0:
-            raise InvalidOption(f"nasnet needs cells >= 1 and reductions >= 0, got cells={self.cells}, reductions={self.reductions}")
+            raise InvalidOption(
+                f"nasnet needs cells >= 1 and reductions >= 0, got cells={self.cells}, reductions={self.reductions}"
+            )
         smallest = 4 if self.stem == "imagenet" else 1  # the ImageNet stem's first cell has filters // 4
         if self.filters < smallest:
             raise InvalidOption(f"nasnet with the {self.stem} stem needs filters >= {smallest}, got {self.filters}")
         if self.stem not in STEMS:
             raise InvalidOption(f"unknown nasnet stem '{self.stem}'; choose from: {', '.join(STEMS)}")
         if self.stem_multiplier <= 0 or int(self.filters * self.stem_multiplier) < 1:
-            raise InvalidOption(f"nasnet stem_multiplier must give the stem at least one filter, got {self.stem_multiplier}")
+            raise InvalidOption(
+                f"nasnet stem_multiplier must give the stem at least one filter, got {self.stem_multiplier}"
+            )
         for key in ("drop_path", "dropout"):
             if not 0.0 <= getattr(self, key) < 1.0:
                 raise InvalidOption(f"nasnet {key} is a probability in [0, 1), got {getattr(self, key)}")
         if self.auxiliary and self.reductions < 1:
-            raise InvalidOption("the nasnet auxiliary head sits before the last reduction cell; it needs reductions >= 1")
+            raise InvalidOption(
+                "the nasnet auxiliary head sits before the last reduction cell; it needs reductions >= 1"
+            )
 
     def options(self) -> dict:
         return {
@@ -207,7 +222,9 @@ class NASNetSpace(SearchSpace):
     def from_decisions(self, decisions: Sequence[int]) -> NASNetGenotype:
         sizes = self.decision_sizes()
         if len(decisions) != len(sizes) or any(not 0 <= int(d) < n for d, n in zip(decisions, sizes)):
-            raise InvalidArchitecture(f"nasnet decisions must be {len(sizes)} integers below {list(sizes)}, got {list(decisions)}")
+            raise InvalidArchitecture(
+                f"nasnet decisions must be {len(sizes)} integers below {list(sizes)}, got {list(decisions)}"
+            )
         d = [int(x) for x in decisions]
         cells = []
         for start in (0, len(sizes) // 2):

@@ -43,7 +43,7 @@ class NB201Cell(Arch):
         return "+".join(nodes)
 
     @classmethod
-    def from_string(cls, text: str) -> "NB201Cell":
+    def from_string(cls, text: str) -> NB201Cell:
         nodes = text.strip().split("+")
         if len(nodes) != NUM_NODES - 1:
             raise InvalidArchitecture(

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import ClassVar, Sequence
+from collections.abc import Sequence
+from typing import ClassVar
 
 import numpy as np
 
@@ -43,7 +44,13 @@ class NB201Space(SearchSpace):
         return NetworkSpec(
             "nasbench.search_spaces.nb201.modules",
             "NB201Network",
-            {"ops": arch.ops, "in_channels": data.channels, "num_classes": data.num_classes, "channels": self.filters, "cells_per_stage": self.cells},
+            {
+                "ops": arch.ops,
+                "in_channels": data.channels,
+                "num_classes": data.num_classes,
+                "channels": self.filters,
+                "cells_per_stage": self.cells,
+            },
         )
 
     # DecisionSequence capability: one categorical decision per edge.
@@ -55,5 +62,7 @@ class NB201Space(SearchSpace):
 
     def from_decisions(self, decisions: Sequence[int]) -> NB201Cell:
         if len(decisions) != len(EDGES) or any(not 0 <= int(d) < len(OPS) for d in decisions):
-            raise InvalidArchitecture(f"NB201 decisions must be {len(EDGES)} integers in [0, {len(OPS)}), got {list(decisions)}")
+            raise InvalidArchitecture(
+                f"NB201 decisions must be {len(EDGES)} integers in [0, {len(OPS)}), got {list(decisions)}"
+            )
         return NB201Cell(tuple(OPS[int(d)] for d in decisions))
