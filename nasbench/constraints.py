@@ -21,6 +21,7 @@ from nasbench.cost_model import UNITS, CostModel
 from nasbench.errors import InvalidOption, NasbenchError
 from nasbench.space import DataSpec, SearchSpace
 from nasbench.training.trainer import check_device_name
+from nasbench.validation import check_positive
 
 
 class ConstraintUnsatisfiable(NasbenchError):
@@ -40,8 +41,7 @@ class Constraints:
     def __post_init__(self) -> None:
         check_device_name(self.device)
         for name, value in self.limits().items():
-            if not value > 0:
-                raise InvalidOption(f"--{_flag(name)} must be positive, got {value}")
+            check_positive(value, f"--{_flag(name)}")
         if self.max_tries < 1:
             raise InvalidOption(f"max_tries must be at least 1, got {self.max_tries}")
 

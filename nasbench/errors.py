@@ -28,6 +28,11 @@ class ResultsError(NasbenchError):
     """A results folder that is missing, incomplete or corrupt."""
 
 
+class StorageError(NasbenchError):
+    """A file or folder that cannot be read or written: permissions, a full or read-only disk, an
+    immutable or read-only file. The message names the path and the cause."""
+
+
 class CandidateFailed(Exception):
     """Raised by an evaluator when a candidate cannot be trained (e.g. its loss diverged).
 

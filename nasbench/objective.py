@@ -7,6 +7,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from nasbench.errors import InvalidOption, NasbenchError
+from nasbench.validation import check_finite
 
 
 @dataclass(frozen=True)
@@ -43,6 +44,9 @@ class CostPenalty:
     weight_above: float | None = None
 
     def __post_init__(self) -> None:
+        for name in ("target", "weight", "weight_above"):
+            if getattr(self, name) is not None:
+                check_finite(float(getattr(self, name)), f"the MnasNet cost {name.replace('_', ' ')}")
         if not self.target > 0:
             raise InvalidOption(f"the cost target must be positive, got {self.target}")
 

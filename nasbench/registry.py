@@ -14,6 +14,7 @@ from importlib.metadata import entry_points
 from typing import Any, Generic, TypeVar
 
 from nasbench.errors import InvalidOption, UnknownName
+from nasbench.validation import check_options
 
 T = TypeVar("T")
 
@@ -48,6 +49,7 @@ class Registry(Generic[T]):
         if unknown:
             valid = ", ".join(accepted) or "none"
             raise InvalidOption(f"{self.kind} '{name}' takes no option {', '.join(unknown)}; its options: {valid}")
+        check_options(accepted, options, f"{self.kind} '{name}'")  # finite, and of the declared types
         return factory(*args, **options)
 
 

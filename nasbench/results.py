@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import math
 import os
+import time
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -30,6 +31,8 @@ CONFIG = "config.json"
 TRIALS = "trials.csv"
 COSTS = "costs.json"  # cost cache of a constrained search (nasbench.cost_model)
 LOCK = ".lock"  # held by the process driving the run
+#: how long a refused driver waits for the holder to write its pid into the lock file (20 x 50 ms)
+HOLDER_WAITS, HOLDER_WAIT_SECONDS = 20, 0.05
 
 
 @dataclass(frozen=True)
@@ -134,6 +137,13 @@ class RunFolder:
             return json.loads(self.config_path.read_text())
         except (json.JSONDecodeError, UnicodeDecodeError) as exc:
             raise ResultsError(f"corrupt {self.config_path}: {exc}") from None
+        except OSError as exc:
+            raise atomic.storage_error(self.config_path, exc, "read") from None
+
+    def check_writable(self) -> None:
+        """Refuse, before anything is written, to go on with a run whose files were made read-only."""
+        for path in (self.config_path, self.trials_path, self.costs_path):
+            atomic.check_replaceable(path)
 
     def write_table(self, table: TableText) -> None:
         """Write the trial table atomically."""
@@ -147,6 +157,8 @@ class RunFolder:
             frame = pd.read_csv(self.trials_path, keep_default_na=False, na_values=[""], **_EXACT_FLOATS)
         except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as exc:
             raise ResultsError(f"corrupt trial table {self.trials_path}: {str(exc).strip().splitlines()[0]}") from None
+        except OSError as exc:
+            raise atomic.storage_error(self.trials_path, exc, "read") from None
         missing = _FIXED - set(frame.columns)
         if missing:
             raise ResultsError(f"corrupt trial table {self.trials_path}: missing columns {', '.join(sorted(missing))}")
@@ -197,20 +209,36 @@ class RunLock:
         except ImportError:  # no advisory locks on this platform: run unguarded
             self._handle = None
             return
-        self._handle = open(path, "a+")
+        try:
+            self._handle = open(path, "a+")
+        except OSError as exc:
+            raise atomic.storage_error(path, exc) from None
         try:
             fcntl.flock(self._handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except OSError:
-            self._handle.seek(0)
-            holder = self._handle.read().strip() or "unknown"
+            holder = self._holder()
             self._handle.close()
             raise ResultsError(
                 f"{path.parent} is in use by another nasbench process (pid {holder}); wait for it or stop it"
             ) from None
-        self._handle.seek(0)
-        self._handle.truncate()
-        self._handle.write(str(os.getpid()))
-        self._handle.flush()
+        try:
+            self._handle.seek(0)
+            self._handle.truncate()
+            self._handle.write(str(os.getpid()))
+            self._handle.flush()
+        except OSError as exc:
+            self._handle.close()
+            raise atomic.storage_error(path, exc) from None
+
+    def _holder(self) -> str:
+        """The pid the holder writes just after it locks: a reader between the two waits for it."""
+        for _ in range(HOLDER_WAITS):
+            self._handle.seek(0)
+            holder = self._handle.read().strip()
+            if holder:
+                return holder
+            time.sleep(HOLDER_WAIT_SECONDS)
+        return "unknown"
 
     def release(self) -> None:
         if self._handle is not None and not self._handle.closed:

@@ -41,8 +41,10 @@ class Search:
         try:
             self.backend.run(self)
         finally:
-            self.session.flush()
-            self.release()
+            try:
+                self.session.flush()
+            finally:
+                self.release()
         return self.session.best()
 
     def release(self) -> None:
@@ -170,6 +172,7 @@ def resume(
     """
     folder = RunFolder(out)
     config = SearchConfig.from_dict(folder.read_config())
+    folder.check_writable()
     lock = folder.lock()
     try:
         return _resume(folder, config, lock, budget, on_record, backend, backend_options)
@@ -191,7 +194,10 @@ def _resume(folder, config, lock, budget, on_record, backend, backend_options) -
         name = backend or config.backend
         kept = config.backend_options if name == config.backend else {}
         config.backend, config.backend_options = name, {**kept, **(backend_options or {})}
-    search = _assemble(config, folder, None)
+    try:
+        search = _assemble(config, folder, None)
+    except InvalidOption as exc:  # config.json is read like the command line
+        raise ResultsError(f"{folder.config_path}: {exc}") from None
     search.lock = lock
     _keep_costs(search)
     search.session.replay(records)

@@ -13,6 +13,7 @@ a second or more is written when it starts (its RUNNING row) and when it ends; f
 from __future__ import annotations
 
 import math
+import numbers
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -185,9 +186,11 @@ class SearchSession:
         self, trial: Trial, asked_at: int, finished: Finished, duplicate_of: int | None, violates: str = ""
     ) -> TrialRecord:
         state, error = finished.state, finished.error
-        if state is not TrialState.FAIL and any(math.isnan(v) for v in finished.metrics.values()):
-            state, error = TrialState.FAIL, error or "a metric is NaN"
-        values = None if state is TrialState.FAIL else self.objective.values(finished.metrics)
+        values = None
+        if state is not TrialState.FAIL:
+            values, why = self._objective_values(finished.metrics)
+            if values is None:
+                state, error = TrialState.FAIL, error or why
         self.strategy.tell(trial, Outcome(state, values))
         del self._trials[trial.number]
         finished = Finished(state, finished.metrics, error, finished.wall_seconds, finished.extra)
@@ -196,6 +199,20 @@ class SearchSession:
         if self.on_record is not None:
             self.on_record(record)
         return record
+
+    def _objective_values(self, metrics: Metrics) -> tuple[tuple[float, ...] | None, str]:
+        """The objective values, or ``None`` and why not: a NaN or infinite metric or value cannot be
+        compared, so it must neither become the best trial nor reach the strategy."""
+        broken = [name for name, v in metrics.items() if isinstance(v, numbers.Real) and not math.isfinite(v)]
+        if broken:
+            return None, ", ".join(f"metric '{name}' is {metrics[name]}" for name in broken)
+        try:
+            values = self.objective.values(metrics)
+        except (OverflowError, ZeroDivisionError) as exc:
+            return None, f"the objective cannot be computed: {exc}"
+        if not all(math.isfinite(v) for v in values):
+            return None, f"the objective value is {', '.join(str(v) for v in values)}"
+        return values, ""
 
     def _record(self, trial, asked_at, told_at, finished: Finished, values, duplicate_of, violates="") -> TrialRecord:
         return TrialRecord(

@@ -155,7 +155,7 @@ def test_slow_evaluations_are_on_disk_while_they_run_and_resume_past_a_nan(nb201
     first = session(RunFolder(tmp_path), seed=4, budget=12)
     evaluate_in_process(first, Watching(nb201_table, tmp_path, nan_at=3))
     stored = RunFolder(tmp_path).read_records()
-    nan_trial = [r for r in stored if r.error == "a metric is NaN"]
+    nan_trial = [r for r in stored if r.error == "metric 'valid_accuracy' is nan"]
     assert len(nan_trial) == 1 and nan_trial[0].state is TrialState.FAIL
     assert pd.read_csv(tmp_path / "trials.csv", keep_default_na=False, na_values=[""]).valid_accuracy.dtype == float
 

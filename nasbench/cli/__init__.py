@@ -6,6 +6,7 @@ Every problem with the user's input surfaces as one ``nasbench: error: ...`` lin
 from __future__ import annotations
 
 import argparse
+import errno
 import sys
 
 from nasbench.cli import export_command, scale_command, search_command
@@ -39,11 +40,27 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+#: the disk's own faults, from a write nasbench does not make through nasbench.atomic (a plot, a library's files)
+DISK_FAULTS = frozenset({errno.ENOSPC, errno.EDQUOT, errno.EROFS, errno.EACCES, errno.EPERM, errno.EIO})
+#: the longest error line printed: a message quoting a megabyte of input is cut
+MAX_MESSAGE = 500
+
+
+def _error(message: str) -> int:
+    message = " ".join(message.splitlines())  # one line, even when a library's message has several
+    if len(message) > MAX_MESSAGE:
+        message = message[: MAX_MESSAGE - 30] + f"... ({len(message):,} characters)"
+    print(f"nasbench: error: {message}", file=sys.stderr)
+    return 2
+
+
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
         return args.func(args)
     except NasbenchError as exc:
-        message = " ".join(str(exc).splitlines())  # one line, even when a library's message has several
-        print(f"nasbench: error: {message}", file=sys.stderr)
-        return 2
+        return _error(str(exc))
+    except OSError as exc:
+        if exc.errno not in DISK_FAULTS:
+            raise
+        return _error(f"cannot write {exc.filename}: {exc.strerror}" if exc.filename else str(exc))

@@ -12,7 +12,7 @@ import math
 import re
 from dataclasses import dataclass, replace
 
-from nasbench.errors import InvalidOption
+from nasbench.errors import InvalidArchitecture, InvalidOption
 from nasbench.search_spaces.mbconv import MBConvArch, round_filters, round_repeats
 
 #: alpha (depth), beta (width), gamma (resolution) found by the paper's grid search at phi = 1
@@ -103,22 +103,25 @@ def scale(arch: MBConvArch, scaling: Scaling, divisor: int = 8) -> MBConvArch:
     """``arch`` with every stage's channels and repeats, the stem and the head scaled; any MBConv network."""
     if scaling.depth <= 0 or scaling.width <= 0:
         raise InvalidOption(f"depth and width multipliers must be positive, got {scaling.depth} and {scaling.width}")
-    stages = tuple(
-        replace(
-            s,
-            channels=round_filters(s.channels, scaling.width, divisor),
-            repeats=round_repeats(s.repeats, scaling.depth),
+    try:
+        stages = tuple(
+            replace(
+                s,
+                channels=round_filters(s.channels, scaling.width, divisor),
+                repeats=round_repeats(s.repeats, scaling.depth),
+            )
+            for s in arch.stages
         )
-        for s in arch.stages
-    )
-    return replace(
-        arch,
-        stages=stages,
-        stem=round_filters(arch.stem, scaling.width, divisor),
-        head=round_filters(arch.head, scaling.width, divisor),
-        resolution=scaling.resolution,
-        dropout=arch.dropout if scaling.dropout is None else scaling.dropout,
-    )
+        return replace(
+            arch,
+            stages=stages,
+            stem=round_filters(arch.stem, scaling.width, divisor),
+            head=round_filters(arch.head, scaling.width, divisor),
+            resolution=scaling.resolution,
+            dropout=arch.dropout if scaling.dropout is None else scaling.dropout,
+        )
+    except InvalidArchitecture as exc:  # a size limit of the genotype
+        raise InvalidOption(f"{scaling.name} scales the base beyond what nasbench builds: {exc}") from None
 
 
 def efficientnet(variant: str) -> MBConvArch:

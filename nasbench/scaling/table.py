@@ -12,6 +12,7 @@ from nasbench.costs import conv_linear_macs, count_params, mac_breakdown
 from nasbench.errors import ResultsError
 from nasbench.latency import measure_latency_ms
 from nasbench.results import RunFolder, best_record
+from nasbench.scaling.limits import check_buildable
 from nasbench.scaling.rules import Scaling, scale
 from nasbench.search_spaces.mbconv import MBConvArch, MBConvSpace, build_network
 from nasbench.space import DataSpec
@@ -51,8 +52,10 @@ def scaling_table(
 ) -> pd.DataFrame:
     """One row per scaling of ``base``: the factors, the scaled network and its costs."""
     rows = []
-    for scaling in scalings:
-        arch = scale(base, scaling)
+    archs = [scale(base, scaling) for scaling in scalings]
+    for scaling, arch in zip(scalings, archs):  # every one, before the first is built
+        check_buildable(arch, in_channels, num_classes, f"variant {scaling.name}")
+    for scaling, arch in zip(scalings, archs):
         rows.append(
             {
                 "variant": scaling.name,

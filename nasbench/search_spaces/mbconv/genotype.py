@@ -28,8 +28,30 @@ ACTIVATIONS = ("silu", "relu", "relu6")
 SEPARATOR = "/"
 _TOKEN = re.compile(r"^(se|r|k|s|e|c|d)(\d+(?:\.\d+)?(?:e-\d+)?)$")
 
+# What a string may ask for. Far beyond any published network (EfficientNet-B7: 55 blocks, 640
+# channels in a stage, 2560 in the head, 600 pixels), and small enough that hashing, building or
+# counting a network within them cannot exhaust a machine's memory or time.
+#: longest architecture string decoded
+MAX_STRING_LENGTH = 20_000
+#: characters of one number in a string
+MAX_DIGITS = 12
+#: stages (block strings) of a network
+MAX_STAGES = 64
+#: blocks of one stage, and of the whole network
+MAX_REPEATS = 256
+MAX_DEPTH = 1024
+#: channels of any layer (stages, stem, head)
+MAX_CHANNELS = 16_384
+#: depthwise kernel size and expansion ratio
+MAX_KERNEL = 31
+MAX_EXPAND = 64
+#: input resolution (pixels per side)
+MAX_RESOLUTION = 4096
+
 
 def _number(text: str, what: str, kind: type):
+    if len(text) > MAX_DIGITS:
+        raise InvalidArchitecture(f"{what} has {len(text):,} characters; a number here has at most {MAX_DIGITS}")
     try:
         value = kind(text)
     except ValueError:
@@ -70,10 +92,13 @@ class Stage:
     skip: bool = True  # residual connection where stride is 1 and channels are unchanged
 
     def __post_init__(self) -> None:
-        for name in ("expand", "kernel", "channels", "repeats"):
+        limits = {"expand": MAX_EXPAND, "kernel": MAX_KERNEL, "channels": MAX_CHANNELS, "repeats": MAX_REPEATS}
+        for name, limit in limits.items():
             value = getattr(self, name)
             if isinstance(value, bool) or not isinstance(value, int) or value < 1:
                 raise InvalidArchitecture(f"stage {name} must be a positive integer, got {value!r}")
+            if value > limit:
+                raise InvalidArchitecture(f"stage {name} {value:,} is beyond the limit of {limit:,}")
         if self.kernel % 2 == 0:
             raise InvalidArchitecture(f"stage kernel must be odd, got {self.kernel}")
         if self.stride not in (1, 2):
@@ -155,10 +180,16 @@ class MBConvArch(Arch):
         object.__setattr__(self, "stages", tuple(self.stages))
         if not self.stages or not all(isinstance(s, Stage) for s in self.stages):
             raise InvalidArchitecture("an MBConv network needs at least one stage of Stage values")
+        if len(self.stages) > MAX_STAGES:
+            raise InvalidArchitecture(f"{len(self.stages):,} stages are beyond the limit of {MAX_STAGES}")
+        if self.depth() > MAX_DEPTH:
+            raise InvalidArchitecture(f"{self.depth():,} blocks are beyond the limit of {MAX_DEPTH:,}")
         for name in ("stem", "head"):
             value = getattr(self, name)
             if isinstance(value, bool) or not isinstance(value, int) or value < 1:
                 raise InvalidArchitecture(f"{name} channels must be a positive integer, got {value!r}")
+            if value > MAX_CHANNELS:
+                raise InvalidArchitecture(f"{name} channels {value:,} are beyond the limit of {MAX_CHANNELS:,}")
         if self.stem_stride not in (1, 2):
             raise InvalidArchitecture(f"stem stride must be 1 or 2, got {self.stem_stride!r}")
         if self.activation not in ACTIVATIONS:
@@ -170,6 +201,8 @@ class MBConvArch(Arch):
             isinstance(self.resolution, bool) or not isinstance(self.resolution, int) or self.resolution < 1
         ):
             raise InvalidArchitecture(f"resolution must be a positive integer, got {self.resolution!r}")
+        if self.resolution is not None and self.resolution > MAX_RESOLUTION:
+            raise InvalidArchitecture(f"resolution {self.resolution:,} is beyond the limit of {MAX_RESOLUTION:,}")
 
     # ------------------------------------------------------------------ strings
     def to_string(self) -> str:
@@ -181,7 +214,11 @@ class MBConvArch(Arch):
 
     @classmethod
     def from_string(cls, text: str) -> MBConvArch:
+        if len(text) > MAX_STRING_LENGTH:
+            raise InvalidArchitecture(f"MBConv string of {len(text):,} characters; the limit is {MAX_STRING_LENGTH:,}")
         parts = [p for p in text.strip().split(SEPARATOR)]
+        if len(parts) > MAX_STAGES + 3:
+            raise InvalidArchitecture(f"MBConv string of {len(parts):,} segments; at most {MAX_STAGES} stages")
         if any(not p for p in parts):
             raise InvalidArchitecture(f"MBConv string {text!r} has an empty segment between '{SEPARATOR}'")
         resolution = None

@@ -12,6 +12,7 @@ from nasbench.search_spaces.mbconv.genotype import MBConvArch, Stage
 from nasbench.search_spaces.mbconv.presets import PRESETS
 from nasbench.search_spaces.mbconv.rounding import round_filters
 from nasbench.space import DataSpec, DecisionSequence, NetworkSpec, SearchSpace
+from nasbench.validation import check_finite
 
 #: rows of the official EfficientNet table, decodable as efficientnet-b0 .. efficientnet-b7
 EFFICIENTNET_VARIANTS = tuple(f"b{i}" for i in range(8))
@@ -50,6 +51,7 @@ def _choices(value, kind: type, what: str) -> tuple:
         raise InvalidOption(
             f"mbconv option {what} should be a comma-separated list of {kind.__name__}s, got {value!r}"
         ) from None
+    check_finite(parsed, f"mbconv option {what}")
     if not parsed or len(set(parsed)) != len(parsed):
         raise InvalidOption(f"mbconv option {what} needs distinct values, got {value!r}")
     return parsed

@@ -60,6 +60,10 @@ CELL_NAMES = ("normal", "reduction")
 Block = tuple[int, str, int, str, str]
 
 _OPERAND = re.compile(r"^([a-z0-9_]+)\((\d+)\)$")
+#: longest genotype string decoded (NASNet-A's is about 250 characters)
+MAX_STRING_LENGTH = 2_000
+#: digits of a state number: states are 0..6, so anything longer is refused before it is converted
+MAX_DIGITS = 4
 
 
 def unused_states(blocks: tuple[Block, ...]) -> tuple[int, ...]:
@@ -115,7 +119,14 @@ def _parse_operand(name: str, text: str, where: str) -> tuple[int, str]:
     match = _OPERAND.match(text)
     if match is None:
         raise InvalidArchitecture(f"{name} block {where}: operand {text!r} should read op(state), e.g. sep3x3(0)")
-    return int(match.group(2)), match.group(1)
+    return _state(match.group(2), f"{name} block {where}"), match.group(1)
+
+
+def _state(text: str, where: str) -> int:
+    """A state number, refused unconverted when it has more than ``MAX_DIGITS`` digits."""
+    if len(text) > MAX_DIGITS:
+        raise InvalidArchitecture(f"{where}: a state number of {len(text):,} digits; states have at most {MAX_DIGITS}")
+    return int(text)
 
 
 def _parse_cell(name: str, text: str) -> tuple[tuple[Block, ...], tuple[int, ...]]:
@@ -140,7 +151,7 @@ def _parse_cell(name: str, text: str) -> tuple[tuple[Block, ...], tuple[int, ...
         input_b, op_b = _parse_operand(name, right, label)
         blocks.append((input_a, op_a, input_b, op_b, "add" if symbols[0] == "+" else "concat"))
     try:
-        concat = tuple(int(s) for s in tokens[-1][len("out=") :].split(","))
+        concat = tuple(_state(s, f"the {name} cell's out=") for s in tokens[-1][len("out=") :].split(","))
     except ValueError:
         raise InvalidArchitecture(
             f"the {name} cell's {tokens[-1]!r} should list state numbers, e.g. out=2,3,4,5,6"
@@ -211,6 +222,10 @@ class NASNetGenotype(Arch):
 
     @classmethod
     def from_string(cls, text: str) -> NASNetGenotype:
+        if len(text) > MAX_STRING_LENGTH:
+            raise InvalidArchitecture(
+                f"NASNet genotype string of {len(text):,} characters; the limit is {MAX_STRING_LENGTH:,}"
+            )
         parts = text.split("|")
         if len(parts) != 2:
             raise InvalidArchitecture(

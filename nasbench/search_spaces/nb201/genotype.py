@@ -18,6 +18,8 @@ OPS = ("none", "skip_connect", "nor_conv_1x1", "nor_conv_3x3", "avg_pool_3x3")
 NUM_NODES = 4
 #: edges in the benchmark's order: 1<-0, 2<-0, 2<-1, 3<-0, 3<-1, 3<-2
 EDGES = tuple((src, dst) for dst in range(1, NUM_NODES) for src in range(dst))
+#: longest cell string decoded (the longest valid one has 6 * len("avg_pool_3x3~0|") + 4 characters)
+MAX_STRING_LENGTH = 200
 
 
 @dataclass(frozen=True)
@@ -44,6 +46,8 @@ class NB201Cell(Arch):
 
     @classmethod
     def from_string(cls, text: str) -> NB201Cell:
+        if len(text) > MAX_STRING_LENGTH:
+            raise InvalidArchitecture(f"NB201 string of {len(text):,} characters; the limit is {MAX_STRING_LENGTH}")
         nodes = text.strip().split("+")
         if len(nodes) != NUM_NODES - 1:
             raise InvalidArchitecture(
