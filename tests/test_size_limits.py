@@ -1,0 +1,107 @@
+"""Sizes a string or a scaling may ask for are bounded by limits stated in the error."""
+
+import pytest
+
+from nasbench.errors import InvalidArchitecture, InvalidOption
+from nasbench.scaling import limits
+from nasbench.scaling.limits import check_buildable, estimate_costs
+from nasbench.scaling.rules import compound, scale
+from nasbench.search_spaces.mbconv import MBConvSpace, preset
+from nasbench.search_spaces.mbconv import genotype as mbconv
+from nasbench.search_spaces.nasnet import NASNetSpace
+from nasbench.search_spaces.nasnet import genotype as nasnet
+from nasbench.search_spaces.nb201 import NB201Space
+
+NASNET_A = (
+    "normal: 2=sep5x5(0)+sep3x3(1) 3=sep5x5(1)+sep3x3(1) 4=avg3x3(0)+id(1) 5=avg3x3(1)+avg3x3(1) 6=sep3x3(0)+id(0) "
+    "out=1,2,3,4,5,6 | reduction: 2=sep5x5(0)+sep7x7(1) 3=max3x3(0)+sep7x7(1) 4=avg3x3(0)+sep5x5(1) "
+    "5=id(3)+avg3x3(2) 6=sep3x3(2)+max3x3(0) out=3,4,5,6"
+)
+
+
+@pytest.mark.parametrize(
+    "text, message",
+    [
+        ("stem_c16_s1_silu/ir_r1000000_k3_s1_e1_c8/head_c128_d0.2", "repeats 1,000,000 is beyond the limit of 256"),
+        ("stem_c16_s1_silu/ir_r1_k3_s1_e1_c100000/head_c128_d0.2", "channels 100,000 is beyond the limit of 16,384"),
+        ("stem_c99999_s1_silu/ir_r1_k3_s1_e1_c8/head_c128_d0.2", "stem channels 99,999 are beyond the limit"),
+        ("stem_c16_s1_silu/ir_r1_k99_s1_e1_c8/head_c128_d0.2", "kernel 99 is beyond the limit of 31"),
+        ("stem_c16_s1_silu/ir_r1_k3_s1_e100_c8/head_c128_d0.2", "expand 100 is beyond the limit of 64"),
+        ("res100000/stem_c16_s1_silu/ir_r1_k3_s1_e1_c8/head_c128_d0.2", "resolution 100,000 is beyond the limit"),
+        ("stem_c16_s1_silu/" + "ir_r200_k3_s1_e1_c8/" * 6 + "head_c128_d0.2", "1,200 blocks are beyond the limit"),
+        ("stem_c16_s1_silu/" + "ir_r1_k3_s1_e1_c8/" * 70 + "head_c128_d0.2", "at most 64 stages"),
+        ("stem_c16_s1_silu/ir_r" + "9" * 5000 + "_k3_s1_e1_c8/head_c128_d0.2", "a number here has at most 12"),
+        ("stem_c16/" + "x" * 30_000, "the limit is 20,000"),
+    ],
+)
+def test_mbconv_strings_are_bounded(text, message):
+    with pytest.raises(InvalidArchitecture, match=message):
+        MBConvSpace(base="tiny").decode(text)
+
+
+def test_the_limits_admit_the_largest_published_network():
+    b7 = MBConvSpace().decode("efficientnet-b7")
+    assert b7.depth() <= mbconv.MAX_DEPTH and max(s.channels for s in b7.stages) <= mbconv.MAX_CHANNELS
+
+
+@pytest.mark.parametrize(
+    "text, message",
+    [
+        (NASNET_A.replace("sep5x5(0)", "sep5x5(" + "1" * 40 + ")", 1), "a state number of 40 digits"),
+        (NASNET_A.replace("out=3,4,5,6", "out=3,4,5," + "6" * 500), "should list state numbers"),
+        (NASNET_A.replace("sep5x5(0)", "sep5x5(" + "1" * 4301 + ")", 1), "of 4,556 characters; the limit is 2,000"),
+        (NASNET_A + " 7=id(0)+id(1)" * 300, "the limit is 2,000"),
+    ],
+)
+def test_nasnet_state_numbers_are_bounded_before_conversion(text, message):
+    assert NASNetSpace().decode(NASNET_A).to_string() == NASNET_A
+    with pytest.raises(InvalidArchitecture, match=message):
+        NASNetSpace().decode(text)
+    assert nasnet.MAX_DIGITS < 4300  # Python's own limit on int() of a string, which would raise ValueError
+
+
+def test_nb201_strings_are_bounded():
+    with pytest.raises(InvalidArchitecture, match="the limit is 200"):
+        NB201Space().decode("|none~0|" * 1000)
+
+
+def test_the_cost_estimate_is_the_counted_convolutions_and_classifier(one_thread):
+    from dataclasses import replace
+
+    from nasbench.scaling.table import costs
+
+    tiny = replace(preset("tiny"), resolution=16)
+    params, macs = estimate_costs(tiny, 3, 10)
+    counted = costs(tiny, 3, 10)
+    assert macs == counted["conv_linear_macs"]
+    assert 0.97 * counted["params"] <= params <= counted["params"]  # batch norm is left out
+
+
+def test_a_scaling_beyond_the_ceiling_is_refused_before_building():
+    base = preset("tiny")
+    with pytest.raises(InvalidOption, match="phi=40 scales the base beyond what nasbench builds: stage repeats"):
+        scale(base, compound(40, 8))
+    huge = scale(base, compound(25, 8))  # within every genotype limit, but far past the cost ceiling
+    with pytest.raises(InvalidOption, match=f"nasbench builds at most {limits.MAX_PARAMS:,} parameters"):
+        check_buildable(huge, 3, 1000, "variant phi=25")
+    check_buildable(scale(base, compound(2, 8)), 3, 1000, "variant phi=2")
+
+
+@pytest.mark.parametrize(
+    "argv, message",
+    [
+        (["scale", "--base", "tiny", "--resolution", "8", "--phi", "40"], "beyond what nasbench builds"),
+        (["scale", "--base", "tiny", "--resolution", "8", "--phi", "25"], "nasbench builds at most"),
+        (
+            ["export", "--arch", "stem_c16_s1_silu/ir_r1000000_k3_s1_e1_c8/head_c128_d0.2", "--space", "mbconv"],
+            "repeats 1,000,000 is beyond the limit",
+        ),
+        (["export", "--arch", NASNET_A.replace("(0)", "(" + "1" * 4301 + ")", 1), "--space", "nasnet"], "the limit"),
+        (["export", "--arch", NASNET_A.replace("(0)", "(" + "1" * 50 + ")", 1), "--space", "nasnet"], "50 digits"),
+    ],
+)
+def test_the_commands_answer_oversized_requests_in_one_line(cli, tmp_path, argv, message):
+    out = tmp_path / "out"
+    code, stdout, stderr = cli(*argv, "--out", str(out if argv[0] == "export" else tmp_path / "scale.csv"))
+    assert code == 2 and stdout == "" and stderr.count("\n") == 1 and message in stderr
+    assert not out.exists() and not (tmp_path / "scale.csv").exists()
