@@ -74,7 +74,7 @@ def test_the_cost_estimate_is_the_counted_convolutions_and_classifier(one_thread
     params, macs = estimate_costs(tiny, 3, 10)
     counted = costs(tiny, 3, 10)
     assert macs == counted["conv_linear_macs"]
-    assert 0.97 * counted["params"] <= params <= counted["params"]  # batch norm is left out
+    assert 0.9 * counted["params"] <= params <= counted["params"]  # batch norm (6 % of this small one) is left out
 
 
 def test_a_scaling_beyond_the_ceiling_is_refused_before_building():
