@@ -3,11 +3,10 @@
 import pytest
 
 from nasbench.errors import InvalidArchitecture, InvalidOption
-from nasbench.scaling import limits
-from nasbench.scaling.limits import check_buildable, estimate_costs
 from nasbench.scaling.rules import compound, scale
-from nasbench.search_spaces.mbconv import MBConvSpace, preset
+from nasbench.search_spaces.mbconv import MBConvSpace, build_network, preset, size
 from nasbench.search_spaces.mbconv import genotype as mbconv
+from nasbench.search_spaces.mbconv.size import check_buildable, estimate_costs
 from nasbench.search_spaces.nasnet import NASNetSpace
 from nasbench.search_spaces.nasnet import genotype as nasnet
 from nasbench.search_spaces.nb201 import NB201Space
@@ -71,7 +70,7 @@ def test_the_cost_estimate_is_the_counted_convolutions_and_classifier(one_thread
     from nasbench.scaling.table import costs
 
     tiny = replace(preset("tiny"), resolution=16)
-    params, macs = estimate_costs(tiny, 3, 10)
+    params, macs = estimate_costs(tiny, 3, 10, 16, 16)
     counted = costs(tiny, 3, 10)
     assert macs == counted["conv_linear_macs"]
     assert 0.9 * counted["params"] <= params <= counted["params"]  # batch norm (6 % of this small one) is left out
@@ -82,16 +81,29 @@ def test_a_scaling_beyond_the_ceiling_is_refused_before_building():
     with pytest.raises(InvalidOption, match="phi=40 scales the base beyond what nasbench builds: stage repeats"):
         scale(base, compound(40, 8))
     huge = scale(base, compound(25, 8))  # within every genotype limit, but far past the cost ceiling
-    with pytest.raises(InvalidOption, match=f"nasbench builds at most {limits.MAX_PARAMS:,} parameters"):
-        check_buildable(huge, 3, 1000, "variant phi=25")
-    check_buildable(scale(base, compound(2, 8)), 3, 1000, "variant phi=2")
+    with pytest.raises(InvalidArchitecture, match=f"nasbench builds at most {size.MAX_PARAMS:,} parameters"):
+        check_buildable(huge, 3, 1000, 8, 8)
+    check_buildable(scale(base, compound(2, 8)), 3, 1000, 8, 8)
+
+
+def test_a_network_within_the_string_limits_but_beyond_the_ceiling_is_not_built():
+    from nasbench.space import DataSpec
+
+    text = "stem_c16_s1_silu/" + "ir_r200_k31_s1_e64_c16384/" * 2 + "head_c128_d0.2"
+    arch = MBConvSpace().decode(text)
+    with pytest.raises(InvalidArchitecture, match="nasbench builds at most"):
+        build_network(arch, DataSpec(3, 8, 8, 10))
 
 
 @pytest.mark.parametrize(
     "argv, message",
     [
         (["scale", "--base", "tiny", "--resolution", "8", "--phi", "40"], "beyond what nasbench builds"),
-        (["scale", "--base", "tiny", "--resolution", "8", "--phi", "25"], "nasbench builds at most"),
+        (["scale", "--base", "tiny", "--resolution", "8", "--phi", "25"], "variant phi=25: the network has about"),
+        (
+            ["export", "--arch", "stem_c16_s1_silu/ir_r200_k31_s1_e64_c16384/head_c128_d0.2", "--space", "mbconv"],
+            "nasbench builds at most",
+        ),
         (
             ["export", "--arch", "stem_c16_s1_silu/ir_r1000000_k3_s1_e1_c8/head_c128_d0.2", "--space", "mbconv"],
             "repeats 1,000,000 is beyond the limit",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable
 from pathlib import Path
 
@@ -52,5 +53,7 @@ def export_trial(
         )
     weights = load_weights(weights_file) if trained else None
     data = DataSpec(**config.data) if config.data else space.default_data()
-    metrics = {"trial": record.number, **record.metrics}
+    # a table written before non-finite metrics failed their trial may hold inf, which JSON cannot
+    finite = {name: value for name, value in record.metrics.items() if math.isfinite(value)}
+    metrics = {"trial": record.number, **finite}
     return export_architecture(space, arch, out, data=data, weights=weights, metrics=metrics, formats=formats), record

@@ -9,12 +9,12 @@ import pandas as pd
 import torch
 
 from nasbench.costs import conv_linear_macs, count_params, mac_breakdown
-from nasbench.errors import ResultsError
+from nasbench.errors import InvalidArchitecture, InvalidOption, ResultsError
 from nasbench.latency import measure_latency_ms
 from nasbench.results import RunFolder, best_record
-from nasbench.scaling.limits import check_buildable
 from nasbench.scaling.rules import Scaling, scale
 from nasbench.search_spaces.mbconv import MBConvArch, MBConvSpace, build_network
+from nasbench.search_spaces.mbconv.size import check_buildable
 from nasbench.space import DataSpec
 
 #: printed above the table, so nobody reads the counts as FLOPs
@@ -54,7 +54,10 @@ def scaling_table(
     rows = []
     archs = [scale(base, scaling) for scaling in scalings]
     for scaling, arch in zip(scalings, archs):  # every one, before the first is built
-        check_buildable(arch, in_channels, num_classes, f"variant {scaling.name}")
+        try:
+            check_buildable(arch, in_channels, num_classes, arch.resolution, arch.resolution)
+        except InvalidArchitecture as exc:
+            raise InvalidOption(f"variant {scaling.name}: {exc} (choose a smaller phi or variant)") from None
     for scaling, arch in zip(scalings, archs):
         rows.append(
             {

@@ -11,6 +11,7 @@ from nasbench.errors import InvalidArchitecture, InvalidOption, UnknownName
 from nasbench.search_spaces.mbconv.genotype import MBConvArch, Stage
 from nasbench.search_spaces.mbconv.presets import PRESETS
 from nasbench.search_spaces.mbconv.rounding import round_filters
+from nasbench.search_spaces.mbconv.size import check_buildable
 from nasbench.space import DataSpec, DecisionSequence, NetworkSpec, SearchSpace
 from nasbench.validation import check_finite
 
@@ -34,6 +35,7 @@ def base_arch(base: str) -> MBConvArch:
 
 def network_spec(arch: MBConvArch, data: DataSpec, stochastic_depth: float = 0.2) -> NetworkSpec:
     """How to construct any MBConv network (a member of a space or not) from plain data."""
+    check_buildable(arch, data.channels, data.num_classes, data.height, data.width)
     kwargs = {"in_channels": data.channels, "num_classes": data.num_classes, "stochastic_depth": stochastic_depth}
     return NetworkSpec("nasbench.search_spaces.mbconv.modules", "MBConvNetwork", {**kwargs, **arch.network_kwargs()})
 
