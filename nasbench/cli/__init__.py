@@ -40,7 +40,7 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-#: the disk's own faults, from a write nasbench does not make through nasbench.atomic (a plot, a library's files)
+#: the disk's own faults, from a file nasbench does not reach through nasbench.atomic (a plot, a library's files)
 DISK_FAULTS = frozenset({errno.ENOSPC, errno.EDQUOT, errno.EROFS, errno.EACCES, errno.EPERM, errno.EIO})
 #: the longest error line printed: a message quoting a megabyte of input is cut
 MAX_MESSAGE = 500
@@ -63,4 +63,4 @@ def main(argv: list[str] | None = None) -> int:
     except OSError as exc:
         if exc.errno not in DISK_FAULTS:
             raise
-        return _error(f"cannot write {exc.filename}: {exc.strerror}" if exc.filename else str(exc))
+        return _error(f"{exc.filename}: {exc.strerror}" if exc.filename else str(exc))
