@@ -85,7 +85,7 @@ class ViTNetwork(nn.Module):
         for m in self.blocks.modules():
             if isinstance(m, nn.Linear):
                 nn.init.xavier_uniform_(m.weight)
-                nn.init.normal_(m.bias, std=1e-6)
+                nn.init.zeros_(m.bias)
         nn.init.zeros_(self.head.weight)
         nn.init.zeros_(self.head.bias)
 
