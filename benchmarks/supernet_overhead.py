@@ -2,10 +2,10 @@
 
 For the largest and the smallest child of each supernet, the standalone network is ``extract``'s
 (the child space's own network with the sliced weights); both run in eval mode without gradients
-on the same batch. Timings alternate between the two in one process; each is the median of
+on the same batch. Timings alternate between the two in one process (ABBA); each is the median of
 ``--repeats`` forward passes after ``--warmup`` passes.
 
-    python benchmarks/supernet_overhead.py --repeats 20
+    python benchmarks/supernet_overhead.py --repeats 20 --threads 1
     python benchmarks/supernet_overhead.py --cases vit-digits --repeats 2 --warmup 1 --batch 2   # smoke
 """
 
@@ -32,13 +32,15 @@ CASES = {
 
 @torch.no_grad()
 def side_by_side(run_a, run_b, x, repeats: int, warmup: int) -> tuple[float, float]:
-    """Median seconds of ``run_a(x)`` and ``run_b(x)``, alternating."""
+    """Median seconds of ``run_a(x)`` and ``run_b(x)``, alternating which goes first (ABBA), so neither
+    always runs on the other's leftovers (cache, allocator)."""
     for _ in range(warmup):
         run_a(x)
         run_b(x)
     times_a, times_b = [], []
-    for _ in range(repeats):
-        for run, times in ((run_a, times_a), (run_b, times_b)):
+    for i in range(repeats):
+        pairs = ((run_a, times_a), (run_b, times_b))
+        for run, times in pairs if i % 2 == 0 else pairs[::-1]:
             start = time.perf_counter()
             run(x)
             times.append(time.perf_counter() - start)
@@ -70,7 +72,10 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--repeats", type=int, default=20)
     parser.add_argument("--warmup", type=int, default=3)
     parser.add_argument("--device", default="cpu")
+    parser.add_argument("--threads", type=int, default=None, help="torch CPU threads (default: torch's)")
     args = parser.parse_args(argv)
+    if args.threads is not None:
+        torch.set_num_threads(args.threads)
     print(f"torch {torch.__version__}, {torch.get_num_threads()} threads, device {args.device}, batch {args.batch}")
     print("| supernet | child | supernet(x, child) | standalone | overhead |")
     print("|---|---|---|---|---|")
