@@ -89,3 +89,18 @@ def test_costs_and_constraints_work_on_children_unchanged(space, data):
         space.to_decisions(arch)
         assert costs.params(arch) <= limit
     assert child.hash_key == space.child_space().decode(child.to_string()).hash_key
+
+
+def test_the_command_line_exports_children_and_refuses_others_in_one_line(cli, tmp_path):
+    child = "p2_e32_hd16/h1_m2.0/h4_m3.0"
+    code, _, err = cli("export", "--arch", child, "--space", "vit-supernet", "--out", str(tmp_path / "ok"))
+    assert code == 0, err
+    assert (tmp_path / "ok" / "model.py").exists()
+    for arch, space, message in (
+        ("p2_e32_hd16/h1_m2.0/h9_m3.0", "vit-supernet", "layer 1 heads 9"),
+        ("p2_e32_hd16/h1_m2.0/h1_x3.0", "vit", "should read h<heads>_m<mlp ratio>"),
+        ("largest", "mbconv", "should read"),
+    ):
+        code, _, err = cli("export", "--arch", arch, "--space", space, "--out", str(tmp_path / "bad"))
+        assert code != 0 and message in err and len(err.strip().splitlines()) == 1, err
+    assert not (tmp_path / "bad").exists()
