@@ -140,35 +140,3 @@ def require_capability(space: SearchSpace, capability: type, who: str) -> None:
         raise InvalidOption(
             f"{who} needs a space with the {capability.__name__} capability; '{space.name}' does not have it"
         )
-
-
-class WeightSharing(Capability):
-    """Capability: one set of weights (a supernet) from which every architecture of the space is a child.
-
-    The children are architectures of ``child_space()``; the supernet keeps its weights at the largest
-    size and a child uses slices of them (Once-for-all, BigNAS).
-    """
-
-    @abstractmethod
-    def child_space(self) -> SearchSpace:
-        """The space whose architectures the children are (``mbconv``, ``vit``)."""
-
-    @abstractmethod
-    def largest(self) -> Arch:
-        """The child that uses every weight."""
-
-    @abstractmethod
-    def smallest(self) -> Arch:
-        """The child that uses the fewest weights."""
-
-    @abstractmethod
-    def build_supernet(self, data: DataSpec) -> Any:
-        """A ``torch.nn.Module`` whose ``forward(x, child)`` gives ``child``'s logits; weights at maximum size."""
-
-    @abstractmethod
-    def extract(self, supernet: Any, child: Arch, data: DataSpec) -> Any:
-        """``child`` as a standalone network (``build(child, data)``) with its slices of the supernet's weights."""
-
-    def recalibrate(self, module: Any, child: Arch, batches: Any) -> None:
-        """Re-estimate ``child``'s batch-norm statistics from ``batches`` of images: a no-op without batch norm."""
-        return None
