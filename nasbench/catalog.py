@@ -9,10 +9,15 @@ from nasbench.search_spaces.mbconv import MBConvSpace
 from nasbench.search_spaces.nasnet import NASNetSpace
 from nasbench.search_spaces.nb201 import NB201Space
 from nasbench.strategies import OptunaNSGA2, OptunaTPE, RandomSearch, RegularizedEvolution, Reinforce
+from nasbench.supernet import MBConvSupernetSpace
 from nasbench.tabular import TabularEvaluator
 from nasbench.training.evaluator import TrainingEvaluator
 
-SPACES = Registry("space", "nasbench.spaces", {"nasnet": NASNetSpace, "nb201": NB201Space, "mbconv": MBConvSpace})
+SPACES = Registry(
+    "space",
+    "nasbench.spaces",
+    {"nasnet": NASNetSpace, "nb201": NB201Space, "mbconv": MBConvSpace, "mbconv-supernet": MBConvSupernetSpace},
+)
 STRATEGIES = Registry(
     "strategy",
     "nasbench.strategies",
