@@ -15,7 +15,8 @@ from torch import nn
 from nasbench.arch import Arch
 from nasbench.errors import InvalidArchitecture
 from nasbench.graph import INPUT, OUTPUT
-from nasbench.space import DataSpec, NetworkSpec, SearchSpace, WeightSharing
+from nasbench.space import DataSpec, NetworkSpec, SearchSpace
+from nasbench.supernet import WeightSharing
 
 DEPTHS, WIDTHS, CHANNELS = (1, 2), (4, 8), 8
 

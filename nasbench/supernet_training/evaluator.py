@@ -15,7 +15,8 @@ from nasbench.arch import Arch
 from nasbench.costs import count_macs, count_params, torch_threads
 from nasbench.errors import InvalidOption, ResultsError
 from nasbench.evaluator import Budget, Metrics, Reporter
-from nasbench.space import DataSpec, SearchSpace, WeightSharing, require_capability
+from nasbench.space import DataSpec, SearchSpace, require_capability
+from nasbench.supernet import WeightSharing
 from nasbench.supernet_training.inherit import inherited_child
 from nasbench.supernet_training.run import WEIGHTS, read_config
 from nasbench.training.data import load_data

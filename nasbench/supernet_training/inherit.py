@@ -6,9 +6,9 @@ import torch
 from torch import nn
 
 from nasbench.arch import Arch
-from nasbench.space import SearchSpace, WeightSharing
+from nasbench.space import SearchSpace
+from nasbench.supernet import WeightSharing
 from nasbench.training.data import Data
-from nasbench.training.trainer import recalibrate_batch_norm
 
 
 def inherited_child(
@@ -25,6 +25,9 @@ def inherited_child(
     The supernet's running statistics were gathered over children of every size, so they fit none of
     them; a few batches through the child alone give it its own.
     """
-    model = space.capability(WeightSharing).extract(supernet, child, data.spec).to(device)
-    recalibrate_batch_norm(model, data.train.images, device, bn_batches, batch_size)
-    return model
+    sharing = space.capability(WeightSharing)
+    model = sharing.extract(supernet, child, data.spec).to(device)
+    images = data.train.images[: bn_batches * batch_size]
+    with torch.no_grad():
+        sharing.recalibrate(model, child, (x.to(device) for x in images.split(batch_size)), limit=bn_batches)
+    return model.eval()

@@ -25,7 +25,8 @@ import pandas as pd
 from nasbench import atomic
 from nasbench.errors import InvalidOption, NasbenchError, ResultsError
 from nasbench.results import RunLock
-from nasbench.space import SearchSpace, WeightSharing, require_capability
+from nasbench.space import SearchSpace, require_capability
+from nasbench.supernet import WeightSharing
 from nasbench.supernet_training import worker
 from nasbench.supernet_training.checkpoint import SUPERNET, checkpoint_epoch, is_complete, read_verified
 from nasbench.supernet_training.config import SupernetConfig

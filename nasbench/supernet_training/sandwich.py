@@ -17,7 +17,8 @@ import torch.nn.functional as F
 from torch import nn
 
 from nasbench.arch import Arch
-from nasbench.space import SearchSpace, WeightSharing
+from nasbench.space import SearchSpace
+from nasbench.supernet import WeightSharing
 
 
 @dataclass(frozen=True)
@@ -34,15 +35,20 @@ def step_children(space: SearchSpace, rng: np.random.Generator, random_children:
 
 @contextmanager
 def dropout_off(model: nn.Module) -> Iterator[None]:
-    """Dropout layers in eval mode inside the block: BigNAS regularises the largest child only."""
-    layers = [m for m in model.modules() if isinstance(m, nn.modules.dropout._DropoutNd) and m.training]
+    """No dropout inside the block: BigNAS regularises the largest child only.
+
+    Dropout layers go to eval mode, and so does the root module's own flag, which a supernet's forward
+    passes to ``F.dropout``; every other layer (batch norm above all) stays in training mode.
+    """
+    layers = [m for m in model.modules() if m is model or isinstance(m, nn.modules.dropout._DropoutNd)]
+    layers = [m for m in layers if m.training]
     for layer in layers:
-        layer.eval()
+        layer.training = False  # this module alone, not its children
     try:
         yield
     finally:
         for layer in layers:
-            layer.train()
+            layer.training = True
 
 
 def distillation_loss(student_logits: torch.Tensor, teacher_probs: torch.Tensor) -> torch.Tensor:
