@@ -10,6 +10,7 @@ from nasbench.search_spaces.nasnet import NASNetSpace
 from nasbench.search_spaces.nb201 import NB201Space
 from nasbench.strategies import OptunaNSGA2, OptunaTPE, RandomSearch, RegularizedEvolution, Reinforce
 from nasbench.supernet import MBConvSupernetSpace
+from nasbench.supernet_training.evaluator import SupernetEvaluator
 from nasbench.tabular import TabularEvaluator
 from nasbench.training.evaluator import TrainingEvaluator
 
@@ -23,5 +24,9 @@ STRATEGIES = Registry(
     "nasbench.strategies",
     {"random": RandomSearch, "evo": RegularizedEvolution, "rl": Reinforce, "tpe": OptunaTPE, "nsga2": OptunaNSGA2},
 )
-EVALUATORS = Registry("evaluator", "nasbench.evaluators", {"tabular": TabularEvaluator, "train": TrainingEvaluator})
+EVALUATORS = Registry(
+    "evaluator",
+    "nasbench.evaluators",
+    {"tabular": TabularEvaluator, "train": TrainingEvaluator, "supernet": SupernetEvaluator},
+)
 BACKENDS = Registry("backend", "nasbench.backends", {"local": LocalBackend, "ray": RayBackend})

@@ -94,8 +94,6 @@ def run_train(args) -> int:
             space = SPACES.create(args.space, **options)
             stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
             out = Path(args.out or Path("results") / f"supernet-{args.space}-s{config.seed}-{stamp}")
-            if not args.quiet:
-                print(f"sandwich training {args.space} into {out}", file=sys.stderr)
             weights = train_supernet(space, config, out, execution, quiet=args.quiet)
     except KeyboardInterrupt:
         print(f"\ninterrupted; continue with: nasbench supernet train --resume {out}", file=sys.stderr)

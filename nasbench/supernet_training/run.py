@@ -107,6 +107,8 @@ def train_supernet(
     data = load_data(config.dataset, config.data_dir, config.split_seed, config.image_size)  # checks the data now
     _check_batches(config, execution, len(data.train.labels))
     out.mkdir(parents=True, exist_ok=True)
+    if not quiet:
+        print(f"sandwich training {space.name} into {out}", file=sys.stderr)
     lock = RunLock(out / ".lock")
     try:
         atomic.write_json(out / CONFIG, {"supernet": config.to_dict(), "data": asdict(data.spec)})
@@ -168,7 +170,7 @@ def _fit(space, config, run, execution, start, quiet) -> Path:
 
     use_gpu = execution.gpus_per_worker > 0
     resources = {"CPU": execution.cpus_per_worker, **({"GPU": execution.gpus_per_worker} if use_gpu else {})}
-    progress = None if quiet else Queue(actor_options={"num_cpus": 0})
+    progress = Queue(actor_options={"num_cpus": 0})  # the epoch table is written from it, quiet or not
     trainer = TorchTrainer(
         worker.train_loop,
         train_loop_config={
@@ -189,14 +191,13 @@ def _fit(space, config, run, execution, start, quiet) -> Path:
         ),
         resume_from_checkpoint=None if start is None else ray.train.Checkpoint(str(start.resolve())),
     )
-    bar = None if progress is None else _ProgressBar(progress, run, config.epochs)
+    bar = _ProgressBar(progress, run, config.epochs, show=not quiet)
     try:
         result = trainer.fit()
     except ray.train.TrainingFailedError as exc:
         raise NasbenchError(f"supernet training failed: {_first_line(exc)}") from None
     finally:
-        if bar is not None:
-            bar.stop()
+        bar.stop()
     if result.checkpoint is None:
         raise NasbenchError("supernet training ended without a checkpoint")
     return Path(result.checkpoint.path)
@@ -221,10 +222,11 @@ def _finish(run: Path, checkpoint: Path) -> None:
 
 
 class _ProgressBar:
-    """A bar per epoch over its steps, fed by the first worker through a Ray queue; writes the epoch table."""
+    """A bar per epoch over its steps (with ``show``), fed by the first worker through a Ray queue; writes
+    the epoch table as each epoch ends."""
 
-    def __init__(self, queue, run: Path, epochs: int) -> None:
-        self.queue, self.run, self.epochs = queue, run, epochs
+    def __init__(self, queue, run: Path, epochs: int, show: bool = True) -> None:
+        self.queue, self.run, self.epochs, self.show = queue, run, epochs, show
         self.stopping = threading.Event()
         self.thread = threading.Thread(target=self._follow, daemon=True)
         self.thread.start()
@@ -241,14 +243,14 @@ class _ProgressBar:
                 continue
             except Exception:  # Ray shut down under us: the run is over
                 break
-            if kind == "step":
+            if kind == "step" and self.show:
                 epoch, step, steps = event
                 if bar is None or bar.desc != f"epoch {epoch}/{self.epochs}":
                     if bar is not None:
                         bar.close()
                     bar = tqdm(total=steps, desc=f"epoch {epoch}/{self.epochs}", unit="step", file=sys.stderr)
                 bar.update(step - bar.n)
-            else:
+            elif kind == "epoch":
                 (history,) = event
                 row = history[-1]
                 write_epochs(self.run, history)
