@@ -97,8 +97,9 @@ def test_a_killed_run_resumes_to_the_weights_of_an_uninterrupted_one(ray_toy, on
             time.sleep(0.2)
         process.send_signal(signal.SIGKILL)  # mid-way through epoch 2: no chance to clean up
         process.wait()
+        end_processes_marked(env["NASBENCH_TEST_MARK"])  # the Ray it started, which nothing shuts down now
         assert not (run / WEIGHTS).exists()
-        resume_supernet(run, Execution(workers=1), space=ray_toy, quiet=True)  # ends what the dead driver left
+        resume_supernet(run, Execution(workers=1), space=ray_toy, quiet=True)
     finally:
         if process.poll() is None:
             process.kill()

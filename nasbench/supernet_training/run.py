@@ -127,6 +127,8 @@ def resume_supernet(
     run = Path(run)
     config = read_config(run)
     space = space or SPACES.create(config.space, **config.space_options)
+    if space.name != config.space:
+        raise InvalidOption(f"{run} trains space '{config.space}', not '{space.name}'")
     data = load_data(config.dataset, config.data_dir, config.split_seed, config.image_size)
     _check_batches(config, execution, len(data.train.labels))
     lock = RunLock(run / ".lock")
