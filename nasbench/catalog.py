@@ -8,8 +8,9 @@ from nasbench.registry import Registry
 from nasbench.search_spaces.mbconv import MBConvSpace
 from nasbench.search_spaces.nasnet import NASNetSpace
 from nasbench.search_spaces.nb201 import NB201Space
+from nasbench.search_spaces.vit import ViTSpace
 from nasbench.strategies import OptunaNSGA2, OptunaTPE, RandomSearch, RegularizedEvolution, Reinforce
-from nasbench.supernet import MBConvSupernetSpace
+from nasbench.supernet import MBConvSupernetSpace, ViTSupernetSpace
 from nasbench.supernet_training.evaluator import SupernetEvaluator
 from nasbench.tabular import TabularEvaluator
 from nasbench.training.evaluator import TrainingEvaluator
@@ -17,7 +18,14 @@ from nasbench.training.evaluator import TrainingEvaluator
 SPACES = Registry(
     "space",
     "nasbench.spaces",
-    {"nasnet": NASNetSpace, "nb201": NB201Space, "mbconv": MBConvSpace, "mbconv-supernet": MBConvSupernetSpace},
+    {
+        "nasnet": NASNetSpace,
+        "nb201": NB201Space,
+        "mbconv": MBConvSpace,
+        "vit": ViTSpace,
+        "mbconv-supernet": MBConvSupernetSpace,
+        "vit-supernet": ViTSupernetSpace,
+    },
 )
 STRATEGIES = Registry(
     "strategy",

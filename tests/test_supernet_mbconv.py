@@ -7,6 +7,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from nasbench.catalog import SPACES
+from nasbench.cost_model import CostModel
 from nasbench.errors import InvalidArchitecture, InvalidOption
 from nasbench.search_spaces.mbconv import MBConvArch, MBConvSpace
 from nasbench.space import DataSpec, DecisionSequence
@@ -125,3 +126,16 @@ def test_recalibration_changes_batch_norm_statistics(space, supernet):
     for name, buffer in again.named_buffers():
         if "running" in name:
             torch.testing.assert_close(buffer, after[name], atol=1e-5, rtol=1e-5)
+
+
+def test_efficientnet_b0_supernet_names_its_extremes_and_costs_children_alone():
+    space = MBConvSupernetSpace(base="efficientnet-b0", divisor=8, resolutions="192,224")
+    data = space.default_data()
+    top, bottom = space.largest(), space.smallest()
+    assert data == DataSpec(3, 224, 224, 1000) and (top.resolution, bottom.resolution) == (224, 192)
+    assert [s.channels for s in top.stages] == [16, 24, 40, 80, 112, 192, 320]  # the base's widths at 1.0
+    assert [s.repeats for s in top.stages] == [2, 3, 3, 4, 4, 5, 2] and top.stages[0].expand == 1
+    with torch.device("meta"):
+        params = sum(p.numel() for p in space.build_supernet(data).parameters())
+    costs = CostModel(space, data)
+    assert costs.params(top) == params > costs.params(bottom)

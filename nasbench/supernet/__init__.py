@@ -2,5 +2,6 @@
 
 from nasbench.supernet.capability import WeightSharing
 from nasbench.supernet.mbconv_space import MBConvSupernetSpace
+from nasbench.supernet.vit_space import RANGES, ViTSupernetSpace
 
-__all__ = ["MBConvSupernetSpace", "WeightSharing"]
+__all__ = ["RANGES", "MBConvSupernetSpace", "ViTSupernetSpace", "WeightSharing"]

@@ -47,12 +47,23 @@ def batch_norm(x: torch.Tensor, bn: nn.BatchNorm2d, channels: int) -> torch.Tens
     )
 
 
-def copy_slices(child: nn.Module, tensors: dict[str, torch.Tensor], source_name: Callable[[str], str]) -> nn.Module:
-    """Fill every parameter and buffer of ``child`` with the leading slice of the supernet tensor it maps to."""
+def copy_slices(
+    child: nn.Module,
+    tensors: dict[str, torch.Tensor],
+    source_name: Callable[[str], str] = str,
+    slice_for: Callable[[str, torch.Tensor, torch.Size], torch.Tensor] = lambda name, source, shape: leading(
+        source, shape
+    ),
+) -> nn.Module:
+    """Fill every parameter and buffer of ``child`` with its slice of the supernet tensor it maps to.
+
+    ``source_name`` maps a child's name to the supernet's; ``slice_for(name, source, shape)`` cuts
+    the slice (the leading one by default).
+    """
     state = {}
     for name, target in child.state_dict().items():
         source = tensors[source_name(name)]
-        state[name] = source.clone() if target.dim() == 0 else leading(source, target.shape).clone()
+        state[name] = source.clone() if target.dim() == 0 else slice_for(name, source, target.shape).clone()
     child.load_state_dict(state)
     return child
 

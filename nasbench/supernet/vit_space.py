@@ -1,0 +1,183 @@
+"""``vit-supernet``: AutoFormer's elastic depth, embedding, heads and MLP ratio with weight entanglement."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import ClassVar
+
+import numpy as np
+
+from nasbench.errors import InvalidArchitecture, InvalidOption, UnknownName
+from nasbench.search_spaces.vit import Layer, ViTArch, ViTSpace, network_spec
+from nasbench.search_spaces.vit.space import LayeredDecisions, choices, text
+from nasbench.space import DataSpec, NetworkSpec, SearchSpace
+from nasbench.supernet.capability import WeightSharing
+from nasbench.supernet.slicing import copy_slices
+from nasbench.supernet.vit_modules import ViTSupernet
+
+#: ranges of a supernet by name: AutoFormer's tiny and small (Chen et al. 2021; ../shared/REFERENCE.md) at
+#: 224 x 224, and two for proxy tasks (8 x 8 digits with patch 2, 32 x 32 images with patch 4)
+RANGES: dict[str, dict] = {
+    "autoformer-tiny": {
+        "patch": 16,
+        "embeds": "192,216,240",
+        "depths": "12,13,14",
+        "heads": "3,4",
+        "mlp_ratios": "3.5,4.0",
+        "head_dim": 64,
+        "data": (3, 224, 224, 1000),
+    },
+    "autoformer-small": {
+        "patch": 16,
+        "embeds": "320,384,448",
+        "depths": "12,13,14",
+        "heads": "5,6,7",
+        "mlp_ratios": "3.0,3.5,4.0",
+        "head_dim": 64,
+        "data": (3, 224, 224, 1000),
+    },
+    "digits": {
+        "patch": 2,
+        "embeds": "32,48,64",
+        "depths": "2,3,4",
+        "heads": "1,2,4",
+        "mlp_ratios": "2.0,3.0,4.0",
+        "head_dim": 16,
+        "data": (1, 8, 8, 10),
+    },
+    "cifar": {
+        "patch": 4,
+        "embeds": "64,96,128",
+        "depths": "4,5,6",
+        "heads": "2,3,4",
+        "mlp_ratios": "2.0,3.0,4.0",
+        "head_dim": 32,
+        "data": (3, 32, 32, 10),
+    },
+}
+
+
+class ViTSupernetSpace(SearchSpace, LayeredDecisions, WeightSharing):
+    """Children of a weight-entangled ViT supernet (AutoFormer, Chen et al. ICCV 2021); each is a ``vit`` architecture.
+
+    ``ranges`` names a row of ``RANGES``; any of ``embeds``, ``depths``, ``heads``, ``mlp_ratios``,
+    ``patch`` and ``head_dim`` given here replaces that row's. The patch size and head dimension
+    are fixed; the embedding is shared by all layers; heads and MLP ratio are chosen per layer.
+    """
+
+    name: ClassVar[str] = "vit-supernet"
+
+    def __init__(
+        self,
+        ranges: str = "digits",
+        embeds: str | None = None,
+        depths: str | None = None,
+        heads: str | None = None,
+        mlp_ratios: str | None = None,
+        patch: int | None = None,
+        head_dim: int | None = None,
+    ) -> None:
+        if ranges not in RANGES:
+            raise UnknownName(f"unknown vit-supernet ranges '{ranges}'; choose from: {', '.join(RANGES)}")
+        row = RANGES[ranges]
+        self.ranges = ranges
+        self.embeds = choices(row["embeds"] if embeds is None else embeds, int, "embeds", self.name)
+        self.depths = choices(row["depths"] if depths is None else depths, int, "depths", self.name)
+        self.heads = choices(row["heads"] if heads is None else heads, int, "heads", self.name)
+        self.mlp_ratios = choices(
+            row["mlp_ratios"] if mlp_ratios is None else mlp_ratios, float, "mlp_ratios", self.name
+        )
+        self.patch = row["patch"] if patch is None else patch
+        self.head_dim = row["head_dim"] if head_dim is None else head_dim
+        for what, value in (("patch", self.patch), ("head_dim", self.head_dim)):
+            if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+                raise InvalidOption(f"vit-supernet option {what} must be a positive integer, got {value!r}")
+        self._data = DataSpec(*row["data"])
+        self._overrides = {
+            "embeds": embeds,
+            "depths": depths,
+            "heads": heads,
+            "mlp_ratios": mlp_ratios,
+            "patch": patch,
+            "head_dim": head_dim,
+        }
+
+    def options(self) -> dict:
+        return {"ranges": self.ranges, **{k: v for k, v in self._overrides.items() if v is not None}}
+
+    # ------------------------------------------------------ DecisionSequence
+    def global_choices(self) -> list[tuple[str, tuple]]:
+        return [("embed", self.embeds)]
+
+    def make(self, values: dict, layers: tuple[Layer, ...]) -> ViTArch:
+        return ViTArch(self.patch, values["embed"], layers, self.head_dim)
+
+    def to_decisions(self, arch: ViTArch) -> list[int]:
+        if isinstance(arch, ViTArch) and arch.patch != self.patch:
+            raise InvalidArchitecture(f"patch size {arch.patch} of {arch} is not this supernet's {self.patch}")
+        return super().to_decisions(arch)
+
+    # ------------------------------------------------------------- sampling
+    def sample(self, rng: np.random.Generator) -> ViTArch:
+        return self.sample_decisions(rng)
+
+    def mutate(self, arch: ViTArch, rng: np.random.Generator) -> ViTArch:
+        return self.mutate_decisions(arch, rng)
+
+    def decode(self, text: str) -> ViTArch:
+        """A ``vit`` string (or ``largest`` / ``smallest``); refused unless it is a child of this supernet."""
+        name = text.strip().lower()
+        arch = {"largest": self.largest, "smallest": self.smallest}.get(name, lambda: ViTArch.from_string(text))()
+        self.to_decisions(arch)
+        return arch
+
+    def network_spec(self, arch: ViTArch, data: DataSpec) -> NetworkSpec:
+        """The child's own ``vit`` network (what ``extract`` fills with the supernet's weights)."""
+        self.to_decisions(arch)
+        return network_spec(arch, data)
+
+    def default_data(self) -> DataSpec:
+        """The data the ranges were made for: ImageNet at 224 for AutoFormer's, digits or CIFAR-10 for the others."""
+        return self._data
+
+    # --------------------------------------------------------- WeightSharing
+    def child_space(self) -> SearchSpace:
+        return ViTSpace(
+            patches=str(self.patch),
+            embeds=text(self.embeds),
+            depths=text(self.depths),
+            heads=text(self.heads),
+            mlp_ratios=text(self.mlp_ratios),
+            head_dim=self.head_dim,
+        )
+
+    def largest(self) -> ViTArch:
+        return self.from_decisions([n - 1 for n in self.decision_sizes()])
+
+    def smallest(self) -> ViTArch:
+        return self.from_decisions([0] * len(self.decision_sizes()))
+
+    def build_supernet(self, data: DataSpec) -> ViTSupernet:
+        top = self.largest()
+        network_spec(top, data)  # refuses an input the patch does not divide
+        return ViTSupernet(
+            self.patch,
+            top.embed,
+            top.depth,
+            max(self.heads),
+            top.mlp_hidden(Layer(1, max(self.mlp_ratios))),
+            self.head_dim,
+            data.channels,
+            data.num_classes,
+            (data.height, data.width),
+        )
+
+    def extract(self, supernet: ViTSupernet, child: ViTArch, data: DataSpec):
+        self.to_decisions(child)
+        model = self.build(child, data)
+        copy_slices(model, supernet.state_dict(), slice_for=ViTSupernet.slice_for)
+        return model.train(supernet.training)
+
+    def recalibrate(self, module, child: ViTArch, batches: Iterable, limit: int | None = None) -> None:
+        """A no-op: layer norm computes its statistics per token, so a ViT child has none to re-estimate."""
+        self.to_decisions(child)
