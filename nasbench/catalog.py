@@ -11,6 +11,7 @@ from nasbench.search_spaces.nb201 import NB201Space
 from nasbench.search_spaces.vit import ViTSpace
 from nasbench.strategies import OptunaNSGA2, OptunaTPE, RandomSearch, RegularizedEvolution, Reinforce
 from nasbench.supernet import MBConvSupernetSpace, ViTSupernetSpace
+from nasbench.supernet_training.evaluator import SupernetEvaluator
 from nasbench.tabular import TabularEvaluator
 from nasbench.training.evaluator import TrainingEvaluator
 
@@ -31,5 +32,9 @@ STRATEGIES = Registry(
     "nasbench.strategies",
     {"random": RandomSearch, "evo": RegularizedEvolution, "rl": Reinforce, "tpe": OptunaTPE, "nsga2": OptunaNSGA2},
 )
-EVALUATORS = Registry("evaluator", "nasbench.evaluators", {"tabular": TabularEvaluator, "train": TrainingEvaluator})
+EVALUATORS = Registry(
+    "evaluator",
+    "nasbench.evaluators",
+    {"tabular": TabularEvaluator, "train": TrainingEvaluator, "supernet": SupernetEvaluator},
+)
 BACKENDS = Registry("backend", "nasbench.backends", {"local": LocalBackend, "ray": RayBackend})

@@ -1,4 +1,4 @@
-"""The ``nasbench`` command line: ``search``, ``export``, ``scale``, ``spaces``, ``strategies``.
+"""The ``nasbench`` command line: ``search``, ``export``, ``scale``, ``supernet``, ``spaces``, ``strategies``.
 
 Every problem with the user's input surfaces as one ``nasbench: error: ...`` line and exit code 2.
 """
@@ -9,7 +9,7 @@ import argparse
 import errno
 import sys
 
-from nasbench.cli import export_command, scale_command, search_command
+from nasbench.cli import export_command, scale_command, search_command, supernet_command
 from nasbench.cli.common import Parser
 from nasbench.errors import NasbenchError
 
@@ -35,6 +35,7 @@ def build_parser() -> argparse.ArgumentParser:
     search_command.add_parser(sub)
     export_command.add_parser(sub)
     scale_command.add_parser(sub)
+    supernet_command.add_parser(sub)
     _list_parser(sub, "spaces", "list the registered search spaces")
     _list_parser(sub, "strategies", "list the registered search strategies")
     return parser

@@ -45,6 +45,14 @@ def add_parser(sub) -> None:
         help="also write a torch.export program (model.pt2) or ONNX (model.onnx)",
     )
     p.add_argument(
+        "--finetune",
+        type=int,
+        default=0,
+        metavar="EPOCHS",
+        help="train the run's network for EPOCHS more from its weights, on the run's data, before export "
+        "(for a child scored with a supernet's inherited weights)",
+    )
+    p.add_argument(
         "--out",
         default=None,
         metavar="DIR",
@@ -78,11 +86,15 @@ def run(args) -> int:
         if extra or args.space_option:
             raise NasbenchError("options describing an architecture apply to --arch only; a run records its own")
         out = Path(args.out or Path(args.run) / "export")
-        folder, record = export_trial(args.run, out, trial=args.trial, formats=args.format)
+        folder, record = export_trial(
+            args.run, out, trial=args.trial, formats=args.format, finetune_epochs=args.finetune
+        )
         print(f"exported trial {record.number}: {record.arch}")
     else:
         if args.space is None:
             raise NasbenchError("--arch needs --space NAME")
+        if args.finetune:
+            raise NasbenchError("--finetune applies to a run's trial, which has weights and data to train on")
         options = parse_options(SPACES.get(args.space), args.space_option, f"space '{args.space}'")
         options.update({k: getattr(args, k) for k in ("cells", "filters") if getattr(args, k) is not None})
         space = SPACES.create(args.space, **options)

@@ -100,6 +100,14 @@ def add_parser(sub) -> None:
         metavar="NAME=COLUMN",
         help="take metric NAME from table column COLUMN (default: NAS-Bench-201's columns)",
     )
+    g = p.add_argument_group("supernet (search without retraining)")
+    g.add_argument(
+        "--supernet",
+        default=None,
+        metavar="RUN",
+        help="score each candidate with the weights of the supernet trained in RUN ('nasbench supernet train'), "
+        "in seconds; --space defaults to the supernet's",
+    )
     g = p.add_argument_group("execution")
     g.add_argument(
         "--backend",
@@ -173,7 +181,12 @@ def config_from_args(args):
     from nasbench.objective import CostPenalty, Objective, Target
     from nasbench.options import parse_options
 
-    space = args.space or "nasnet"
+    supernet_config = None
+    if args.supernet is not None:
+        from nasbench.supernet_training.run import read_config
+
+        supernet_config = read_config(Path(args.supernet))
+    space = args.space or (supernet_config.space if supernet_config else "nasnet")
     strategy = args.strategy or "evo"
     space_options = parse_options(SPACES.get(space), args.space_option, f"space '{space}'")
     for key in ("cells", "filters"):
@@ -187,7 +200,15 @@ def config_from_args(args):
         raise NasbenchError("--mnas-weight needs --mnas-target")
     objective = Objective(tuple(Target.parse(t) for t in args.objective) or Objective().targets, penalty)
     training = training_options(args)
-    if args.benchmark is not None:
+    if args.supernet is not None:
+        if args.benchmark is not None or args.metric:
+            raise NasbenchError("--supernet and --benchmark/--metric are different evaluators; give one")
+        fixed = [flag(k) for k in training if k != "device"]
+        if fixed:
+            raise NasbenchError(f"{', '.join(fixed)} are the supernet run's own and cannot be given with --supernet")
+        evaluator, default_budget = "supernet", 50
+        evaluator_options = {"supernet": str(Path(args.supernet).resolve()), **training}
+    elif args.benchmark is not None:
         if training:
             raise NasbenchError(
                 f"{', '.join(map(flag, training))} apply to training and cannot be combined with --benchmark"
@@ -209,7 +230,7 @@ def config_from_args(args):
     backend_options = _ray_flags(args)
     # a table look-up takes microseconds: Ray would only add overhead, and results arriving in
     # timing order would make the trajectory depend on the machine rather than the seed alone
-    backend = args.backend or ("local" if evaluator == "tabular" and not backend_options else "ray")
+    backend = args.backend or ("local" if evaluator in ("tabular", "supernet") and not backend_options else "ray")
     if backend != "ray" and backend_options:
         verb = "apply" if len(backend_options) > 1 else "applies"
         raise NasbenchError(f"{', '.join(map(flag, backend_options))} {verb} to --backend ray only")
@@ -257,6 +278,7 @@ _CONFIG_FLAGS = (
     "cells",
     "filters",
     "benchmark",
+    "supernet",
     "out",
     "dataset",
     "data_dir",

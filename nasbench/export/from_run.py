@@ -35,9 +35,17 @@ def pick_trial(records: list[TrialRecord], run: Path, trial: int | None) -> Tria
 
 
 def export_trial(
-    run: str | Path, out: str | Path, *, trial: int | None = None, formats: Iterable[str] = ()
+    run: str | Path,
+    out: str | Path,
+    *,
+    trial: int | None = None,
+    formats: Iterable[str] = (),
+    finetune_epochs: int = 0,
 ) -> tuple[Path, TrialRecord]:
-    """Export one trial of ``run`` (the best by default), with its trained weights if the run kept them."""
+    """Export one trial of ``run`` (the best by default), with its trained weights if the run kept them.
+
+    ``finetune_epochs`` trains the network further from those weights, on the run's data, before export.
+    """
     folder = RunFolder(run)
     config = SearchConfig.from_dict(folder.read_config())
     record = pick_trial(folder.read_records(), folder.path, trial)
@@ -56,4 +64,14 @@ def export_trial(
     # a table written before non-finite metrics failed their trial may hold inf, which JSON cannot
     finite = {name: value for name, value in record.metrics.items() if math.isfinite(value)}
     metrics = {"trial": record.number, **finite}
+    if finetune_epochs:
+        from nasbench.export.finetune import finetune, run_data
+
+        if weights is None:
+            raise ResultsError(f"run {folder.path} kept no weights of trial {record.number} to fine-tune")
+        model = space.build(arch, data)
+        model.load_state_dict(weights)
+        tuned = finetune(model, run_data(config), finetune_epochs, seed=config.seed)
+        weights = model.cpu()
+        metrics.update({"finetune_epochs": finetune_epochs, "finetuned_valid_accuracy": tuned["valid_accuracy"]})
     return export_architecture(space, arch, out, data=data, weights=weights, metrics=metrics, formats=formats), record

@@ -1,0 +1,117 @@
+"""``nasbench supernet train``: BigNAS sandwich training of a weight-sharing supernet on Ray Train."""
+
+from __future__ import annotations
+
+import sys
+from datetime import datetime
+from pathlib import Path
+
+from nasbench.cli.common import flag
+from nasbench.errors import NasbenchError
+
+#: flags that fix the run's configuration (resume keeps the stored values)
+_CONFIG_FLAGS = (
+    "space",
+    "dataset",
+    "data_dir",
+    "epochs",
+    "batch_size",
+    "lr",
+    "seed",
+    "random_children",
+    "warmup_epochs",
+    "weight_decay",
+    "label_smoothing",
+    "out",
+)
+
+
+def add_parser(sub) -> None:
+    p = sub.add_parser(
+        "supernet",
+        help="train a weight-sharing supernet (BigNAS sandwich training on Ray Train)",
+        description="Train one set of weights from which children of every size work without retraining; "
+        "then search them with 'nasbench search --supernet RUN'.",
+    )
+    actions = p.add_subparsers(dest="action", required=True, parser_class=type(p))
+    t = actions.add_parser(
+        "train",
+        help="sandwich-train a supernet",
+        description="Each step trains the largest child on the labels and the smallest plus N random children "
+        "on the largest child's predictions (inplace distillation), then takes one optimiser step.",
+    )
+    t.add_argument("--space", default=None, help="a space with weight sharing, e.g. mbconv-supernet, vit-supernet")
+    t.add_argument("-O", "--space-option", action="append", default=[], metavar="KEY=VALUE", help="space option")
+    g = t.add_argument_group("training")
+    g.add_argument("--dataset", default=None, help="digits (embedded, default), cifar10 or folder")
+    g.add_argument("--data-dir", default=None, metavar="DIR", help="where cifar10 or the image folder lies")
+    g.add_argument("--epochs", type=int, default=None, help="training epochs (default: 10)")
+    g.add_argument("--batch-size", type=int, default=None, help="global batch, split across workers (default: 64)")
+    g.add_argument("--lr", type=float, default=None, help="peak learning rate after the warm-up (default: 0.1)")
+    g.add_argument("--seed", type=int, default=None, help="seed of the whole run (default: 0)")
+    g.add_argument(
+        "--random-children", type=int, default=None, metavar="N", help="random children per step (default: 2)"
+    )
+    g.add_argument("--warmup-epochs", type=float, default=None, help="linear warm-up (default: 1)")
+    g.add_argument("--weight-decay", type=float, default=None, help="(default: 3e-5)")
+    g.add_argument("--label-smoothing", type=float, default=None, help="on the largest child (default: 0.1)")
+    g = t.add_argument_group("execution (Ray Train)")
+    g.add_argument("--workers", type=int, default=1, help="data-parallel workers (default: 1)")
+    g.add_argument("--address", default=None, help="join the Ray cluster at ADDRESS; default: an embedded local Ray")
+    g.add_argument("--cpus-per-worker", type=float, default=1.0, help="CPUs (and torch threads) per worker")
+    g.add_argument("--gpus-per-worker", type=float, default=0.0, help="GPUs per worker; > 0 trains on GPUs (NCCL)")
+    g = t.add_argument_group("output")
+    g.add_argument("--out", default=None, metavar="DIR", help="run folder (default: results/supernet-<space>-<time>)")
+    g.add_argument("--resume", default=None, metavar="DIR", help="continue the run in DIR from its last epoch")
+    g.add_argument("--quiet", action="store_true", help="no progress bar")
+    t.set_defaults(func=run_train)
+
+
+def run_train(args) -> int:
+    from nasbench.catalog import SPACES
+    from nasbench.options import parse_options
+    from nasbench.supernet_training import SupernetConfig, resume_supernet, train_supernet
+    from nasbench.supernet_training.run import Execution
+
+    execution = Execution(args.workers, args.address, args.cpus_per_worker, args.gpus_per_worker)
+    try:
+        if args.resume:
+            fixed = [flag(f) for f in _CONFIG_FLAGS if getattr(args, f) is not None] + (
+                ["--space-option"] if args.space_option else []
+            )
+            if fixed:
+                raise NasbenchError(f"{', '.join(fixed)} cannot change when resuming; only the execution flags can")
+            out = Path(args.resume)
+            weights = resume_supernet(out, execution, quiet=args.quiet)
+        else:
+            if args.space is None:
+                raise NasbenchError("--space is required (a space with weight sharing, e.g. mbconv-supernet)")
+            options = parse_options(SPACES.get(args.space), args.space_option, f"space '{args.space}'")
+            given = {k: getattr(args, k) for k in _CONFIG_FLAGS[1:-1] if getattr(args, k) is not None}
+            if "data_dir" in given:
+                given["data_dir"] = str(Path(given["data_dir"]).resolve())
+            config = SupernetConfig(space=args.space, space_options=options, **given)
+            space = SPACES.create(args.space, **options)
+            stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
+            out = Path(args.out or Path("results") / f"supernet-{args.space}-s{config.seed}-{stamp}")
+            weights = train_supernet(space, config, out, execution, quiet=args.quiet)
+    except KeyboardInterrupt:
+        print(f"\ninterrupted; continue with: nasbench supernet train --resume {out}", file=sys.stderr)
+        return 130
+    _summary(out, weights)
+    return 0
+
+
+def _summary(run: Path, weights: Path) -> None:
+    import pandas as pd
+
+    from nasbench.supernet_training.run import EPOCHS
+
+    table = pd.read_csv(run / EPOCHS)
+    last = table.iloc[-1]
+    print(
+        f"trained {int(last['epoch'])} epochs: validation accuracy {last['valid_accuracy_largest']:.1f}% (largest), "
+        f"{last['valid_accuracy_smallest']:.1f}% (smallest)"
+    )
+    print(f"supernet: {weights}")
+    print(f"search it: nasbench search --supernet {run} --strategy evo")

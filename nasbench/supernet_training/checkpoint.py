@@ -1,0 +1,134 @@
+"""The state of a sandwich-training run as files: safetensors for tensors, JSON for the rest, no pickle.
+
+A checkpoint folder holds ``supernet.safetensors``, ``optimizer.safetensors`` and ``state.json``
+(epoch, optimiser and scheduler settings, the child sampler's generator state, the epoch table, and
+the SHA-256 of each tensor file). A folder whose files are missing or do not match their digests is
+a half-written checkpoint and is never loaded.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import torch
+from safetensors.torch import load, save
+
+from nasbench import atomic
+from nasbench.errors import ResultsError
+
+STATE = "state.json"
+SUPERNET = "supernet.safetensors"
+OPTIMIZER = "optimizer.safetensors"
+
+
+@dataclass(frozen=True)
+class TrainingState:
+    epoch: int  # epochs completed
+    children_rng: dict  # numpy bit-generator state of the child sampler
+    history: list[dict]  # one row per completed epoch (the epoch table)
+
+
+def _digest(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def _split_optimizer(state: dict) -> tuple[dict[str, torch.Tensor], dict]:
+    """An optimiser's state dict as (tensors keyed ``<param>.<name>``, the JSON-able rest)."""
+    tensors: dict[str, torch.Tensor] = {}
+    plain: dict[str, dict] = {}
+    for index, values in state["state"].items():
+        for name, value in values.items():
+            if isinstance(value, torch.Tensor):
+                tensors[f"{index}.{name}"] = value.detach().cpu().contiguous()
+            else:
+                plain.setdefault(str(index), {})[name] = value
+    return tensors, {"param_groups": state["param_groups"], "state": plain}
+
+
+def _join_optimizer(tensors: dict[str, torch.Tensor], rest: dict) -> dict:
+    state: dict[int, dict[str, Any]] = {int(i): dict(v) for i, v in rest["state"].items()}
+    for key, tensor in tensors.items():
+        index, _, name = key.partition(".")
+        state.setdefault(int(index), {})[name] = tensor
+    return {"state": state, "param_groups": rest["param_groups"]}
+
+
+def model_bytes(model: torch.nn.Module) -> bytes:
+    return save({k: v.detach().cpu().contiguous().clone() for k, v in model.state_dict().items()})
+
+
+def save_checkpoint(
+    folder: Path,
+    model: torch.nn.Module,
+    optimizer: torch.optim.Optimizer,
+    scheduler: torch.optim.lr_scheduler.LRScheduler,
+    state: TrainingState,
+) -> None:
+    """Write the checkpoint into ``folder`` (a fresh local folder that Ray Train then persists)."""
+    folder = Path(folder)
+    optimizer_tensors, optimizer_rest = _split_optimizer(optimizer.state_dict())
+    files = {SUPERNET: model_bytes(model), OPTIMIZER: save(optimizer_tensors)}
+    for name, data in files.items():
+        atomic.write_bytes(folder / name, data)
+    atomic.write_json(
+        folder / STATE,
+        {
+            "epoch": state.epoch,
+            "children_rng": state.children_rng,
+            "history": state.history,
+            "optimizer": optimizer_rest,
+            "scheduler": scheduler.state_dict(),
+            "digests": {name: _digest(data) for name, data in files.items()},
+        },
+    )
+
+
+def read_verified(folder: Path) -> tuple[dict, dict[str, bytes]]:
+    """``state.json`` and the tensor files, refusing a checkpoint that is incomplete or altered."""
+    try:
+        meta = json.loads((folder / STATE).read_text())
+        digests = meta["digests"]
+        files = {name: (folder / name).read_bytes() for name in (SUPERNET, OPTIMIZER)}
+    except (OSError, ValueError, KeyError, TypeError) as exc:
+        raise ResultsError(f"incomplete checkpoint {folder}: {exc}") from None
+    for name, data in files.items():
+        if digests.get(name) != _digest(data):
+            raise ResultsError(f"incomplete checkpoint {folder}: {name} does not match its digest")
+    return meta, files
+
+
+def is_complete(folder: Path) -> bool:
+    try:
+        read_verified(Path(folder))
+    except ResultsError:
+        return False
+    return True
+
+
+def checkpoint_epoch(folder: Path) -> int:
+    return int(read_verified(Path(folder))[0]["epoch"])
+
+
+def load_checkpoint(
+    folder: Path,
+    model: torch.nn.Module,
+    optimizer: torch.optim.Optimizer,
+    scheduler: torch.optim.lr_scheduler.LRScheduler,
+) -> TrainingState:
+    """Restore model, optimiser and scheduler in place; returns the rest of the state."""
+    meta, files = read_verified(Path(folder))
+    device = next(model.parameters()).device
+    model.load_state_dict(load(files[SUPERNET]))
+    optimizer_tensors = {k: v.to(device) for k, v in load(files[OPTIMIZER]).items()}
+    optimizer.load_state_dict(_join_optimizer(optimizer_tensors, meta["optimizer"]))
+    scheduler.load_state_dict(meta["scheduler"])
+    return TrainingState(int(meta["epoch"]), meta["children_rng"], list(meta["history"]))
+
+
+def load_supernet_weights(folder: Path) -> dict[str, torch.Tensor]:
+    """The supernet's weights from a verified checkpoint."""
+    return load(read_verified(Path(folder))[1][SUPERNET])

@@ -1,0 +1,74 @@
+"""The hyperparameters of a sandwich-training run: what ``config.json`` records and resume rebuilds from."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import asdict, dataclass, field, fields
+
+from nasbench.errors import InvalidOption, ResultsError
+
+
+@dataclass(frozen=True)
+class SupernetConfig:
+    """BigNAS training (Yu et al. 2020) at the scale of a small dataset.
+
+    Kept from the paper: the sandwich rule (largest, smallest and ``random_children`` random children
+    each step), inplace distillation of every child but the largest from the largest's detached
+    predictions, regularisation (label smoothing, dropout) on the largest child only, and a learning
+    rate warmed up and then decayed to a small constant. Weight decay is applied once per step by the
+    optimiser; since the largest child holds every weight, that is weight decay on the largest child.
+    """
+
+    space: str  # registry name of a space with the WeightSharing capability
+    space_options: dict = field(default_factory=dict)
+    dataset: str = "digits"
+    data_dir: str | None = None
+    split_seed: int = 0
+    image_size: int = 32
+    seed: int = 0
+    epochs: int = 10
+    batch_size: int = 64  # global batch: split evenly across the workers
+    lr: float = 0.1  # peak learning rate, reached after the warm-up
+    warmup_epochs: float = 1.0
+    final_lr_fraction: float = 0.05  # the constant the learning rate decays to, as a share of the peak
+    momentum: float = 0.9
+    weight_decay: float = 3e-5
+    label_smoothing: float = 0.1  # on the largest child's loss only
+    random_children: int = 2  # children drawn at random each step, besides the largest and the smallest
+    grad_clip: float = 5.0  # max norm of the accumulated gradient
+    bn_batches: int = 8  # training batches that recalibrate a child's batch norm before it is validated
+
+    def __post_init__(self) -> None:
+        if self.epochs < 1 or self.batch_size < 1:
+            raise InvalidOption(f"epochs and batch size must be positive, got {self.epochs} and {self.batch_size}")
+        if not 0 < self.lr < math.inf:
+            raise InvalidOption(f"lr must be a positive number, got {self.lr}")
+        if self.random_children < 0:
+            raise InvalidOption(f"random children must be 0 or more, got {self.random_children}")
+        if not 0 <= self.final_lr_fraction <= 1 or self.warmup_epochs < 0:
+            raise InvalidOption(
+                f"final_lr_fraction must be in [0, 1] and warmup_epochs non-negative, "
+                f"got {self.final_lr_fraction} and {self.warmup_epochs}"
+            )
+        if min(self.weight_decay, self.momentum, self.grad_clip, self.bn_batches) < 0:
+            raise InvalidOption("weight decay, momentum, grad clip and bn batches must be non-negative")
+        if not 0 <= self.label_smoothing < 1:
+            raise InvalidOption(f"label smoothing must be in [0, 1), got {self.label_smoothing}")
+        if self.seed < 0:
+            raise InvalidOption(f"the seed must be a non-negative integer, got {self.seed}")
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict) -> SupernetConfig:
+        names = {f.name for f in fields(cls)}
+        if not isinstance(data, dict) or "space" not in data:
+            raise ResultsError("supernet run configuration lacks its space")
+        unknown = sorted(set(data) - names)
+        if unknown:
+            raise ResultsError(f"supernet run configuration has unknown fields: {', '.join(unknown)}")
+        try:
+            return cls(**data)
+        except (InvalidOption, TypeError) as exc:
+            raise ResultsError(f"supernet run configuration: {exc}") from None

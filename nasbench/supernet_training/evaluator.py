@@ -1,0 +1,117 @@
+"""The supernet evaluator: a child scored with the weights it inherits from a trained supernet.
+
+No training: the child is extracted, its batch norm recalibrated on a few training batches, and it is
+validated, in seconds. Each process reads the supernet's file once (repeated evaluations reuse it).
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+
+import torch
+
+from nasbench.arch import Arch
+from nasbench.costs import count_macs, count_params, torch_threads
+from nasbench.errors import InvalidOption, ResultsError
+from nasbench.evaluator import Budget, Metrics, Reporter
+from nasbench.space import DataSpec, SearchSpace, require_capability
+from nasbench.supernet import WeightSharing
+from nasbench.supernet_training.inherit import inherited_child
+from nasbench.supernet_training.run import WEIGHTS, read_config
+from nasbench.training.data import load_data
+from nasbench.training.trainer import check_device_name, evaluate, pick_device
+from nasbench.weights import WEIGHTS_DIR, load_weights, save_weights
+
+
+@lru_cache(maxsize=2)  # a worker scores many children of the same supernet
+def _supernet_weights(path: str, modified_ns: int) -> dict[str, torch.Tensor]:
+    return load_weights(path)
+
+
+class SupernetEvaluator:
+    """Scores each child with the weights of the supernet trained in the run folder ``supernet``."""
+
+    def __init__(
+        self,
+        space: SearchSpace,
+        supernet: str,
+        device: str = "auto",
+        bn_batches: int | None = None,
+        run_dir: str | None = None,
+        cpu_threads: int | None = None,
+    ) -> None:
+        require_capability(space, WeightSharing, "a search with --supernet")
+        self.space = space
+        self.run = Path(supernet).resolve()
+        self.config = read_config(self.run)
+        if self.config.space != space.name:
+            raise InvalidOption(
+                f"the supernet in {self.run} was trained for space '{self.config.space}', not '{space.name}'"
+            )
+        if not (self.run / WEIGHTS).exists():
+            raise ResultsError(
+                f"the supernet in {self.run} has not finished training; "
+                f"continue it with: nasbench supernet train --resume {self.run}"
+            )
+        self.device = device
+        check_device_name(device)
+        self.bn_batches = self.config.bn_batches if bn_batches is None else bn_batches
+        #: each scored child's inherited weights go to run_dir/weights/<hash>.safetensors, for export
+        self.weights_dir = None if run_dir is None else Path(run_dir) / WEIGHTS_DIR
+        self.cpu_threads = cpu_threads
+        self._has_test = self._data().test is not None
+
+    def _data(self):
+        c = self.config
+        return load_data(c.dataset, c.data_dir, c.split_seed, c.image_size)
+
+    def data_spec(self) -> DataSpec:
+        return self._data().spec
+
+    def check_device(self) -> None:
+        pick_device(self.device)
+
+    @property
+    def uses_gpu(self) -> bool:
+        return self.device != "cpu"
+
+    @property
+    def epochs(self) -> int:
+        return 1  # one report per child: there is no training to stop early
+
+    def metric_names(self) -> tuple[str, ...]:
+        return ("valid_accuracy", "valid_loss", "params", "macs") + (("test_accuracy",) if self._has_test else ())
+
+    def supernet(self, device: torch.device) -> torch.nn.Module:
+        """The trained supernet on ``device``."""
+        path = self.run / WEIGHTS
+        weights = _supernet_weights(str(path), path.stat().st_mtime_ns)
+        module = self.space.capability(WeightSharing).build_supernet(self._data().spec)
+        module.load_state_dict(weights)
+        return module.to(device).eval()
+
+    def child(self, arch: Arch, device: torch.device) -> torch.nn.Module:
+        """``arch`` with its inherited weights and recalibrated batch norm."""
+        return inherited_child(
+            self.space, self.supernet(device), arch, self._data(), device, self.bn_batches, self.config.batch_size
+        )
+
+    def __call__(self, arch: Arch, budget: Budget, *, seed: int, report: Reporter | None = None) -> Metrics:
+        data = self._data()
+        device = pick_device(self.device)
+        with torch_threads(self.cpu_threads if device.type == "cpu" else None):
+            model = self.child(arch, device)
+            accuracy, loss = evaluate(model, data.valid, device)
+            metrics = {"valid_accuracy": accuracy, "valid_loss": loss}
+            if data.test is not None:
+                metrics["test_accuracy"] = evaluate(model, data.test, device)[0]
+            model = model.cpu()
+            spec = data.spec
+            metrics["params"] = float(count_params(model))
+            metrics["macs"] = float(count_macs(model, (spec.channels, spec.height, spec.width)))
+        if self.weights_dir is not None:
+            save_weights(model, self.weights_dir / f"{arch.hash_key}.safetensors")
+        if report is not None:
+            report(1, dict(metrics))
+        return metrics

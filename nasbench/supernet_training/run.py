@@ -1,0 +1,272 @@
+"""Starting and resuming a sandwich-training run: its folder, Ray Train, the progress bar.
+
+A run folder holds ``config.json`` (the hyperparameters, fixed for the run), ``epochs.csv`` (loss and
+validation accuracy of the largest and the smallest child per epoch), the checkpoints Ray Train
+persists under ``checkpoints/`` and, once training ends, ``supernet.safetensors``.
+
+Each start or resume is a new Ray Train run (``checkpoints/attempt-N``) that continues from the
+latest complete checkpoint of the folder. Checkpoints are verified by digest when read, so a
+checkpoint half-written when the process was killed is passed over, never loaded.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import re
+import shutil
+import sys
+import threading
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+import pandas as pd
+
+from nasbench import atomic
+from nasbench.errors import InvalidOption, NasbenchError, ResultsError
+from nasbench.results import RunLock
+from nasbench.space import SearchSpace, require_capability
+from nasbench.supernet import WeightSharing
+from nasbench.supernet_training import worker
+from nasbench.supernet_training.checkpoint import SUPERNET, checkpoint_epoch, is_complete, read_verified
+from nasbench.supernet_training.config import SupernetConfig
+from nasbench.training.data import load_data
+
+CONFIG = "config.json"
+EPOCHS = "epochs.csv"
+CHECKPOINTS = "checkpoints"
+WEIGHTS = "supernet.safetensors"  # the trained supernet, written when training ends
+_ATTEMPT = re.compile(r"^attempt-(\d+)$")
+#: columns of the epoch table, in order
+EPOCH_COLUMNS = (
+    "epoch",
+    "lr",
+    "loss_largest",
+    "loss_distillation",
+    "valid_accuracy_largest",
+    "valid_accuracy_smallest",
+    "valid_loss_largest",
+    "valid_loss_smallest",
+    "seconds",
+)
+
+
+@dataclass(frozen=True)
+class Execution:
+    """Where the workers run; may change when a run is resumed (the result does not depend on it
+    beyond the tolerance of data-parallel arithmetic)."""
+
+    workers: int = 1
+    address: str | None = None  # a Ray cluster; None starts an embedded local Ray
+    cpus_per_worker: float = 1.0  # also the worker's torch threads on the CPU
+    gpus_per_worker: float = 0.0  # > 0 trains on GPUs, with NCCL between the workers
+
+    def __post_init__(self) -> None:
+        if self.workers < 1:
+            raise InvalidOption(f"--workers must be at least 1, got {self.workers}")
+        if not self.cpus_per_worker > 0 or self.gpus_per_worker < 0:
+            raise InvalidOption("--cpus-per-worker must be positive and --gpus-per-worker 0 or more")
+
+
+def read_config(run: Path) -> SupernetConfig:
+    path = Path(run) / CONFIG
+    if not path.exists():
+        raise ResultsError(f"{run} holds no supernet run ({CONFIG} is missing)")
+    try:
+        stored = json.loads(path.read_text())
+    except (OSError, ValueError) as exc:
+        raise ResultsError(f"corrupt {path}: {exc}") from None
+    return SupernetConfig.from_dict(stored.get("supernet") if isinstance(stored, dict) else None)
+
+
+def latest_checkpoint(run: Path) -> Path | None:
+    """The complete checkpoint of the most epochs in the run folder, or None."""
+    found = [p for p in (Path(run) / CHECKPOINTS).glob("attempt-*/epoch-*") if p.is_dir() and is_complete(p)]
+    return max(found, key=lambda p: (checkpoint_epoch(p), p.parent.name), default=None)
+
+
+def _next_attempt(run: Path) -> str:
+    numbers = [int(m.group(1)) for p in (Path(run) / CHECKPOINTS).glob("attempt-*") if (m := _ATTEMPT.match(p.name))]
+    return f"attempt-{max(numbers, default=0) + 1}"
+
+
+def write_epochs(run: Path, history: list[dict]) -> None:
+    buffer = io.StringIO()
+    pd.DataFrame(history, columns=list(EPOCH_COLUMNS)).to_csv(buffer, index=False)
+    atomic.write_text(Path(run) / EPOCHS, buffer.getvalue())
+
+
+def train_supernet(
+    space: SearchSpace, config: SupernetConfig, out: str | Path, execution: Execution = Execution(), quiet=False
+) -> Path:
+    """Sandwich-train ``space``'s supernet into the new run folder ``out``; returns the trained weights' file."""
+    require_capability(space, WeightSharing, "supernet training")
+    out = Path(out)
+    if (out / CONFIG).exists():
+        raise ResultsError(f"{out} already holds a run; resume it with --resume {out} or choose another --out")
+    data = load_data(config.dataset, config.data_dir, config.split_seed, config.image_size)  # checks the data now
+    _check_batches(config, execution, len(data.train.labels))
+    out.mkdir(parents=True, exist_ok=True)
+    if not quiet:
+        print(f"sandwich training {space.name} into {out}", file=sys.stderr)
+    lock = RunLock(out / ".lock")
+    try:
+        atomic.write_json(out / CONFIG, {"supernet": config.to_dict(), "data": asdict(data.spec)})
+        return _run(space, config, out, execution, quiet)
+    finally:
+        lock.release()
+
+
+def resume_supernet(
+    run: str | Path, execution: Execution = Execution(), space: SearchSpace | None = None, quiet=False
+) -> Path:
+    """Continue the run in ``run`` from its latest complete checkpoint (``space``: rebuilt from the run's
+    configuration unless given)."""
+    from nasbench.catalog import SPACES
+
+    run = Path(run)
+    config = read_config(run)
+    space = space or SPACES.create(config.space, **config.space_options)
+    if space.name != config.space:
+        raise InvalidOption(f"{run} trains space '{config.space}', not '{space.name}'")
+    data = load_data(config.dataset, config.data_dir, config.split_seed, config.image_size)
+    _check_batches(config, execution, len(data.train.labels))
+    lock = RunLock(run / ".lock")
+    try:
+        return _run(space, config, run, execution, quiet)
+    finally:
+        lock.release()
+
+
+def _check_batches(config: SupernetConfig, execution: Execution, train_size: int) -> None:
+    if config.batch_size % execution.workers:
+        raise InvalidOption(
+            f"the batch size {config.batch_size} does not split evenly across {execution.workers} workers"
+        )
+    if worker.steps_per_epoch(train_size, config.batch_size) == 0:
+        raise InvalidOption(f"the batch size {config.batch_size} exceeds the {train_size} training images")
+
+
+def _run(space: SearchSpace, config: SupernetConfig, run: Path, execution: Execution, quiet: bool) -> Path:
+    from nasbench.ray_backend.cluster import check_reachable, quiet_tune, ray_connection
+
+    if execution.address is not None:
+        check_reachable(execution.address)
+    start = latest_checkpoint(run)
+    done = 0 if start is None else checkpoint_epoch(start)
+    if done >= config.epochs:
+        _finish(run, start)
+        return run / WEIGHTS
+    if not quiet and start is not None:
+        print(f"resuming {run} after epoch {done} of {config.epochs}", file=sys.stderr)
+    with ray_connection(execution.address, run), quiet_tune():
+        final = _fit(space, config, run, execution, start, quiet)
+    _finish(run, final)
+    return run / WEIGHTS
+
+
+def _fit(space, config, run, execution, start, quiet) -> Path:
+    import ray.train
+    from ray.train.torch import TorchConfig, TorchTrainer
+    from ray.util.queue import Queue
+
+    use_gpu = execution.gpus_per_worker > 0
+    resources = {"CPU": execution.cpus_per_worker, **({"GPU": execution.gpus_per_worker} if use_gpu else {})}
+    progress = Queue(actor_options={"num_cpus": 0})  # the epoch table is written from it, quiet or not
+    trainer = TorchTrainer(
+        worker.train_loop,
+        train_loop_config={
+            worker.CONFIG: config.to_dict(),
+            worker.SPACE: space,
+            worker.PROGRESS: progress,
+            worker.THREADS: max(1, int(execution.cpus_per_worker)),
+        },
+        torch_config=TorchConfig(backend="nccl" if use_gpu else "gloo"),
+        scaling_config=ray.train.ScalingConfig(
+            num_workers=execution.workers, use_gpu=use_gpu, resources_per_worker=resources
+        ),
+        run_config=ray.train.RunConfig(
+            name=_next_attempt(run),
+            storage_path=str((run / CHECKPOINTS).resolve()),
+            checkpoint_config=ray.train.CheckpointConfig(num_to_keep=1),
+            failure_config=ray.train.FailureConfig(max_failures=0),
+        ),
+        resume_from_checkpoint=None if start is None else ray.train.Checkpoint(str(start.resolve())),
+    )
+    bar = _ProgressBar(progress, run, config.epochs, show=not quiet)
+    try:
+        result = trainer.fit()
+    except ray.train.TrainingFailedError as exc:
+        raise NasbenchError(f"supernet training failed: {_first_line(exc)}") from None
+    finally:
+        bar.stop()
+    if result.checkpoint is None:
+        raise NasbenchError("supernet training ended without a checkpoint")
+    return Path(result.checkpoint.path)
+
+
+def _first_line(exc: BaseException) -> str:
+    cause = exc
+    while cause.__cause__ is not None:
+        cause = cause.__cause__
+    lines = [line for line in str(cause).strip().splitlines() if line.strip()]
+    return lines[-1] if lines else type(cause).__name__
+
+
+def _finish(run: Path, checkpoint: Path) -> None:
+    """Publish the trained weights and the epoch table, and drop the checkpoints of earlier attempts."""
+    meta, files = read_verified(checkpoint)
+    atomic.write_bytes(run / WEIGHTS, files[SUPERNET])
+    write_epochs(run, meta["history"])
+    for attempt in (run / CHECKPOINTS).glob("attempt-*"):
+        if attempt != checkpoint.parent:
+            shutil.rmtree(attempt, ignore_errors=True)
+
+
+class _ProgressBar:
+    """A bar per epoch over its steps (with ``show``), fed by the first worker through a Ray queue; writes
+    the epoch table as each epoch ends."""
+
+    def __init__(self, queue, run: Path, epochs: int, show: bool = True) -> None:
+        self.queue, self.run, self.epochs, self.show = queue, run, epochs, show
+        self.stopping = threading.Event()
+        self.thread = threading.Thread(target=self._follow, daemon=True)
+        self.thread.start()
+
+    def _follow(self) -> None:
+        from ray.util.queue import Empty
+        from tqdm import tqdm
+
+        bar = None
+        while not self.stopping.is_set():
+            try:
+                kind, *event = self.queue.get(timeout=0.5)
+            except Empty:
+                continue
+            except Exception:  # Ray shut down under us: the run is over
+                break
+            if kind == "step" and self.show:
+                epoch, step, steps = event
+                if bar is None or bar.desc != f"epoch {epoch}/{self.epochs}":
+                    if bar is not None:
+                        bar.close()
+                    bar = tqdm(total=steps, desc=f"epoch {epoch}/{self.epochs}", unit="step", file=sys.stderr)
+                bar.update(step - bar.n)
+            elif kind == "epoch":
+                (history,) = event
+                row = history[-1]
+                write_epochs(self.run, history)
+                if bar is not None:
+                    bar.set_postfix(
+                        loss=f"{row['loss_largest']:.3f}",
+                        largest=f"{row['valid_accuracy_largest']:.1f}%",
+                        smallest=f"{row['valid_accuracy_smallest']:.1f}%",
+                    )
+                    bar.close()
+                    bar = None
+        if bar is not None:
+            bar.close()
+
+    def stop(self) -> None:
+        self.stopping.set()
+        self.thread.join(timeout=5)

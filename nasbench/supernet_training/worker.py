@@ -1,0 +1,146 @@
+"""What each Ray Train worker runs: sandwich training over its share of every global batch.
+
+Every source of randomness is fixed by the run's seed: the initial weights, the data order (a function
+of seed and epoch, not of a live generator), the children (one generator whose state the checkpoint
+keeps) and dropout (reseeded per epoch and worker). A run resumed from a checkpoint therefore continues
+exactly as the uninterrupted run would have.
+"""
+
+from __future__ import annotations
+
+import math
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from nasbench.evaluator import derive_seed
+from nasbench.space import SearchSpace
+from nasbench.supernet import WeightSharing
+from nasbench.supernet_training.checkpoint import TrainingState, load_checkpoint, save_checkpoint
+from nasbench.supernet_training.config import SupernetConfig
+from nasbench.supernet_training.inherit import inherited_child
+from nasbench.supernet_training.sandwich import average_gradients, sandwich_step, step_children
+from nasbench.supernet_training.schedule import make_scheduler
+from nasbench.supernet_training.zero_init import zero_last_norm_scales
+from nasbench.training.data import Data, load_data
+from nasbench.training.trainer import evaluate
+
+# keys of the loop's configuration (plain values and the space, which Ray pickles to the workers)
+CONFIG, SPACE, PROGRESS, THREADS = "config", "space", "progress", "threads"
+
+
+def build_supernet(space: SearchSpace, data: Data, seed: int) -> torch.nn.Module:
+    """The supernet's initial weights, from ``seed`` alone (the same on every worker)."""
+    with torch.random.fork_rng(devices=[]):
+        torch.manual_seed(seed)
+        supernet = space.capability(WeightSharing).build_supernet(data.spec)
+    zero_last_norm_scales(supernet)
+    return supernet
+
+
+def epoch_order(n: int, seed: int, epoch: int) -> torch.Tensor:
+    return torch.randperm(n, generator=torch.Generator().manual_seed(derive_seed(seed, "order", epoch)))
+
+
+def validate(space, supernet, data: Data, device, config: SupernetConfig) -> dict[str, float]:
+    """Validation accuracy and loss of the largest and the smallest child, with inherited weights."""
+    sharing = space.capability(WeightSharing)
+    row = {}
+    for name, child in (("largest", sharing.largest()), ("smallest", sharing.smallest())):
+        model = inherited_child(space, supernet, child, data, device, config.bn_batches, config.batch_size)
+        accuracy, loss = evaluate(model, data.valid, device)
+        row[f"valid_accuracy_{name}"], row[f"valid_loss_{name}"] = accuracy, loss
+    return row
+
+
+def train_loop(loop_config: dict) -> None:
+    """Ray Train's ``train_loop_per_worker``."""
+    import ray.train
+    import ray.train.torch
+
+    config = SupernetConfig.from_dict(loop_config[CONFIG])
+    space: SearchSpace = loop_config[SPACE]
+    progress = loop_config[PROGRESS]  # a ray.util.queue.Queue to the driver's progress bar, or None
+    context = ray.train.get_context()
+    rank, world = context.get_world_rank(), context.get_world_size()
+    device = ray.train.torch.get_device()
+    if device.type == "cpu":
+        torch.set_num_threads(loop_config[THREADS])
+    data = load_data(config.dataset, config.data_dir, config.split_seed, config.image_size)
+    supernet = build_supernet(space, data, config.seed).to(device)
+    optimizer = torch.optim.SGD(
+        supernet.parameters(),
+        lr=config.lr,
+        momentum=config.momentum,
+        weight_decay=config.weight_decay,
+        nesterov=config.momentum > 0,
+    )
+    steps = steps_per_epoch(len(data.train.labels), config.batch_size)
+    scheduler = make_scheduler(
+        optimizer, round(config.warmup_epochs * steps), config.epochs * steps, config.final_lr_fraction
+    )
+    children_rng = np.random.default_rng(derive_seed(config.seed, "children"))
+    state = TrainingState(0, children_rng.bit_generator.state, [])
+    checkpoint = ray.train.get_checkpoint()
+    if checkpoint is not None:
+        with checkpoint.as_directory() as folder:
+            state = load_checkpoint(Path(folder), supernet, optimizer, scheduler)
+        children_rng.bit_generator.state = state.children_rng
+    shard = config.batch_size // world
+    for epoch in range(state.epoch + 1, config.epochs + 1):
+        start = time.perf_counter()
+        torch.manual_seed(derive_seed(config.seed, "dropout", epoch, rank))
+        order = epoch_order(len(data.train.labels), config.seed, epoch)
+        supernet.train()
+        totals = torch.zeros(2, dtype=torch.float64)
+        for step in range(steps):
+            batch = order[step * config.batch_size : (step + 1) * config.batch_size]
+            mine = batch[rank * shard : (rank + 1) * shard]
+            x, y = data.train.images[mine].to(device), data.train.labels[mine].to(device)
+            children = step_children(space, children_rng, config.random_children)
+            optimizer.zero_grad(set_to_none=True)
+            losses = sandwich_step(supernet, children, x, y, config.label_smoothing)
+            if not math.isfinite(losses.largest):
+                raise FloatingPointError(f"the largest child's loss diverged ({losses.largest}) in epoch {epoch}")
+            average_gradients(supernet, world)
+            torch.nn.utils.clip_grad_norm_(supernet.parameters(), config.grad_clip)
+            optimizer.step()
+            scheduler.step()
+            totals += torch.tensor([losses.largest, losses.distillation], dtype=torch.float64)
+            if rank == 0 and progress is not None:
+                progress.put_nowait(("step", epoch, step + 1, steps))
+        seconds = time.perf_counter() - start  # the training steps, without validation
+        if world > 1:  # the epoch's mean loss over every worker's share
+            import torch.distributed as dist
+
+            dist.all_reduce(totals)
+            totals /= world
+        if rank != 0:
+            ray.train.report({})
+            continue
+        row = {
+            "epoch": epoch,
+            "lr": scheduler.get_last_lr()[0],
+            "loss_largest": totals[0].item() / steps,
+            "loss_distillation": totals[1].item() / steps,
+            **validate(space, supernet, data, device, config),
+            "seconds": seconds,
+        }
+        state = TrainingState(epoch, children_rng.bit_generator.state, [*state.history, row])
+        with tempfile.TemporaryDirectory() as folder:
+            save_checkpoint(Path(folder), supernet, optimizer, scheduler, state)
+            ray.train.report(
+                row,
+                checkpoint=ray.train.Checkpoint.from_directory(folder),
+                checkpoint_dir_name=f"epoch-{epoch:04d}",
+            )
+        if progress is not None:
+            progress.put_nowait(("epoch", state.history))
+
+
+def steps_per_epoch(train_size: int, batch_size: int) -> int:
+    """Whole global batches only: every worker gets an equal share of every batch."""
+    return train_size // batch_size

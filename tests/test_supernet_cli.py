@@ -1,0 +1,75 @@
+"""``nasbench supernet train`` refusals, and ``search --supernet`` then ``export --best --finetune`` end to end."""
+
+from __future__ import annotations
+
+import json
+
+import pandas as pd
+import pytest
+
+from nasbench import atomic
+from nasbench.supernet import MBConvSupernetSpace
+from nasbench.supernet_training import SupernetConfig
+from nasbench.supernet_training.run import CONFIG, WEIGHTS
+from nasbench.supernet_training.worker import build_supernet
+from nasbench.training.data import load_data
+from nasbench.weights import save_weights
+
+
+@pytest.fixture
+def finished_run(tmp_path):
+    """A supernet run folder as training leaves it (untrained weights: what is tested is the plumbing)."""
+    space = MBConvSupernetSpace()
+    run = tmp_path / "supernet"
+    atomic.write_json(run / CONFIG, {"supernet": SupernetConfig(space=space.name, epochs=1).to_dict()})
+    save_weights(build_supernet(space, load_data("digits"), 0), run / WEIGHTS)
+    return run
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        ((), "--space is required"),
+        (("--space", "nb201"), "needs a space with the WeightSharing capability"),
+        (("--space", "mbconv-supernet", "--workers", "3"), "does not split evenly across 3 workers"),
+        (("--space", "mbconv-supernet", "--epochs", "0"), "epochs and batch size must be positive"),
+        (("--resume", "somewhere", "--epochs", "3"), "--epochs cannot change when resuming"),
+        (("--resume", "nowhere"), "holds no supernet run"),
+    ],
+)
+def test_supernet_train_refuses_bad_input_in_one_line(cli, tmp_path, argv, message):
+    code, _, err = (
+        cli("supernet", "train", "--out", str(tmp_path / "run"), *argv)
+        if "--resume" not in argv
+        else cli("supernet", "train", *argv)
+    )
+    assert code == 2 and message in err and len(err.strip().splitlines()) == 1
+    assert not (tmp_path / "run" / CONFIG).exists()
+
+
+def test_search_refuses_a_missing_supernet_or_training_flags(cli, tmp_path, finished_run):
+    code, _, err = cli("search", "--supernet", str(tmp_path / "none"), "--out", str(tmp_path / "s"))
+    assert code == 2 and "holds no supernet run" in err
+    code, _, err = cli("search", "--supernet", str(finished_run), "--epochs", "3", "--out", str(tmp_path / "s"))
+    assert code == 2 and "--epochs are the supernet run's own" in err
+    (finished_run / WEIGHTS).unlink()
+    code, _, err = cli("search", "--supernet", str(finished_run), "--out", str(tmp_path / "s"))
+    assert code == 2 and "has not finished training" in err
+
+
+@pytest.mark.slow
+def test_search_with_supernet_weights_then_export_fine_tuned(cli, tmp_path, finished_run, one_thread):
+    out = tmp_path / "search"
+    code, stdout, err = cli(
+        "search", "--supernet", str(finished_run), "--strategy", "evo", "--budget", "3", "--max-macs", "2e6",
+        "--out", str(out), "--quiet", "--device", "cpu",
+    )  # fmt: skip
+    assert code == 0, err
+    trials = pd.read_csv(out / "trials.csv")
+    assert (trials["state"] == "COMPLETE").all() and (trials["macs"] <= 2e6).all()
+    assert json.loads((out / "config.json").read_text())["space"] == "mbconv-supernet"
+    code, stdout, err = cli("export", str(out), "--best", "--finetune", "1", "--out", str(tmp_path / "model"))
+    assert code == 0, err
+    info = json.loads((tmp_path / "model" / "arch.json").read_text())
+    assert info["metrics"]["finetune_epochs"] == 1 and "finetuned_valid_accuracy" in info["metrics"]
+    assert (tmp_path / "model" / "weights.pt").exists()

@@ -1,0 +1,111 @@
+"""Sandwich training on a localhost Ray: two DDP workers against one, and a run killed and resumed.
+
+The supernet is the tiny toy one (batch norm and dropout included) on 8x8 digits, 3 short epochs.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import textwrap
+import time
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from nasbench.supernet_training import SupernetConfig, resume_supernet, train_supernet
+from nasbench.supernet_training.run import CHECKPOINTS, EPOCHS, WEIGHTS, Execution
+
+pytestmark = pytest.mark.slow
+TESTS = Path(__file__).resolve().parent
+CONFIG = SupernetConfig(space="toy-supernet", epochs=3, batch_size=32, lr=0.2, warmup_epochs=0.5, seed=5)
+#: two workers see the same global batches and average their gradients; what differs is batch norm's
+#: statistics (each worker normalises its half batch) and dropout's draws, which move the loss by well
+#: under this share
+DDP_TOLERANCE = 0.03
+
+
+@pytest.fixture(scope="module")
+def ray_toy():
+    import ray.cloudpickle
+    import toy_supernet
+    from ray_helpers import connect, disconnect
+
+    os.environ.setdefault("RAY_AUTH_MODE", "disabled")
+    print_before = connect(num_cpus=2)
+    ray.cloudpickle.register_pickle_by_value(toy_supernet)
+    try:
+        yield toy_supernet.ToySupernetSpace()
+    finally:
+        ray.cloudpickle.unregister_pickle_by_value(toy_supernet)
+        disconnect(print_before)
+
+
+@pytest.fixture(scope="module")
+def one_worker(ray_toy, tmp_path_factory) -> Path:
+    run = tmp_path_factory.mktemp("one") / "run"
+    train_supernet(ray_toy, CONFIG, run, Execution(workers=1), quiet=True)
+    return run
+
+
+def test_one_worker_run_folder_holds_config_epoch_table_and_weights(one_worker):
+    table = pd.read_csv(one_worker / EPOCHS)
+    assert list(table["epoch"]) == [1, 2, 3]
+    assert table["loss_largest"].iloc[-1] < table["loss_largest"].iloc[0]
+    assert {"valid_accuracy_largest", "valid_accuracy_smallest"} <= set(table.columns)
+    assert (one_worker / "config.json").exists() and (one_worker / WEIGHTS).exists()
+    assert len(list((one_worker / CHECKPOINTS).glob("attempt-*/epoch-*"))) == 1  # only the latest is kept
+
+
+def test_two_workers_give_the_loss_curve_of_one_with_the_same_global_batch(ray_toy, one_worker, tmp_path):
+    run = tmp_path / "two"
+    train_supernet(ray_toy, CONFIG, run, Execution(workers=2), quiet=True)
+    one = pd.read_csv(one_worker / EPOCHS)["loss_largest"]
+    two = pd.read_csv(run / EPOCHS)["loss_largest"]
+    assert len(one) == len(two) == 3
+    assert ((two - one).abs() / one).max() < DDP_TOLERANCE, (list(one), list(two))
+
+
+_TRAIN = textwrap.dedent(
+    """
+    import logging, os, sys
+    sys.path.insert(0, {tests!r})
+    import ray, ray.cloudpickle, toy_supernet
+    from nasbench.supernet_training import SupernetConfig, train_supernet
+    ray.init(address="local", num_cpus=1, include_dashboard=False, log_to_driver=False, logging_level=logging.ERROR)
+    ray.cloudpickle.register_pickle_by_value(toy_supernet)
+    train_supernet(toy_supernet.ToySupernetSpace(), SupernetConfig.from_dict({config!r}), {run!r}, quiet=True)
+    """
+)
+
+
+def test_a_killed_run_resumes_to_the_weights_of_an_uninterrupted_one(ray_toy, one_worker, tmp_path):
+    from ray_helpers import end_processes_marked
+
+    run = tmp_path / "killed"
+    script = _TRAIN.format(tests=str(TESTS), config=CONFIG.to_dict(), run=str(run))
+    env = {**os.environ, "NASBENCH_TEST_MARK": f"sandwich-{os.getpid()}"}
+    process = subprocess.Popen([sys.executable, "-c", script], env=env, cwd=tmp_path)
+    try:
+        deadline = time.monotonic() + 600
+        while not list((run / CHECKPOINTS).glob("attempt-1/epoch-0001/state.json")):
+            assert process.poll() is None, "the run ended before its first checkpoint"
+            assert time.monotonic() < deadline, "no checkpoint within 10 minutes"
+            time.sleep(0.2)
+        process.send_signal(signal.SIGKILL)  # mid-way through epoch 2: no chance to clean up
+        process.wait()
+        end_processes_marked(env["NASBENCH_TEST_MARK"])  # the Ray it started, which nothing shuts down now
+        assert not (run / WEIGHTS).exists()
+        resume_supernet(run, Execution(workers=1), space=ray_toy, quiet=True)
+    finally:
+        if process.poll() is None:
+            process.kill()
+        end_processes_marked(env["NASBENCH_TEST_MARK"])
+    assert (run / WEIGHTS).read_bytes() == (one_worker / WEIGHTS).read_bytes()
+    pd.testing.assert_series_equal(
+        pd.read_csv(run / EPOCHS)["loss_largest"], pd.read_csv(one_worker / EPOCHS)["loss_largest"]
+    )
+    assert [p.name for p in (run / CHECKPOINTS).iterdir() if p.is_dir()] == ["attempt-2"]

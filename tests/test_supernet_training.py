@@ -1,0 +1,179 @@
+"""Sandwich training's pieces without Ray: the step, dropout on the largest child only, the schedule,
+checkpoints that refuse to load half-written, zero-initialised residual norms, and the supernet evaluator."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+import torch
+import torch.nn.functional as F
+
+from nasbench import atomic
+from nasbench.errors import ResultsError
+from nasbench.evaluator import Budget
+from nasbench.supernet import MBConvSupernetSpace
+from nasbench.supernet_training import SupernetConfig, SupernetEvaluator
+from nasbench.supernet_training.checkpoint import (
+    OPTIMIZER,
+    TrainingState,
+    is_complete,
+    load_checkpoint,
+    save_checkpoint,
+)
+from nasbench.supernet_training.run import CONFIG, WEIGHTS, latest_checkpoint
+from nasbench.supernet_training.sandwich import distillation_loss, dropout_off, sandwich_step, step_children
+from nasbench.supernet_training.schedule import lr_factor, make_scheduler
+from nasbench.supernet_training.worker import build_supernet
+from nasbench.supernet_training.zero_init import zero_last_norm_scales
+from nasbench.training.data import load_data
+from nasbench.weights import save_weights
+
+
+@pytest.fixture(scope="module")
+def digits():
+    return load_data("digits")
+
+
+@pytest.fixture(scope="module")
+def space():
+    return MBConvSupernetSpace()
+
+
+def test_children_of_a_step_are_largest_smallest_then_random_from_the_seeded_generator(space):
+    first = step_children(space, np.random.default_rng(3), 2)
+    again = step_children(space, np.random.default_rng(3), 2)
+    assert first == again and len(first) == 4
+    assert first[0] == space.largest() and first[1] == space.smallest()
+
+
+def test_sandwich_step_accumulates_the_gradient_of_every_child(space, digits, one_thread):
+    supernet = build_supernet(space, digits, 0).train()
+    x, y = digits.train.images[:16], digits.train.labels[:16]
+    children = [space.largest(), space.smallest()]
+    with dropout_off(supernet):  # the same function twice: no dropout noise between the two computations
+        torch.manual_seed(0)
+        losses = sandwich_step(supernet, children, x, y, label_smoothing=0.1)
+        summed = {n: p.grad.clone() for n, p in supernet.named_parameters() if p.grad is not None}
+        supernet.zero_grad()
+        logits = supernet(x, children[0])
+        F.cross_entropy(logits, y, label_smoothing=0.1).backward()
+        teacher = F.softmax(logits.detach(), 1)
+        distillation_loss(supernet(x, children[1]), teacher).backward()
+    for name, param in supernet.named_parameters():
+        if name in summed:
+            torch.testing.assert_close(summed[name], param.grad, rtol=1e-4, atol=1e-6)
+    assert losses.largest > 0 and losses.distillation > 0
+
+
+def test_dropout_off_keeps_batch_norm_training_and_restores_dropout(space, digits):
+    supernet = build_supernet(space, digits, 0).train()
+    x = digits.train.images[:8]
+    child = space.largest()
+    torch.manual_seed(0)
+    assert not torch.equal(supernet(x, child), supernet(x, child))  # dropout draws differ
+    norm = next(m for m in supernet.modules() if isinstance(m, torch.nn.BatchNorm2d))
+    before = norm.running_mean.clone()
+    with dropout_off(supernet):
+        assert torch.equal(supernet(x, child), supernet(x, child))
+        assert norm.training
+    assert not torch.equal(norm.running_mean, before)  # batch statistics were gathered
+    assert all(m.training for m in supernet.modules())
+
+
+def test_learning_rate_warms_up_then_decays_to_a_constant():
+    factors = [lr_factor(step, 10, 100, 0.05) for step in range(120)]
+    assert factors[0] == pytest.approx(0.1) and factors[9] == pytest.approx(1.0)
+    assert all(a >= b for a, b in zip(factors[9:], factors[10:]))
+    assert factors[100] == pytest.approx(0.05) and factors[119] == pytest.approx(0.05)
+
+
+def test_residual_blocks_start_with_a_zero_norm_scale(space, digits):
+    supernet = build_supernet(space, digits, 0)
+    zeroed = [b for b in supernet.blocks if torch.count_nonzero(b.block[-1][1].weight) == 0]
+    assert len(zeroed) == zero_last_norm_scales(supernet) > 0
+    for block in zeroed:  # a block that changes channels has no residual path to keep the signal
+        first = block.block[0][0].weight
+        assert block.skip and block.stride == 1
+        assert (first.shape[1] if block.expands else first.shape[0]) == block.block[-1][0].weight.shape[0]
+    assert torch.isfinite(supernet(digits.valid.images[:4], space.largest())).all()
+
+
+def _trained_state(space, digits):
+    supernet = build_supernet(space, digits, 0).train()
+    optimizer = torch.optim.SGD(supernet.parameters(), lr=0.1, momentum=0.9, nesterov=True)
+    scheduler = make_scheduler(optimizer, 2, 10, 0.05)
+    rng = np.random.default_rng(0)
+    for _ in range(2):
+        optimizer.zero_grad()
+        sandwich_step(supernet, step_children(space, rng, 1), digits.train.images[:8], digits.train.labels[:8], 0.1)
+        optimizer.step()
+        scheduler.step()
+    return supernet, optimizer, scheduler, TrainingState(1, rng.bit_generator.state, [{"epoch": 1}])
+
+
+def test_checkpoint_restores_model_optimizer_scheduler_and_generator(space, digits, tmp_path, one_thread):
+    supernet, optimizer, scheduler, state = _trained_state(space, digits)
+    save_checkpoint(tmp_path, supernet, optimizer, scheduler, state)
+    fresh = build_supernet(space, digits, 1)
+    fresh_optimizer = torch.optim.SGD(fresh.parameters(), lr=0.1, momentum=0.9, nesterov=True)
+    fresh_scheduler = make_scheduler(fresh_optimizer, 2, 10, 0.05)
+    restored = load_checkpoint(tmp_path, fresh, fresh_optimizer, fresh_scheduler)
+    assert restored == state
+    for a, b in zip(supernet.state_dict().values(), fresh.state_dict().values()):
+        assert torch.equal(a, b)
+    assert fresh_scheduler.get_last_lr() == scheduler.get_last_lr()
+    saved, loaded = optimizer.state_dict()["state"], fresh_optimizer.state_dict()["state"]
+    assert saved.keys() == loaded.keys()
+    assert all(torch.equal(saved[k]["momentum_buffer"], loaded[k]["momentum_buffer"]) for k in saved)
+    continued, expected = np.random.default_rng(), np.random.default_rng(0)
+    continued.bit_generator.state = json.loads(json.dumps(restored.children_rng))
+    step_children(space, expected, 1), step_children(space, expected, 1)  # what the two steps drew
+    assert continued.random() == expected.random()
+
+
+def test_half_written_checkpoint_is_never_loaded(space, digits, tmp_path, one_thread):
+    supernet, optimizer, scheduler, state = _trained_state(space, digits)
+    good = tmp_path / "checkpoints" / "attempt-1" / "epoch-0001"
+    half = tmp_path / "checkpoints" / "attempt-2" / "epoch-0002"
+    save_checkpoint(good, supernet, optimizer, scheduler, state)
+    save_checkpoint(half, supernet, optimizer, scheduler, TrainingState(2, state.children_rng, state.history))
+    data = (half / OPTIMIZER).read_bytes()
+    (half / OPTIMIZER).write_bytes(data[: len(data) // 2])  # the process died while this file was written
+    assert is_complete(good) and not is_complete(half)
+    assert latest_checkpoint(tmp_path) == good
+    with pytest.raises(ResultsError, match="incomplete checkpoint"):
+        load_checkpoint(half, supernet, optimizer, scheduler)
+
+
+def _finished_run(folder, space, digits):
+    """A run folder as training leaves it (untrained weights: the evaluator's mechanics are under test)."""
+    config = SupernetConfig(space=space.name, epochs=1)
+    atomic.write_json(folder / CONFIG, {"supernet": config.to_dict()})
+    save_weights(build_supernet(space, digits, 0), folder / WEIGHTS)
+    return folder
+
+
+def test_supernet_evaluator_scores_the_extracted_child_with_inherited_weights(space, digits, tmp_path, one_thread):
+    run = _finished_run(tmp_path / "run", space, digits)
+    evaluator = SupernetEvaluator(space, str(run), device="cpu", run_dir=str(tmp_path / "search"))
+    child = space.sample(np.random.default_rng(1))
+    metrics = evaluator(child, Budget(), seed=0)
+    assert set(evaluator.metric_names()) == set(metrics)
+    assert metrics["params"] < sum(p.numel() for p in build_supernet(space, digits, 0).parameters())
+    model = evaluator.child(child, torch.device("cpu"))
+    supernet = evaluator.supernet(torch.device("cpu"))
+    space.recalibrate(supernet, child, [digits.train.images[i : i + 64] for i in range(0, 512, 64)])
+    x = digits.valid.images[:32]
+    torch.testing.assert_close(model(x), supernet.eval()(x, child), rtol=1e-4, atol=1e-4)
+    assert (tmp_path / "search" / "weights" / f"{child.hash_key}.safetensors").exists()
+
+
+def test_supernet_evaluator_refuses_an_unfinished_run_or_another_space(space, digits, tmp_path):
+    run = _finished_run(tmp_path / "run", space, digits)
+    (run / WEIGHTS).unlink()
+    with pytest.raises(ResultsError, match="has not finished training"):
+        SupernetEvaluator(space, str(run))
+    with pytest.raises(ResultsError, match="holds no supernet run"):
+        SupernetEvaluator(space, str(tmp_path / "nothing"))
