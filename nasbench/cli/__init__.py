@@ -1,4 +1,4 @@
-"""The ``nasbench`` command line: ``search``, ``export``, ``scale``, ``spaces``, ``strategies``.
+"""The ``nasbench`` command line: ``search``, ``export``, ``scale``, ``sweep``, ``report``, ``spaces``, ``strategies``.
 
 Every problem with the user's input surfaces as one ``nasbench: error: ...`` line and exit code 2.
 """
@@ -8,7 +8,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from nasbench.cli import export_command, scale_command, search_command
+from nasbench.cli import export_command, report_command, scale_command, search_command, sweep_command
 from nasbench.cli.common import Parser
 from nasbench.errors import NasbenchError
 
@@ -34,6 +34,8 @@ def build_parser() -> argparse.ArgumentParser:
     search_command.add_parser(sub)
     export_command.add_parser(sub)
     scale_command.add_parser(sub)
+    sweep_command.add_parser(sub)
+    report_command.add_parser(sub)
     _list_parser(sub, "spaces", "list the registered search spaces")
     _list_parser(sub, "strategies", "list the registered search strategies")
     return parser
