@@ -48,6 +48,7 @@ def main(argv: list[str] | None = None) -> None:
     points = sweep_points(networks, args.train_sizes, [args.epochs], args.seeds)
     with tempfile.TemporaryDirectory() as scratch:
         local = run_sweep(points, "local", Path(scratch) / "local", args.dataset)
+        print(f"local: {local:.1f} s", flush=True)
         ray = run_sweep(points, "ray", Path(scratch) / "ray", args.dataset)
     print(f"{len(points)} points: local {local:.1f} s, ray (2 at a time) {ray:.1f} s, speed-up {local / ray:.2f}x")
 

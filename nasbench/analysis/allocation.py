@@ -23,10 +23,11 @@ FLOPS_PER_PARAMETER_EXAMPLE = 6.0
 def optimal_split(params: np.ndarray, compute, k: float = FLOPS_PER_PARAMETER_EXAMPLE) -> tuple[np.ndarray, np.ndarray]:
     """(N_opt, D_opt) at ``compute`` for one parameter vector (E, A, alpha, B, beta)."""
     _, A, alpha, B, beta = params
-    g = (alpha * A / (beta * B)) ** (1.0 / (alpha + beta))
-    c = np.asarray(compute, dtype=float) / k
-    n_opt = g * c ** (beta / (alpha + beta))
-    return n_opt, c / n_opt
+    with np.errstate(divide="ignore", over="ignore", invalid="ignore"):  # extreme bootstrap draws give inf
+        g = (alpha * A / (beta * B)) ** (1.0 / (alpha + beta))
+        c = np.asarray(compute, dtype=float) / k
+        n_opt = g * c ** (beta / (alpha + beta))
+        return n_opt, c / n_opt
 
 
 @dataclass(frozen=True)
@@ -52,7 +53,7 @@ class Allocation:
         for i, name in enumerate(("N_opt", "D_opt", "loss")):
             if draws:
                 stack = np.stack([d[i] for d in draws])
-                low, high = np.percentile(stack, tail, axis=0), np.percentile(stack, 100 - tail, axis=0)
+                low, high = np.nanpercentile(stack, tail, axis=0), np.nanpercentile(stack, 100 - tail, axis=0)
             else:
                 low = high = np.full_like(values[i], np.nan)
             out[name] = (values[i], low, high)

@@ -122,8 +122,8 @@ def config_from_args(args):
 
     space, space_options, networks = _networks(args)
     points = sweep_points(networks, args.train_size or [None], args.epochs or [None], args.seeds or 1)
-    args.epochs = None  # a per-point budget, not the evaluator's option
-    training = {"dataset": "teacher", **training_options(args)}
+    # --epochs sets each point's budget, not the evaluator's default
+    training = {"dataset": "teacher", **{k: v for k, v in training_options(args).items() if k != "epochs"}}
     backend_options = {k: getattr(args, k) for k in RAY_FLAGS if getattr(args, k) is not None}
     backend = args.backend or "ray"
     if backend != "ray" and backend_options:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import itertools
 from collections.abc import Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 
 from nasbench.config import SearchConfig
 from nasbench.errors import InvalidOption, ResultsError
@@ -118,14 +118,4 @@ def sweep_config(
         objective=(objective or Objective()).to_dict(),
         backend=backend,
         backend_options=dict(backend_options or {}),
-    )
-
-
-def with_resolution(network: Network, resolution: int) -> Network:
-    """A network string with its resolution set (an mbconv base without one runs at the data's)."""
-    from nasbench.search_spaces.mbconv import MBConvArch
-
-    arch = MBConvArch.from_string(network.arch)
-    return (
-        replace(network, arch=replace(arch, resolution=resolution).to_string()) if arch.resolution is None else network
     )
