@@ -74,7 +74,8 @@ def _amount(value: float) -> str:
 class ConstrainedSpace(SearchSpace):
     """``space`` restricted to networks within ``constraints`` (costs from ``costs``).
 
-    Everything but ``sample`` and ``mutate`` is the wrapped space's, including its capabilities.
+    Everything but ``sample``, ``mutate`` and ``explain_violation`` is the wrapped space's, including
+    its capabilities (forwarded by ``capability``).
     """
 
     def __init__(self, space: SearchSpace, constraints: Constraints, costs: CostModel) -> None:
@@ -83,10 +84,10 @@ class ConstrainedSpace(SearchSpace):
         self.constraints = constraints
         self.costs = costs
 
-    def __getattr__(self, attribute: str):  # capabilities (DecisionSequence, ...) of the wrapped space
-        if attribute == "inner":
-            raise AttributeError(attribute)
-        return getattr(self.inner, attribute)
+    def capability(self, kind):
+        """The wrapped space's capabilities; those that build from decisions bypass the bounds, so the
+        session refuses their proposals with ``explain_violation``."""
+        return self.inner.capability(kind)
 
     def violation(self, arch: Arch) -> tuple[str, float] | None:
         """The first bound ``arch`` breaks, with its cost; ``None`` when it fits them all."""

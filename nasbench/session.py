@@ -145,8 +145,7 @@ class SearchSession:
 
     def _violation(self, trial: Trial) -> str | None:
         """Why a hard cost constraint of the space refuses this network, if it does."""
-        explain = getattr(self.strategy.space, "explain_violation", None)
-        return None if explain is None else explain(trial.arch)
+        return self.strategy.space.explain_violation(trial.arch)
 
     def _next_event(self) -> int:
         self._events += 1

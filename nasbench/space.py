@@ -6,7 +6,7 @@ import importlib
 from abc import ABC, abstractmethod
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any, ClassVar, Protocol, runtime_checkable
+from typing import Any, ClassVar, TypeVar
 
 import networkx as nx
 import numpy as np
@@ -48,6 +48,9 @@ class NetworkSpec:
 
     def instantiate(self) -> Any:
         return getattr(importlib.import_module(self.module), self.name)(**self.kwargs)
+
+
+C = TypeVar("C", bound="Capability")
 
 
 class SearchSpace(ABC):
@@ -93,27 +96,47 @@ class SearchSpace(ABC):
         """The constructor keywords that recreate this space."""
         return {}
 
+    def capability(self, kind: type[C]) -> C | None:
+        """What offers capability ``kind`` for this space: the space itself when it inherits ``kind``, else ``None``."""
+        return self if isinstance(self, kind) else None
 
-@runtime_checkable
-class DecisionSequence(Protocol):
+    def explain_violation(self, arch: Arch) -> str | None:
+        """Why ``arch`` breaks a bound of the space (a cost constraint, say), or ``None``: no-op by default."""
+        return None
+
+
+class Capability:
+    """An optional ability of a space, declared by inheriting it (``class MySpace(SearchSpace, DecisionSequence)``).
+
+    Code that needs one asks ``space.capability(Kind)``: a wrapper answers for what it wraps, so a
+    capability is found by declaration, never by probing attributes.
+    """
+
+
+class DecisionSequence(Capability):
     """Capability: an architecture is a fixed-length sequence of categorical decisions.
 
     Reinforcement-learning controllers and Optuna's samplers work through it.
     """
 
+    @abstractmethod
     def decision_sizes(self) -> Sequence[int]:
         """Number of choices of each decision, in order."""
 
-    def to_decisions(self, arch: Arch) -> list[int]: ...
+    @abstractmethod
+    def to_decisions(self, arch: Arch) -> list[int]:
+        """The decisions that make ``arch``."""
 
-    def from_decisions(self, decisions: Sequence[int]) -> Arch: ...
+    @abstractmethod
+    def from_decisions(self, decisions: Sequence[int]) -> Arch:
+        """The architecture these decisions make; raises ``InvalidArchitecture`` for a vector that is none."""
 
 
 def require_capability(space: SearchSpace, capability: type, who: str) -> None:
     """Fail with a clear message when ``who`` needs something the space does not offer."""
     from nasbench.errors import InvalidOption
 
-    if not isinstance(space, capability):
+    if space.capability(capability) is None:
         raise InvalidOption(
             f"{who} needs a space with the {capability.__name__} capability; '{space.name}' does not have it"
         )

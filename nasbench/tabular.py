@@ -14,6 +14,7 @@ import pandas as pd
 from nasbench.arch import Arch
 from nasbench.errors import CandidateFailed, DataError, InvalidArchitecture
 from nasbench.evaluator import Budget, Metrics, Reporter
+from nasbench.search_spaces.nb201.bundled import resolve_benchmark
 from nasbench.space import SearchSpace
 
 #: columns that may hold the architecture string, in order of preference
@@ -79,14 +80,18 @@ def load_table(path: str | Path, columns: Mapping[str, str], optional: Iterable[
 
 
 class TabularEvaluator:
-    """Answers from a results table; the architecture's canonical string is the key."""
+    """Answers from a results table; the architecture's canonical string is the key.
+
+    ``path`` is a CSV, a folder of CSVs, or ``"nb201"``: the NAS-Bench-201 results bundled with the package.
+    """
 
     def __init__(self, space: SearchSpace | None, path: str | Path, columns: Mapping[str, str] | None = None) -> None:
         self.path = str(path)
         self.columns = dict(columns or NB201_COLUMNS)
         if not self.columns:
             raise DataError("a tabular evaluator needs at least one column")
-        self._table = load_table(self.path, self.columns, optional=() if columns else NB201_REPORTED)
+        optional = () if columns else NB201_REPORTED
+        self._table = load_table(resolve_benchmark(self.path), self.columns, optional=optional)
         first = next(iter(self._table.values()), {})
         self.columns = {m: c for m, c in self.columns.items() if m in first}
         if space is not None:

@@ -9,6 +9,7 @@ from pathlib import Path
 
 from nasbench.cli.common import add_training_flags, flag, parse_pairs, training_options
 from nasbench.errors import NasbenchError
+from nasbench.search_spaces.nb201.bundled import BUNDLED_NAME
 
 
 def add_parser(sub) -> None:
@@ -89,8 +90,8 @@ def add_parser(sub) -> None:
     g.add_argument(
         "--benchmark",
         default=None,
-        metavar="PATH",
-        help="a results table (CSV) or a folder of them, e.g. ../shared/data/nb201",
+        metavar="nb201|PATH",
+        help="nb201 (the NAS-Bench-201 results bundled with nasbench), a results table (CSV) or a folder of them",
     )
     g.add_argument(
         "--metric",
@@ -192,7 +193,9 @@ def config_from_args(args):
                 f"{', '.join(map(flag, training))} apply to training and cannot be combined with --benchmark"
             )
         evaluator, default_budget = "tabular", 100
-        evaluator_options = {"path": str(Path(args.benchmark).resolve())}  # resumable from anywhere
+        # a path is stored absolute, so the run resumes from anywhere; "nb201" names the bundled table
+        bundled = args.benchmark == BUNDLED_NAME
+        evaluator_options = {"path": args.benchmark if bundled else str(Path(args.benchmark).resolve())}
         if args.metric:
             evaluator_options["columns"] = parse_pairs(args.metric, "--metric")
     else:

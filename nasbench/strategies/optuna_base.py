@@ -81,10 +81,11 @@ class OptunaStrategy(Strategy):
         self.value_names = None if value_names is None else list(value_names)  # shown by Optuna's tools
         if self.value_names is not None and len(self.value_names) != objectives:
             raise InvalidOption(f"{len(self.value_names)} value names for {objectives} objective(s)")
-        self.names = [f"d{i}" for i in range(len(space.decision_sizes()))]
+        self.decisions = space.capability(DecisionSequence)
+        sizes = self.decisions.decision_sizes()
+        self.names = [f"d{i}" for i in range(len(sizes))]
         self.distributions = {
-            name: CategoricalDistribution(list(range(int(size))))
-            for name, size in zip(self.names, space.decision_sizes())
+            name: CategoricalDistribution(list(range(int(size)))) for name, size in zip(self.names, sizes)
         }
         self._study: optuna.Study | None = None  # opened on first use: nothing is written before a run starts
         self._stored: dict[int, FrozenTrial] = {}  # the study's whole trials when it was opened, by nasbench number
@@ -159,7 +160,7 @@ class OptunaStrategy(Strategy):
             raise ResultsError(
                 f"the study in {self.storage} has parameters {sorted(distributions)} that are not this space's decisions"
             )
-        return self.space.from_decisions([params[name] for name in self.names])
+        return self.decisions.from_decisions([params[name] for name in self.names])
 
     def tell(self, trial: Trial, outcome: Outcome) -> None:
         stored = self._stored.get(trial.number)

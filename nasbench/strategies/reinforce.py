@@ -82,7 +82,8 @@ class Reinforce(Strategy):
         self.entropy_weight = entropy_weight
         self.logit_bound = logit_bound
 
-        sizes = list(space.decision_sizes())
+        self.decisions = space.capability(DecisionSequence)
+        sizes = list(self.decisions.decision_sizes())
         with torch.random.fork_rng(devices=[]):
             torch.manual_seed(seed)
             if controller == "lstm":
@@ -115,7 +116,7 @@ class Reinforce(Strategy):
             decisions, _, _ = self.controller(1, generator=self.generator)
         chosen = [int(d) for d in decisions[0]]
         self._pending[number] = chosen
-        return self.space.from_decisions(chosen)
+        return self.decisions.from_decisions(chosen)
 
     def tell(self, trial: Trial, outcome: Outcome) -> None:
         decisions = self._pending.pop(trial.number, None)

@@ -11,7 +11,7 @@ from nasbench.errors import InvalidArchitecture, InvalidOption, UnknownName
 from nasbench.search_spaces.mbconv.genotype import MBConvArch, Stage
 from nasbench.search_spaces.mbconv.presets import PRESETS
 from nasbench.search_spaces.mbconv.rounding import round_filters
-from nasbench.space import DataSpec, NetworkSpec, SearchSpace
+from nasbench.space import DataSpec, DecisionSequence, NetworkSpec, SearchSpace
 
 #: rows of the official EfficientNet table, decodable as efficientnet-b0 .. efficientnet-b7
 EFFICIENTNET_VARIANTS = tuple(f"b{i}" for i in range(8))
@@ -59,7 +59,7 @@ def _text(values: tuple) -> str:
     return ",".join(repr(v) if isinstance(v, float) else str(v) for v in values)
 
 
-class MBConvSpace(SearchSpace):
+class MBConvSpace(SearchSpace, DecisionSequence):
     """Per stage of a base network: kernel, expansion, repeats, width, SE and skip (MnasNet's space).
 
     Strides, stem and head come from ``base`` (a preset name or an architecture string). Each
