@@ -37,8 +37,7 @@ def test_scaling_laws_notebook(tmp_path):
 
 
 @pytest.mark.slow
-def test_nas_bench_201_notebook(nb201_dir, monkeypatch):
-    monkeypatch.setenv("NASBENCH_NB201_DIR", str(nb201_dir))
+def test_nas_bench_201_notebook():
     text = text_of(execute("2_nas_bench_201.ipynb", "LIMIT = 300"))
     assert "300 cells" in text and "Spearman 12 vs 200 epochs" in text
 
