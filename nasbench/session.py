@@ -107,7 +107,7 @@ class SearchSession:
     def _next_trial(self) -> Trial | None:
         if self._queue:
             trial = self._queue.pop(0)
-            self._running[trial.arch.hash_key] = trial
+            self._running[trial.key] = trial
             return trial
         duplicates = 0
         while self.budget_left() > 0:
