@@ -42,15 +42,18 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--seeds", type=int, default=2)
     parser.add_argument("--epochs", type=int, default=1)
     parser.add_argument("--dataset", default="teacher")
+    parser.add_argument("--backends", nargs="+", default=["local", "ray"], choices=["local", "ray"])
     args = parser.parse_args(argv)
     os.environ.setdefault("RAY_AUTH_MODE", "disabled")
     networks = multiplier_family("tiny", args.widths, [1.0], resolution=8)
     points = sweep_points(networks, args.train_sizes, [args.epochs], args.seeds)
+    seconds = {}
     with tempfile.TemporaryDirectory() as scratch:
-        local = run_sweep(points, "local", Path(scratch) / "local", args.dataset)
-        print(f"local: {local:.1f} s", flush=True)
-        ray = run_sweep(points, "ray", Path(scratch) / "ray", args.dataset)
-    print(f"{len(points)} points: local {local:.1f} s, ray (2 at a time) {ray:.1f} s, speed-up {local / ray:.2f}x")
+        for backend in args.backends:
+            seconds[backend] = run_sweep(points, backend, Path(scratch) / backend, args.dataset)
+            print(f"{len(points)} points: {backend} {seconds[backend]:.1f} s", flush=True)
+    if len(seconds) == 2:
+        print(f"ray (2 at a time) over local: {seconds['local'] / seconds['ray']:.2f}x faster")
 
 
 if __name__ == "__main__":

@@ -23,4 +23,5 @@ def test_sweep_backends_runs(capsys, monkeypatch):
 
     monkeypatch.setenv("RAY_AUTH_MODE", "disabled")
     sweep_backends.main(["--widths", "0.25", "--train-sizes", "32", "--seeds", "2", "--dataset", "digits"])
-    assert "2 points: local" in capsys.readouterr().out
+    out = capsys.readouterr().out
+    assert "2 points: local" in out and "2 points: ray" in out
