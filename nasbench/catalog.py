@@ -9,7 +9,7 @@ from nasbench.search_spaces.mbconv import MBConvSpace
 from nasbench.search_spaces.nasnet import NASNetSpace
 from nasbench.search_spaces.nb201 import NB201Space
 from nasbench.search_spaces.vit import ViTSpace
-from nasbench.strategies import OptunaNSGA2, OptunaTPE, RandomSearch, RegularizedEvolution, Reinforce
+from nasbench.strategies import OptunaNSGA2, OptunaTPE, RandomSearch, RegularizedEvolution, Reinforce, Sweep
 from nasbench.supernet import MBConvSupernetSpace, ViTSupernetSpace
 from nasbench.supernet_training.evaluator import SupernetEvaluator
 from nasbench.tabular import TabularEvaluator
@@ -30,7 +30,14 @@ SPACES = Registry(
 STRATEGIES = Registry(
     "strategy",
     "nasbench.strategies",
-    {"random": RandomSearch, "evo": RegularizedEvolution, "rl": Reinforce, "tpe": OptunaTPE, "nsga2": OptunaNSGA2},
+    {
+        "random": RandomSearch,
+        "evo": RegularizedEvolution,
+        "rl": Reinforce,
+        "tpe": OptunaTPE,
+        "nsga2": OptunaNSGA2,
+        "sweep": Sweep,
+    },
 )
 EVALUATORS = Registry(
     "evaluator",

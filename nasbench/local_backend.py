@@ -23,7 +23,8 @@ def evaluate_in_process(session: SearchSession, evaluator: Evaluator, budget: Bu
                         f"strategy '{session.strategy.name}' proposes nothing although no trial is running"
                     )
                 break
-            session.finish(trial, run_evaluation(evaluator, trial.arch, budget, seed=session.evaluation_seed(trial)))
+            own = trial.budget if trial.budget.key() else budget  # a sweep's point brings its own
+            session.finish(trial, run_evaluation(evaluator, trial.arch, own, seed=session.evaluation_seed(trial)))
     finally:
         session.flush()
 

@@ -87,3 +87,17 @@ def write_front(folder: RunFolder, objective: Objective) -> pd.DataFrame:
     atomic.write_text(folder.path / FRONT_TABLE, front.to_csv(index=False))
     plot_front(frame, front, objective, folder.path / FRONT_PLOT)
     return front
+
+
+def front_over(frame: pd.DataFrame, directions: dict[str, bool]) -> pd.DataFrame:
+    """The rows of any table that no other row dominates over ``directions`` (column -> maximise?).
+
+    Rows with a missing value in one of the columns are left out; the front is sorted by the first column.
+    """
+    columns = list(directions)
+    rows = frame.dropna(subset=columns)
+    if rows.empty:
+        return rows.reset_index(drop=True)
+    values = np.stack([rows[c].to_numpy(float) * (1 if up else -1) for c, up in directions.items()], axis=1)
+    front = rows[non_dominated(values)]
+    return front.sort_values(columns[0], ascending=not directions[columns[0]], kind="stable").reset_index(drop=True)

@@ -53,6 +53,8 @@ class TrialRecord:
     duplicate_of: int | None = None
     #: why the network was refused unevaluated (it breaks a hard cost constraint); "" otherwise
     violates: str = ""
+    #: the trial's own budget (``Budget.key()``: "train_size=1024,epochs=4"), "" for the evaluator's default
+    budget: str = ""
     #: backend details (node, attempts, ...), stored as extra columns
     extra: dict[str, Any] = field(default_factory=dict)
 
@@ -64,6 +66,8 @@ class TrialRecord:
     def row(self) -> dict[str, Any]:
         row = {k: v for k, v in asdict(self).items() if k not in ("metrics", "values", "extra")}
         row["state"] = self.state.value
+        if not self.budget:  # searches keep the table they always had
+            del row["budget"]
         if self.values is not None:
             if len(self.values) == 1:
                 row["value"] = self.values[0]
@@ -80,7 +84,7 @@ _EXACT_FLOATS = {} if int(pd.__version__.split(".")[0]) >= 3 else {"float_precis
 
 _FIXED = {"number", "arch", "hash", "state", "seed", "wall_seconds", "asked_at", "told_at", "error", "duplicate_of"}
 #: fixed columns that tables written before they existed may lack
-_OPTIONAL = {"violates"}
+_OPTIONAL = {"violates", "budget"}
 #: backend columns that hold numbers but are not metrics (read back into ``extra``)
 NUMERIC_EXTRAS = {"attempts"}
 
@@ -192,6 +196,7 @@ class RunFolder:
                         error="" if _missing(row["error"]) else str(row["error"]),
                         duplicate_of=None if _missing(duplicate) else int(duplicate),
                         violates="" if _missing(row.get("violates")) else str(row["violates"]),
+                        budget="" if _missing(row.get("budget")) else str(row["budget"]),
                         extra=extra,
                     )
                 )

@@ -80,8 +80,8 @@ class SearchSession:
         self._last_evaluation_seconds = math.inf  # until one is timed, evaluations count as slow
         self._trials: dict[int, Trial] = {}  # asked and not finished
         self._events = 0
-        self._by_hash: dict[str, TrialRecord] = {}  # finished evaluations
-        self._running: dict[str, Trial] = {}  # hash -> trial under evaluation
+        self._by_hash: dict[str, TrialRecord] = {}  # finished evaluations, by trial key
+        self._running: dict[str, Trial] = {}  # trial key -> trial under evaluation
         self._waiting: dict[str, list[Trial]] = {}  # duplicates of a running trial
         self._started = 0  # evaluations handed to the backend, or queued for it
         self._queue: list[Trial] = []  # running when a previous driver stopped: evaluate first
@@ -108,7 +108,7 @@ class SearchSession:
     def _next_trial(self) -> Trial | None:
         if self._queue:
             trial = self._queue.pop(0)
-            self._running[trial.arch.hash_key] = trial
+            self._running[trial.key] = trial
             return trial
         duplicates = 0
         while self.budget_left() > 0:
@@ -116,7 +116,7 @@ class SearchSession:
             if trial is None:
                 return None
             asked_at = self._next_event()
-            key = trial.arch.hash_key
+            key = trial.key
             violation = self._violation(trial)
             if violation is not None:  # proposed from decisions, past the constrained sampler
                 self._trials[trial.number] = trial
@@ -153,8 +153,8 @@ class SearchSession:
         return self._events - 1
 
     def evaluation_seed(self, trial: Trial) -> int:
-        """Training seed of a trial: the same network trains the same way, whenever it runs."""
-        return derive_seed(self.seed, trial.arch.hash_key)
+        """Training seed of a trial: the same network (and budget) trains the same way, whenever it runs."""
+        return derive_seed(self.seed, trial.key)
 
     def _write_running(self, trial: Trial, asked_at: int, duplicate_of: int | None) -> None:
         self._trials[trial.number] = trial
@@ -163,7 +163,7 @@ class SearchSession:
     # ---------------------------------------------------------------- telling
     def finish(self, trial: Trial, finished: Finished) -> TrialRecord:
         """Record the evaluation of ``trial`` and tell the strategy."""
-        key = trial.arch.hash_key
+        key = trial.key
         if self._running.get(key) is not trial:
             raise ValueError(f"trial {trial.number} is not running")
         del self._running[key]
@@ -229,6 +229,7 @@ class SearchSession:
             error=finished.error,
             duplicate_of=duplicate_of,
             violates=violates,
+            budget=trial.budget.key(),
             extra=dict(finished.extra),
         )
 
@@ -281,17 +282,18 @@ class SearchSession:
                 trials[record.number] = trial
             else:
                 values = None if record.state is TrialState.FAIL else self.objective.values(record.metrics)
-                self.strategy.tell(trials.pop(record.number), Outcome(record.state, values))
+                trial = trials.pop(record.number)
+                self.strategy.tell(trial, Outcome(record.state, values))
                 self._store(record)
                 if record.evaluated:
-                    self._by_hash[record.hash] = record
+                    self._by_hash[trial.key] = record
                     self._started += 1
         self._events = 1 + max((e[0] for e in events), default=-1)
         for number in sorted(trials):  # still running when the driver stopped
             trial, record = trials[number], by_number[number]
             self._store(record)
             self._trials[number] = trial
-            key = trial.arch.hash_key
+            key = trial.key
             if record.duplicate_of is None:
                 self._started += 1
                 self._queue.append(trial)

@@ -13,6 +13,7 @@ from typing import ClassVar
 import numpy as np
 
 from nasbench.arch import Arch
+from nasbench.evaluator import Budget
 from nasbench.space import SearchSpace, require_capability
 from nasbench.trial import Outcome, Trial
 
@@ -47,13 +48,18 @@ class Strategy(ABC):
         arch = self._propose(self._asked)
         if arch is None:
             return None
-        trial = Trial(self._asked, arch)
+        trial = Trial(self._asked, arch, self.budget(self._asked))
         self._asked += 1
         return trial
 
     @abstractmethod
     def _propose(self, number: int) -> Arch | None:
         """The architecture of trial ``number``, or ``None`` to wait."""
+
+    def budget(self, number: int) -> Budget:
+        """The training budget of trial ``number``: the evaluator's default, unless a strategy
+        (a sweep) proposes points of its own."""
+        return Budget()
 
     @abstractmethod
     def tell(self, trial: Trial, outcome: Outcome) -> None:

@@ -6,6 +6,7 @@ import enum
 from dataclasses import dataclass
 
 from nasbench.arch import Arch
+from nasbench.evaluator import Budget
 
 
 class TrialState(str, enum.Enum):
@@ -21,6 +22,16 @@ class Trial:
 
     number: int
     arch: Arch
+    budget: Budget = Budget()  # the evaluator's default unless a sweep sets one
+
+    @property
+    def key(self) -> str:
+        """What identifies an evaluation: the graph hash, and the budget when it is not the default.
+
+        Two trials with the same key are the same evaluation (the second is answered from the cache).
+        """
+        budget = self.budget.key()
+        return self.arch.hash_key if not budget else f"{self.arch.hash_key}/{budget}"
 
 
 @dataclass(frozen=True)

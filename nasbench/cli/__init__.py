@@ -1,4 +1,5 @@
-"""The ``nasbench`` command line: ``search``, ``export``, ``scale``, ``supernet``, ``spaces``, ``strategies``.
+"""The ``nasbench`` command line: ``search``, ``export``, ``scale``, ``supernet``, ``sweep``, ``report``,
+``spaces``, ``strategies``.
 
 Every problem with the user's input surfaces as one ``nasbench: error: ...`` line and exit code 2.
 """
@@ -9,7 +10,14 @@ import argparse
 import errno
 import sys
 
-from nasbench.cli import export_command, scale_command, search_command, supernet_command
+from nasbench.cli import (
+    export_command,
+    report_command,
+    scale_command,
+    search_command,
+    supernet_command,
+    sweep_command,
+)
 from nasbench.cli.common import Parser
 from nasbench.errors import NasbenchError
 
@@ -36,6 +44,8 @@ def build_parser() -> argparse.ArgumentParser:
     export_command.add_parser(sub)
     scale_command.add_parser(sub)
     supernet_command.add_parser(sub)
+    sweep_command.add_parser(sub)
+    report_command.add_parser(sub)
     _list_parser(sub, "spaces", "list the registered search spaces")
     _list_parser(sub, "strategies", "list the registered search strategies")
     return parser

@@ -69,6 +69,16 @@ def add_parser(sub) -> None:
     )
     add_training_flags(g, "training epochs per grid point (default: 4)")
     g.add_argument("--seed", type=int, default=0)
+    g.add_argument(
+        "--grid-run",
+        default=None,
+        metavar="DIR",
+        help="the grid's sweep run folder (default: beside --out); an interrupted grid there is resumed",
+    )
+    g.add_argument(
+        "--backend", default=None, choices=["local", "ray"], help="train the grid in process (default) or on Ray"
+    )
+    g.add_argument("--max-concurrent", type=int, default=None, metavar="N", help="grid points at once on Ray")
     p.set_defaults(func=run)
 
 
@@ -88,6 +98,7 @@ def run(args) -> int:
     if not args.grid_search:
         given = [flag(k) for k in ("alphas", "betas", "gammas") if getattr(args, k) is not None]
         given += [flag(k) for k in training if k != "device"]  # --device also places --latency
+        given += [flag(k) for k in ("grid_run", "backend", "max_concurrent") if getattr(args, k) is not None]
         if given:
             raise NasbenchError(f"{', '.join(given)} apply to --grid-search only")
     elif any(v is not None for v in (args.alpha, args.beta, args.gamma)):
@@ -123,6 +134,13 @@ def run(args) -> int:
         else "arch"
     )
     out = command.check_out(args.out or Path("results") / f"scale-{name}-{stamp}.csv")
+    if args.grid_search:
+        request.grid_run = args.grid_run or str(out.with_name(out.stem + "-grid-run"))
+        request.backend = args.backend or "local"
+        if args.max_concurrent is not None:
+            if request.backend != "ray":
+                raise NasbenchError("--max-concurrent applies to --backend ray only")
+            request.backend_options = {"max_concurrent": args.max_concurrent}
     report = command.run(request)
     print(f"base: {report.source} = {report.base}")
     if report.grid is not None:

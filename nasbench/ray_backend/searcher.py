@@ -12,7 +12,7 @@ from ray.tune.search import Searcher
 
 from nasbench.errors import NasbenchError
 from nasbench.ray_backend.outcome import outcome
-from nasbench.ray_backend.trainable import ARCH, NUMBER, SEED
+from nasbench.ray_backend.trainable import ARCH, BUDGET, NUMBER, SEED
 from nasbench.session import SearchSession
 from nasbench.trial import Trial
 
@@ -57,7 +57,12 @@ class SessionSearcher(Searcher):
             self.error = exc
             return Searcher.FINISHED
         self._trials[trial_id] = trial
-        return {ARCH: trial.arch.to_string(), NUMBER: trial.number, SEED: self.session.evaluation_seed(trial)}
+        return {
+            ARCH: trial.arch.to_string(),
+            NUMBER: trial.number,
+            SEED: self.session.evaluation_seed(trial),
+            BUDGET: trial.budget.to_dict(),
+        }
 
     def on_trial_complete(self, trial_id: str, result: dict | None = None, error: bool = False) -> None:
         trial = self._trials.pop(trial_id, None)

@@ -1,6 +1,6 @@
 """What a Ray worker runs for one trial: decode the architecture, evaluate it, report to Tune.
 
-The trial's config holds only plain values (``ARCH``, ``NUMBER``, ``SEED``); the space, the
+The trial's config holds only plain values (``ARCH``, ``NUMBER``, ``SEED``, ``BUDGET``); the space, the
 evaluator and the objective reach the worker once, through Ray's object store.
 
 Every result carries the candidate's metrics under ``METRICS``, the epoch, the objective value
@@ -19,8 +19,8 @@ from nasbench.errors import CandidateFailed, InvalidArchitecture, NasbenchError
 from nasbench.evaluator import Budget, Metrics
 from nasbench.objective import Objective
 
-# trial config
-ARCH, NUMBER, SEED = "arch", "number", "seed"
+# trial config (BUDGET: ``Budget.to_dict()``, empty for the evaluator's default)
+ARCH, NUMBER, SEED, BUDGET = "arch", "number", "seed", "budget"
 # result keys (Tune adds its own: node_ip, time_total_s, training_iteration, ...)
 METRICS, EPOCH, OBJECTIVE, FINAL, ERROR, WALL, NODE = (
     "metrics",
@@ -76,7 +76,7 @@ def evaluate_trial(config: dict, *, space, evaluator, objective: Objective, work
     try:
         arch = space.decode(config[ARCH])
         with torch_threads(threads):
-            metrics = evaluator(arch, Budget(), seed=config[SEED], report=report)
+            metrics = evaluator(arch, Budget.from_dict(config.get(BUDGET, {})), seed=config[SEED], report=report)
     except (CandidateFailed, InvalidArchitecture) as exc:
         tune.report(result({}, final=True, error=str(exc), wall=time.perf_counter() - start))
         return

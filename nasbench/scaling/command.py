@@ -18,6 +18,7 @@ from nasbench.scaling.grid import (
     GridResult,
     coefficient_grid,
     grid_search,
+    grid_sweep,
 )
 from nasbench.scaling.rules import PAPER_COEFFICIENTS, Scaling, base_resolution, compound, official, parse_variants
 from nasbench.scaling.table import RunBest, best_of_run, scaling_table
@@ -43,6 +44,9 @@ class ScaleRequest:
     )
     tolerance: float = 0.05
     training: dict = field(default_factory=dict)  # TrainingEvaluator options of the grid search's proxy task
+    grid_run: str | None = None  # run the grid as a sweep run in this folder (resumed when it exists)
+    backend: str = "local"  # where the grid's points train: in process, or Ray Tune trials
+    backend_options: dict = field(default_factory=dict)
     seed: int = 0
 
 
@@ -82,7 +86,19 @@ def run(request: ScaleRequest) -> ScaleReport:
     grid = None
     if evaluator is not None:
         candidates = coefficient_grid(*request.grid, tolerance=request.tolerance)
-        grid = grid_search(base, evaluator, base_res, candidates, seed=request.seed)
+        if request.grid_run is None:
+            grid = grid_search(base, evaluator, base_res, candidates, seed=request.seed)
+        else:
+            grid = grid_sweep(
+                base,
+                base_res,
+                candidates,
+                request.grid_run,
+                training=request.training,
+                backend=request.backend,
+                backend_options=request.backend_options,
+                seed=request.seed,
+            )
         coefficients = grid.best
     variants = (
         request.variants if request.variants is not None else (None if request.phis or request.grid_search else "b0-b7")

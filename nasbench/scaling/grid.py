@@ -14,7 +14,9 @@ from dataclasses import dataclass
 import pandas as pd
 
 from nasbench.errors import InvalidOption, NasbenchError
-from nasbench.evaluator import Budget, Evaluator, derive_seed, run_evaluation
+from nasbench.evaluator import Evaluator
+from nasbench.objective import Objective, Target
+from nasbench.results import TrialRecord
 from nasbench.scaling.rules import check_coefficients, compound, scale
 from nasbench.search_spaces.mbconv import MBConvArch
 from nasbench.trial import TrialState
@@ -52,6 +54,41 @@ class GridResult:
     best: tuple[float, float, float]  # (alpha, beta, gamma) with the best metric
 
 
+def grid_points(
+    base: MBConvArch, base_res: int, grid: Iterable[tuple[float, float, float]], phi: float = 1.0
+) -> list[dict]:
+    """The sweep points of the grid: ``base`` scaled by each coefficient triple at ``phi``."""
+    return [
+        {
+            "arch": scale(base, compound(phi, base_res, alpha, beta, gamma)).to_string(),
+            "network": f"alpha={alpha:g},beta={beta:g},gamma={gamma:g}",
+        }
+        for alpha, beta, gamma in grid
+    ]
+
+
+def grid_table(grid: list[tuple[float, float, float]], records: list[TrialRecord], metric: str) -> GridResult:
+    """The grid's table (coefficients, metrics, error, network) from the sweep's records, and the best triple.
+
+    A point whose training failed keeps its row with its error and no metric; only when every
+    point fails is the grid given up.
+    """
+    rows = []
+    for (alpha, beta, gamma), record in zip(grid, records):
+        if record.state is TrialState.COMPLETE and metric not in record.metrics:
+            raise InvalidOption(
+                f"the evaluator reports no metric '{metric}'; it reports: {', '.join(sorted(record.metrics))}"
+            )
+        resolution = MBConvArch.from_string(record.arch).resolution
+        point = {"alpha": alpha, "beta": beta, "gamma": gamma, "product": alpha * beta**2 * gamma**2}
+        rows.append({**point, "resolution": resolution, **record.metrics, "error": record.error, "arch": record.arch})
+    table = pd.DataFrame(rows)
+    if metric not in table or table[metric].isna().all():
+        raise NasbenchError(f"every grid point failed to train; the first: {table.error.iloc[0]}")
+    best = table.loc[table[metric].idxmax()]  # first of equals: the grid's order breaks ties; failures skipped
+    return GridResult(table, (float(best.alpha), float(best.beta), float(best.gamma)))
+
+
 def grid_search(
     base: MBConvArch,
     evaluator: Evaluator,
@@ -64,23 +101,52 @@ def grid_search(
 ) -> GridResult:
     """Scale ``base`` by each coefficient triple at ``phi``, evaluate it, and return the best triple.
 
-    Each network trains with a seed derived from ``seed`` and its hash, as in a search. A point
-    whose training fails is kept in the table with its error and no metric; only when every point
-    fails is the search given up.
+    The grid is a sweep (``nasbench.strategies.sweep``) run in this process with no run folder;
+    ``nasbench scale --grid-search`` runs it as a sweep run instead (Ray, resume). Each network
+    trains with a seed derived from ``seed`` and its hash, as in a search.
     """
-    rows = []
-    for alpha, beta, gamma in grid:
-        arch = scale(base, compound(phi, base_res, alpha, beta, gamma))
-        finished = run_evaluation(evaluator, arch, Budget(), seed=derive_seed(seed, arch.hash_key))
-        if finished.state is TrialState.COMPLETE and metric not in finished.metrics:
-            raise InvalidOption(
-                f"the evaluator reports no metric '{metric}'; it reports: {', '.join(sorted(finished.metrics))}"
-            )
-        product = alpha * beta**2 * gamma**2
-        point = {"alpha": alpha, "beta": beta, "gamma": gamma, "product": product, "resolution": arch.resolution}
-        rows.append({**point, **finished.metrics, "error": finished.error, "arch": arch.to_string()})
-    table = pd.DataFrame(rows)
-    if metric not in table or table[metric].isna().all():
-        raise NasbenchError(f"every grid point failed to train; the first: {table.error.iloc[0]}")
-    best = table.loc[table[metric].idxmax()]  # first of equals: the grid's order breaks ties; failures skipped
-    return GridResult(table, (float(best.alpha), float(best.beta), float(best.gamma)))
+    from nasbench.local_backend import evaluate_in_process
+    from nasbench.search_spaces.mbconv import MBConvSpace
+    from nasbench.session import SearchSession
+    from nasbench.strategies.sweep import Sweep
+
+    grid = list(grid)
+    points = grid_points(base, base_res, grid, phi)
+    strategy = Sweep(MBConvSpace(), seed=seed, points=points)
+    session = SearchSession(strategy, Objective((Target(metric),)), None, len(points), seed)
+    evaluate_in_process(session, evaluator)
+    return grid_table(grid, [session.records[i] for i in range(len(points))], metric)
+
+
+def grid_sweep(
+    base: MBConvArch,
+    base_res: int,
+    grid: Iterable[tuple[float, float, float]],
+    run_dir: str,
+    *,
+    training: dict,
+    backend: str = "local",
+    backend_options: dict | None = None,
+    phi: float = 1.0,
+    seed: int = 0,
+) -> GridResult:
+    """The grid as a sweep run in ``run_dir`` on a backend (Ray or in process); a run already
+    there (an interrupted grid) is resumed, and only its missing points are trained."""
+    from nasbench import search
+    from nasbench.results import RunFolder
+    from nasbench.scaling.sweep import sweep_config
+
+    grid = list(grid)
+    points = grid_points(base, base_res, grid, phi)
+    if RunFolder(run_dir).exists():
+        run = search.resume(run_dir)
+        if run.config.strategy_options.get("points") != points:
+            run.release()
+            raise InvalidOption(f"{run_dir} holds another grid; give another --grid-run folder")
+    else:
+        config = sweep_config(
+            "mbconv", points, training=training, seed=seed, backend=backend, backend_options=backend_options
+        )
+        run = search.start(config, run_dir)
+    run.run()
+    return grid_table(grid, [run.session.records[i] for i in range(len(points))], "valid_accuracy")

@@ -4,6 +4,8 @@
 - ``cifar10``: a local copy of CIFAR-10 in its standard python format (``data_batch_1``..``5``,
   ``test_batch``), e.g. the extracted ``cifar-10-batches-py`` folder.
 - ``folder``: images in one sub-folder per class (optionally under ``train/``, ``val/``, ``test/``).
+- ``teacher``: 131,072 training images labelled by a fixed random teacher network, generated from
+  the seed (``nasbench.training.teacher``): a task for data-scaling laws.
 
 Every split is fixed by ``split_seed``, independent of the search's seed.
 """
@@ -21,7 +23,8 @@ import torch
 from nasbench.errors import DataError, InvalidOption
 from nasbench.space import DataSpec
 
-DATASETS = ("digits", "cifar10", "folder")
+DATASETS = ("digits", "cifar10", "folder", "teacher")
+EMBEDDED = ("digits", "teacher")  # generated or shipped with the package: no --data-dir
 IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg", ".bmp", ".gif", ".webp"}
 
 
@@ -43,11 +46,11 @@ class Data:
 def load_data(dataset: str, data_dir: str | None = None, split_seed: int = 0, image_size: int = 32) -> Data:
     if dataset not in DATASETS:
         raise InvalidOption(f"unknown dataset '{dataset}'; choose from: {', '.join(DATASETS)}")
-    if dataset != "digits" and not data_dir:
+    if dataset not in EMBEDDED and not data_dir:
         raise InvalidOption(f"dataset '{dataset}' needs --data-dir")
-    if dataset == "digits" and data_dir:
+    if dataset in EMBEDDED and data_dir:
         raise InvalidOption(
-            f"digits is embedded and reads no --data-dir ({data_dir}); name the data's format with --dataset cifar10 or folder"
+            f"{dataset} is embedded and reads no --data-dir ({data_dir}); name the data's format with --dataset cifar10 or folder"
         )
     return _load_cached(dataset, str(Path(data_dir).resolve()) if data_dir else None, split_seed, image_size)
 
@@ -56,6 +59,10 @@ def load_data(dataset: str, data_dir: str | None = None, split_seed: int = 0, im
 def _load_cached(dataset: str, data_dir: str | None, split_seed: int, image_size: int) -> Data:
     if dataset == "digits":
         return _digits(split_seed)
+    if dataset == "teacher":
+        from nasbench.training.teacher import teacher_data
+
+        return teacher_data(split_seed)
     if dataset == "cifar10":
         return _cifar10(Path(data_dir), split_seed)
     return _folder(Path(data_dir), split_seed, image_size)

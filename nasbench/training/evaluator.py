@@ -16,6 +16,26 @@ from nasbench.training.data import load_data
 from nasbench.training.trainer import TrainConfig, pick_device, train
 from nasbench.weights import WEIGHTS_DIR, save_weights
 
+#: what a scaling law is fitted to, derived from the training metrics
+SCALING_METRICS = ("train_examples", "train_compute", "train_error", "valid_error")
+#: multiply-adds of one training example: the forward pass, and a backward pass of about twice
+#: that (gradients with respect to activations and to weights, each about one forward pass)
+TRAIN_MACS_PER_FORWARD = 3
+
+
+def scaling_metrics(metrics: Metrics, costs: Metrics) -> Metrics:
+    """Training examples, training compute and errors (percent), as scaling laws use them.
+
+    ``train_compute`` is ``3 * macs * examples_seen`` multiply-adds (6 N D FLOPs in the papers'
+    count, with macs in place of 2 N): batch-norm re-estimation and evaluation passes are not counted.
+    """
+    return {
+        "train_examples": metrics["examples_seen"] / metrics["epochs"],
+        "train_compute": TRAIN_MACS_PER_FORWARD * costs["macs"] * metrics["examples_seen"],
+        "train_error": 100.0 - metrics["train_accuracy"],
+        "valid_error": 100.0 - metrics["valid_accuracy"],
+    }
+
 
 class TrainingEvaluator:
     """Trains each candidate from scratch on a dataset (scikit-learn's digits by default)."""
@@ -83,6 +103,7 @@ class TrainingEvaluator:
 
     def metric_names(self) -> tuple[str, ...]:
         names = ("valid_accuracy", "valid_loss", "train_loss", "epochs", "train_seconds", "params", "macs")
+        names += ("train_accuracy", "examples_seen") + SCALING_METRICS
         return (
             names + (("test_accuracy",) if self._has_test else ()) + (("latency_ms",) if self.measure_latency else ())
         )
@@ -102,7 +123,12 @@ class TrainingEvaluator:
                 "params": float(count_params(model)),
                 "macs": float(count_macs(model, (spec.channels, spec.height, spec.width))),
             }
-        config = replace(self.config, epochs=budget.epochs or self.config.epochs, data_fraction=budget.data_fraction)
+        config = replace(
+            self.config,
+            epochs=budget.epochs or self.config.epochs,
+            data_fraction=budget.data_fraction,
+            train_size=budget.train_size,
+        )
         with_costs = None if report is None else (lambda epoch, m: report(epoch, {**m, **costs}))
         with torch.random.fork_rng(devices=[torch.cuda.current_device()] if torch.cuda.is_available() else []):
             torch.manual_seed(seed)  # drop-path and dropout draw from the global generator
@@ -113,4 +139,4 @@ class TrainingEvaluator:
             metrics["latency_ms"] = measure_latency_ms(
                 model, (spec.channels, spec.height, spec.width), pick_device(self.config.device)
             )
-        return {**metrics, **costs}
+        return {**metrics, **costs, **scaling_metrics(metrics, costs)}

@@ -26,6 +26,7 @@ class TrainConfig:
     grad_clip: float = 5.0  # max gradient norm, as in NASNet/DARTS training
     label_smoothing: float = 0.0
     data_fraction: float = 1.0  # share of the training split used (a cheaper, lower-fidelity budget)
+    train_size: int | None = None  # training examples, a prefix of the split (overrides data_fraction)
     device: str = "auto"  # "auto": the GPU when there is one, else the CPU
     amp: bool = True  # bfloat16 autocast, on the GPU only
     aux_weight: float = 0.4  # weight of an auxiliary head's loss (NASNet, DARTS), for models returning (logits, aux)
@@ -41,6 +42,8 @@ class TrainConfig:
             raise InvalidOption(f"epochs and batch_size must be positive, got {self.epochs} and {self.batch_size}")
         if not 0 < self.data_fraction <= 1:
             raise InvalidOption(f"data_fraction must be in (0, 1], got {self.data_fraction}")
+        if self.train_size is not None and self.train_size < 1:
+            raise InvalidOption(f"train_size must be positive, got {self.train_size}")
         check_device_name(self.device)
         if not 0 < self.lr < math.inf:
             raise InvalidOption(f"lr must be a positive number, got {self.lr}")
@@ -158,8 +161,17 @@ def _train(
     if device.type == "cuda":
         model.to(memory_format=torch.channels_last)
     generator = torch.Generator().manual_seed(seed)
-    n_train = max(1, int(round(len(data.train.labels) * config.data_fraction)))
-    subset = torch.randperm(len(data.train.labels), generator=generator)[:n_train]
+    available = len(data.train.labels)
+    if config.train_size is not None:  # nested training sets: each size holds every smaller one
+        if config.train_size > available:
+            raise InvalidOption(
+                f"train_size {config.train_size} exceeds the {available} examples of the training split"
+            )
+        n_train = config.train_size
+        subset = torch.arange(n_train)
+    else:
+        n_train = max(1, int(round(available * config.data_fraction)))
+        subset = torch.randperm(available, generator=generator)[:n_train]
     images, labels = data.train.images[subset], data.train.labels[subset]
     steps_per_epoch = math.ceil(n_train / config.batch_size)
     optimizer = torch.optim.SGD(
@@ -171,7 +183,7 @@ def _train(
     for epoch in range(1, config.epochs + 1):
         model.train()
         order = torch.randperm(n_train, generator=generator)
-        total, seen = 0.0, 0
+        total, seen, correct = 0.0, 0, 0
         for step in range(steps_per_epoch):
             idx = order[step * config.batch_size : (step + 1) * config.batch_size]
             x, y = images[idx], labels[idx]
@@ -181,7 +193,8 @@ def _train(
             if device.type == "cuda":
                 x = x.contiguous(memory_format=torch.channels_last)
             with torch.autocast(device.type, dtype=torch.bfloat16, enabled=use_amp):
-                loss, main = _loss(model(x), y, config)
+                output = model(x)
+                loss, main = _loss(output, y, config)
             if not torch.isfinite(loss):
                 raise CandidateFailed(f"loss diverged ({loss.item()}) in epoch {epoch}")
             optimizer.zero_grad(set_to_none=True)
@@ -191,12 +204,16 @@ def _train(
             schedule.step()
             total += main.item() * len(y)
             seen += len(y)
+            logits = output[0] if isinstance(output, tuple) else output
+            correct += (logits.argmax(1) == y).sum().item()
         recalibrate_batch_norm(model, images, device, config.bn_batches, config.batch_size)
         valid_accuracy, valid_loss = evaluate(model, data.valid, device)
         metrics = {
             "valid_accuracy": valid_accuracy,
             "valid_loss": valid_loss,
             "train_loss": total / seen,
+            "train_accuracy": 100.0 * correct / seen,  # running, over the epoch's batches (as train_loss)
+            "examples_seen": float(epoch * n_train),
             "epochs": float(epoch),
             "train_seconds": time.perf_counter() - start,
         }

@@ -1,0 +1,133 @@
+"""Plots of fits and searches (matplotlib figures without pyplot: no global state, no display).
+
+Every function returns a ``Figure``; ``save`` writes it as PNG and SVG.
+"""
+
+from __future__ import annotations
+
+import io
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+from matplotlib.figure import Figure
+
+from nasbench.analysis.allocation import Allocation
+from nasbench.analysis.loss_law import LossLawFit
+from nasbench.analysis.power_law import PowerLawFit
+from nasbench.pareto import front_over
+
+
+def _figure() -> tuple[Figure, object]:
+    figure = Figure(figsize=(6, 4.5), dpi=110)
+    return figure, figure.add_subplot()
+
+
+def save(figure: Figure, stem: str | Path) -> list[Path]:
+    """``stem.png`` and ``stem.svg``."""
+    stem = Path(stem)
+    stem.parent.mkdir(parents=True, exist_ok=True)
+    paths = [stem.with_suffix(".png"), stem.with_suffix(".svg")]
+    for path in paths:
+        figure.savefig(path)
+    return paths
+
+
+def png_bytes(figure: Figure) -> bytes:
+    buffer = io.BytesIO()
+    figure.savefig(buffer, format="png")
+    return buffer.getvalue()
+
+
+def plot_power_law(x, y, fit: PowerLawFit, xlabel: str, ylabel: str, groups=None) -> Figure:
+    """The data, the fitted ``E + A x^-alpha`` with its 95 % bootstrap band, and ``E``, on log-log axes."""
+    figure, axes = _figure()
+    x, y = np.asarray(x, float), np.asarray(y, float)
+    if groups is None:
+        axes.scatter(x, y, s=16, color="C0", label="trained", zorder=3)
+    else:
+        for i, (name, idx) in enumerate(pd.Series(range(len(x))).groupby(np.asarray(groups)).groups.items()):
+            axes.scatter(x[idx], y[idx], s=16, color=f"C{i % 10}", label=str(name), zorder=3)
+    grid = np.geomspace(x.min() / 2, x.max() * 4, 200)
+    low, high = fit.band(grid)
+    axes.fill_between(grid, low, high, color="C3", alpha=0.2, label="95 % band")
+    axes.plot(grid, fit.predict(grid), color="C3", label=f"fit: alpha = {fit.alpha}")
+    axes.axhline(fit.E.value, color="0.5", linestyle="--", linewidth=1, label=f"E = {fit.E.value:.3g}")
+    axes.set_xscale("log")
+    axes.set_yscale("log")
+    axes.set_xlabel(xlabel)
+    axes.set_ylabel(ylabel)
+    axes.legend(fontsize=7)
+    axes.grid(alpha=0.3, which="both")
+    figure.tight_layout()
+    return figure
+
+
+def plot_iso_loss(fit: LossLawFit, N, D, allocation: Allocation | None = None, levels: int = 12) -> Figure:
+    """Contours of the fitted ``L(N, D)`` over the data's range (and beyond), the trained points, and
+    the compute-optimal frontier ``(N_opt(C), D_opt(C))``."""
+    figure, axes = _figure()
+    N, D = np.asarray(N, float), np.asarray(D, float)
+    n_grid = np.geomspace(N.min() / 4, N.max() * 16, 120)
+    d_grid = np.geomspace(D.min() / 4, D.max() * 16, 120)
+    nn, dd = np.meshgrid(n_grid, d_grid)
+    loss = fit.predict(nn, dd)
+    contour = axes.contour(nn, dd, loss, levels=np.geomspace(loss.min(), loss.max(), levels), cmap="viridis")
+    axes.clabel(contour, fontsize=6, fmt="%.3g")
+    axes.scatter(N, D, s=14, color="k", zorder=3, label="trained")
+    if allocation is not None:
+        compute = np.geomspace(allocation.k * n_grid[0] * d_grid[0], allocation.k * n_grid[-1] * d_grid[-1], 100)
+        best = allocation.optimum(compute)
+        n_opt, d_opt = best["N_opt"][0], best["D_opt"][0]
+        inside = (n_opt >= n_grid[0]) & (n_opt <= n_grid[-1]) & (d_opt >= d_grid[0]) & (d_opt <= d_grid[-1])
+        axes.plot(
+            n_opt[inside],
+            d_opt[inside],
+            color="C3",
+            linewidth=2,
+            label=f"compute-optimal: N ~ C^{allocation.a.value:.2f}, D ~ C^{allocation.b.value:.2f}",
+        )
+    axes.set_xscale("log")
+    axes.set_yscale("log")
+    axes.set_xlabel("N (parameters)")
+    axes.set_ylabel("D (training examples seen)")
+    axes.legend(fontsize=7, loc="upper right")
+    figure.tight_layout()
+    return figure
+
+
+def plot_pareto(
+    frame: pd.DataFrame, x: str, y: str, x_max: bool = False, y_max: bool = True, log_x: bool = True
+) -> Figure:
+    """Every row over two columns, with the rows no other dominates drawn as a staircase."""
+    figure, axes = _figure()
+    rows = frame.dropna(subset=[x, y])
+    front = front_over(rows, {y: y_max, x: x_max}).sort_values(x)
+    axes.scatter(rows[x], rows[y], s=8, color="0.65", label="networks")
+    axes.step(front[x], front[y], where="post" if not x_max else "pre", color="C3")
+    axes.scatter(front[x], front[y], s=18, color="C3", zorder=3, label=f"Pareto front ({len(front)})")
+    if log_x:
+        axes.set_xscale("log")
+    axes.set_xlabel(x)
+    axes.set_ylabel(y)
+    axes.legend(fontsize=7)
+    axes.grid(alpha=0.3)
+    figure.tight_layout()
+    return figure
+
+
+def plot_regret(curves: pd.DataFrame, by: str = "strategy", sem: str | None = "sem", ylabel: str = "regret") -> Figure:
+    """Regret against queries, one line per ``by`` (with a band of +- ``sem`` when given), log-log."""
+    figure, axes = _figure()
+    for name, group in curves.groupby(by, sort=False):
+        axes.plot(group["queries"], group["regret"], label=str(name))
+        if sem is not None and sem in group:
+            axes.fill_between(group["queries"], group["regret"] - group[sem], group["regret"] + group[sem], alpha=0.2)
+    axes.set_xscale("log")
+    axes.set_yscale("log")
+    axes.set_xlabel("queries (distinct networks evaluated)")
+    axes.set_ylabel(ylabel)
+    axes.legend(fontsize=7)
+    axes.grid(alpha=0.3, which="both")
+    figure.tight_layout()
+    return figure

@@ -1,0 +1,176 @@
+"""``nasbench sweep``: train networks x training-set sizes x epochs x seeds as the trials of one run."""
+
+from __future__ import annotations
+
+import sys
+import time
+from datetime import datetime
+from pathlib import Path
+
+from nasbench.cli.common import flag
+from nasbench.errors import NasbenchError
+
+#: flags of the Ray backend, by their option names
+RAY_FLAGS = ("address", "cpus_per_trial", "gpus_per_trial", "max_concurrent", "max_failures")
+#: flags that fix what a sweep trains: they cannot change on resume
+DEFINITION_FLAGS = (
+    "base",
+    "phi",
+    "alpha",
+    "beta",
+    "gamma",
+    "width",
+    "depth",
+    "arch",
+    "space",
+    "run",
+    "train_size",
+    "epochs",
+    "seeds",
+    "seed",
+    "dataset",
+    "batch_size",
+    "lr",
+    "device",
+    "out",
+)
+
+
+def add_parser(sub) -> None:
+    p = sub.add_parser(
+        "sweep",
+        help="train a grid of networks x training-set sizes x epochs x seeds (for scaling laws)",
+        description="Train every (network, training-set size, epochs, seed) as a trial of one resumable run, on Ray "
+        "(default) or in process. Networks: a compound-scaled family (--base tiny --phi 0 1 2 3), width/depth "
+        "multipliers (--width 0.5 1 2), architecture strings (--space S --arch ...), or an earlier run's Pareto front "
+        "(--from RUN). The data is the embedded teacher task by default (131,072 training examples).",
+    )
+    g = p.add_argument_group("networks")
+    g.add_argument("--base", default=None, help="mbconv preset or string to scale (default: tiny)")
+    g.add_argument("--phi", type=float, nargs="+", default=None, help="compound coefficients of the family")
+    g.add_argument("--alpha", type=float, default=None, help="depth base of the compound rule (default 1.2)")
+    g.add_argument("--beta", type=float, default=None, help="width base (default 1.1)")
+    g.add_argument("--gamma", type=float, default=None, help="resolution base (default 1.15)")
+    g.add_argument("--width", type=float, nargs="+", default=None, help="width multipliers of the base")
+    g.add_argument("--depth", type=float, nargs="+", default=None, help="depth multipliers of the base")
+    g.add_argument("--arch", nargs="+", default=None, help="architecture strings of --space")
+    g.add_argument("--space", default=None, help="space of --arch (default: mbconv)")
+    g.add_argument("--from", dest="run", default=None, metavar="RUN", help="the Pareto front of this run")
+    g = p.add_argument_group("budgets")
+    g.add_argument(
+        "--train-size", type=int, nargs="+", default=None, metavar="N", help="training examples (default: all)"
+    )
+    g.add_argument("--epochs", type=int, nargs="+", default=None, help="training epochs (default: 4)")
+    g.add_argument("--seeds", type=int, default=None, help="independent trainings of every point (default: 1)")
+    g.add_argument("--seed", type=int, default=None, help="seed of the whole run (default: 0)")
+    g = p.add_argument_group("training")
+    g.add_argument("--dataset", default=None, help="teacher (default), digits, cifar10 or folder")
+    g.add_argument("--data-dir", default=None, metavar="DIR", help="where cifar10 or the image folder lies")
+    g.add_argument("--batch-size", type=int, default=None, help="training batch size (default: 64)")
+    g.add_argument("--lr", type=float, default=None, help="peak learning rate (default: 0.05)")
+    g.add_argument("--device", default=None, help="auto (default), cpu, cuda, cuda:1, ...")
+    g = p.add_argument_group("execution")
+    g.add_argument("--backend", default=None, choices=["ray", "local"], help="ray (default) or local")
+    g.add_argument("--address", default=None, help="join the Ray cluster at ADDRESS")
+    g.add_argument("--cpus-per-trial", type=float, default=None, metavar="N", help="CPUs per trial (default: 1)")
+    g.add_argument("--gpus-per-trial", type=float, default=None, metavar="N", help="GPUs per trial")
+    g.add_argument("--max-concurrent", type=int, default=None, metavar="N", help="trials at once")
+    g.add_argument("--max-failures", type=int, default=None, metavar="N", help="retries of a failing trial")
+    g = p.add_argument_group("output")
+    g.add_argument("--out", default=None, metavar="DIR", help="run folder (default: results/sweep-<time>)")
+    g.add_argument("--resume", default=None, metavar="DIR", help="continue the sweep stored in DIR")
+    g.add_argument("--quiet", action="store_true", help="no progress output")
+    p.set_defaults(func=run)
+
+
+def _networks(args):
+    """(space, space options, networks) the flags name."""
+    from nasbench.scaling.rules import PAPER_COEFFICIENTS
+    from nasbench.scaling.sweep import Network, compound_family, front_of_run, multiplier_family
+    from nasbench.training.data import load_data
+
+    kinds = [k for k in ("phi", "arch", "run") if getattr(args, k) is not None]
+    if args.width is not None or args.depth is not None:
+        kinds.append("width/depth")
+    if len(kinds) != 1:
+        raise NasbenchError("name the networks one way: --phi, --width/--depth, --arch or --from")
+    if kinds[0] != "phi" and any(v is not None for v in (args.alpha, args.beta, args.gamma)):
+        raise NasbenchError("--alpha/--beta/--gamma apply to --phi only")
+    if kinds[0] not in ("phi", "width/depth") and args.base is not None:
+        raise NasbenchError("--base applies to --phi and --width/--depth only")
+    if kinds[0] != "arch" and args.space is not None:
+        raise NasbenchError("--space applies to --arch only")
+    if kinds[0] == "run":
+        return front_of_run(args.run)
+    if kinds[0] == "arch":
+        return args.space or "mbconv", {}, [Network(a, a) for a in args.arch]
+    base = args.base or "tiny"
+    resolution = load_data(args.dataset or "teacher", args.data_dir).spec.height
+    if kinds[0] == "phi":
+        coefficients = tuple(
+            v if v is not None else d for v, d in zip((args.alpha, args.beta, args.gamma), PAPER_COEFFICIENTS)
+        )
+        networks = compound_family(base, args.phi, resolution, coefficients)
+    else:
+        networks = multiplier_family(base, args.width or [], args.depth or [], resolution)
+    return "mbconv", {"base": base}, networks
+
+
+def config_from_args(args):
+    from nasbench.cli.common import training_options
+    from nasbench.scaling.sweep import sweep_config, sweep_points
+
+    space, space_options, networks = _networks(args)
+    points = sweep_points(networks, args.train_size or [None], args.epochs or [None], args.seeds or 1)
+    # --epochs sets each point's budget, not the evaluator's default
+    training = {"dataset": "teacher", **{k: v for k, v in training_options(args).items() if k != "epochs"}}
+    backend_options = {k: getattr(args, k) for k in RAY_FLAGS if getattr(args, k) is not None}
+    backend = args.backend or "ray"
+    if backend != "ray" and backend_options:
+        raise NasbenchError(f"{', '.join(map(flag, backend_options))} apply to --backend ray only")
+    seed = args.seed if args.seed is not None else 0
+    return sweep_config(
+        space,
+        points,
+        space_options=space_options,
+        training=training,
+        seed=seed,
+        backend=backend,
+        backend_options=backend_options,
+    )
+
+
+def run(args) -> int:
+    from nasbench import search as searching
+    from nasbench.progress import Progress
+
+    progress = Progress(quiet=args.quiet)
+    if args.resume:
+        fixed = [flag(f) for f in DEFINITION_FLAGS if getattr(args, f) is not None]
+        if fixed:
+            raise NasbenchError(f"{', '.join(fixed)} cannot change when resuming a sweep; only execution flags can")
+        out = Path(args.resume)
+        ray_flags = {k: getattr(args, k) for k in RAY_FLAGS if getattr(args, k) is not None}
+        search = searching.resume(out, on_record=progress.record, backend=args.backend, backend_options=ray_flags)
+        if search.config.strategy != "sweep":
+            search.release()
+            raise NasbenchError(f"{out} is a search, not a sweep; resume it with nasbench search --resume {out}")
+        print(f"resuming {out}: {len(search.session.records)} trials on record", file=sys.stderr)
+    else:
+        config = config_from_args(args)
+        out = Path(args.out or Path("results") / f"sweep-{datetime.now().strftime('%Y%m%d-%H%M%S')}")
+        search = searching.start(config, out, on_record=progress.record)
+        if not args.quiet:
+            print(f"sweep of {config.budget} trainings, backend {search.config.backend}: {out}", file=sys.stderr)
+    progress.start(search)
+    started = time.perf_counter()
+    try:
+        best = search.run()
+    except KeyboardInterrupt:
+        progress.close()
+        print(f"\ninterrupted; continue with: nasbench sweep --resume {out}", file=sys.stderr)
+        return 130
+    finally:
+        progress.close()
+    progress.summary(best, time.perf_counter() - started)
+    return 0 if best is not None else 1

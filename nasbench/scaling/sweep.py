@@ -1,0 +1,121 @@
+"""What a sweep trains: networks (a scaled family, strings, a run's Pareto front) across budgets.
+
+A sweep is a run of the ``sweep`` strategy (``nasbench.strategies.sweep``): this module only
+builds its points and its configuration; ``nasbench.search`` starts, runs and resumes it.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from nasbench.config import SearchConfig
+from nasbench.errors import InvalidOption, ResultsError
+from nasbench.objective import Objective, Target
+from nasbench.scaling.rules import Scaling, base_resolution, compound, scale
+from nasbench.search_spaces.mbconv import base_arch
+
+
+@dataclass(frozen=True)
+class Network:
+    name: str  # a label for tables and plots: "phi=1", "width=2", "trial 7", or the string itself
+    arch: str
+
+
+def compound_family(
+    base: str, phis: Sequence[float], resolution: int, coefficients: tuple[float, float, float]
+) -> list[Network]:
+    """``base`` scaled by the compound rule at each phi (depth alpha^phi, width beta^phi, resolution gamma^phi)."""
+    arch = base_arch(base)
+    res = base_resolution(arch, resolution)
+    return [Network(f"phi={phi:g}", scale(arch, compound(phi, res, *coefficients)).to_string()) for phi in phis]
+
+
+def multiplier_family(base: str, widths: Sequence[float], depths: Sequence[float], resolution: int) -> list[Network]:
+    """``base`` at every (width, depth) multiplier pair, at the base's (or the data's) resolution."""
+    arch = base_arch(base)
+    res = base_resolution(arch, resolution)
+    networks = []
+    for width, depth in itertools.product(widths or [1.0], depths or [1.0]):
+        scaled = scale(arch, Scaling(f"w{width:g}d{depth:g}", depth, width, res))
+        networks.append(Network(f"width={width:g},depth={depth:g}", scaled.to_string()))
+    return networks
+
+
+def front_of_run(path: str) -> tuple[str, dict, list[Network]]:
+    """The space, its options, and the Pareto-optimal networks of an earlier search.
+
+    A multi-objective run's own objective gives the front; a single-objective one's first target
+    is traded against multiply-adds.
+    """
+    from nasbench.pareto import pareto_front
+    from nasbench.results import RunFolder
+
+    folder = RunFolder(path)
+    config = SearchConfig.from_dict(folder.read_config())
+    objective = config.objective_value()
+    if objective.size < 2:
+        objective = Objective((objective.targets[0], Target("macs", maximize=False)))
+    table = folder.read_table()
+    missing = [t.metric for t in objective.targets if t.metric not in table.columns]
+    if missing:
+        raise ResultsError(f"{folder.path} has no column {', '.join(missing)} to take a Pareto front over")
+    front = pareto_front(table, objective)
+    if front.empty:
+        raise ResultsError(f"{folder.path} has no completed trial to sweep")
+    networks = [Network(f"trial {int(row.number)}", str(row.arch)) for row in front.itertuples()]
+    return config.space, dict(config.space_options), networks
+
+
+def sweep_points(
+    networks: Sequence[Network],
+    train_sizes: Sequence[int | None] = (None,),
+    epochs: Sequence[int | None] = (None,),
+    replicates: int = 1,
+) -> list[dict]:
+    """Every (network, training-set size, epochs, replicate), network-major, as the sweep strategy's points."""
+    if not networks:
+        raise InvalidOption("a sweep needs at least one network")
+    if replicates < 1:
+        raise InvalidOption(f"a sweep needs at least one seed per point, got {replicates}")
+    if any(n is not None and n < 1 for n in train_sizes) or any(e is not None and e < 1 for e in epochs):
+        raise InvalidOption("training-set sizes and epochs must be positive")
+    points = []
+    for network, size, epoch, replicate in itertools.product(
+        networks, train_sizes or [None], epochs or [None], range(replicates)
+    ):
+        point = {"arch": network.arch, "network": network.name, "replicate": replicate}
+        if size is not None:
+            point["train_size"] = int(size)
+        if epoch is not None:
+            point["epochs"] = int(epoch)
+        points.append(point)
+    return points
+
+
+def sweep_config(
+    space: str,
+    points: list[dict],
+    *,
+    space_options: dict | None = None,
+    training: dict | None = None,
+    seed: int = 0,
+    backend: str = "ray",
+    backend_options: dict | None = None,
+    objective: Objective | None = None,
+) -> SearchConfig:
+    """The run configuration of a sweep: the ``sweep`` strategy over ``points``, trained by the training evaluator."""
+    return SearchConfig(
+        space=space,
+        strategy="sweep",
+        evaluator="train",
+        budget=len(points),
+        seed=seed,
+        space_options=dict(space_options or {}),
+        strategy_options={"points": points},
+        evaluator_options=dict(training or {}),
+        objective=(objective or Objective()).to_dict(),
+        backend=backend,
+        backend_options=dict(backend_options or {}),
+    )
