@@ -8,7 +8,14 @@ from nasbench.registry import Registry
 from nasbench.search_spaces.mbconv import MBConvSpace
 from nasbench.search_spaces.nasnet import NASNetSpace
 from nasbench.search_spaces.nb201 import NB201Space
-from nasbench.strategies import OptunaNSGA2, OptunaTPE, RandomSearch, RegularizedEvolution, Reinforce
+from nasbench.strategies import (
+    OptunaNSGA2,
+    OptunaTPE,
+    RandomSearch,
+    RegularizedEvolution,
+    Reinforce,
+    WLBayesOpt,
+)
 from nasbench.tabular import TabularEvaluator
 from nasbench.training.evaluator import TrainingEvaluator
 
@@ -16,7 +23,14 @@ SPACES = Registry("space", "nasbench.spaces", {"nasnet": NASNetSpace, "nb201": N
 STRATEGIES = Registry(
     "strategy",
     "nasbench.strategies",
-    {"random": RandomSearch, "evo": RegularizedEvolution, "rl": Reinforce, "tpe": OptunaTPE, "nsga2": OptunaNSGA2},
+    {
+        "random": RandomSearch,
+        "evo": RegularizedEvolution,
+        "rl": Reinforce,
+        "tpe": OptunaTPE,
+        "nsga2": OptunaNSGA2,
+        "bo": WLBayesOpt,
+    },
 )
 EVALUATORS = Registry("evaluator", "nasbench.evaluators", {"tabular": TabularEvaluator, "train": TrainingEvaluator})
 BACKENDS = Registry("backend", "nasbench.backends", {"local": LocalBackend, "ray": RayBackend})
