@@ -18,6 +18,10 @@ from nasbench.trial import Outcome, Trial, TrialState
 
 #: the file, in the run folder, of the sub-structures the surrogate credits most
 FEATURE_TABLE = "bo_features.csv"
+#: hyperparameters (h, noise) are chosen again once the observations grew by this fraction ...
+REFIT_GROWTH = 0.1
+#: ... and at every ask while there are fewer than this many
+REFIT_ALWAYS = 20
 #: random draws tried for an architecture not yet asked before one already asked is accepted
 MAX_REDRAWS = 100
 
@@ -70,6 +74,7 @@ class WLBayesOpt(Strategy):
         self._features = WLFeatures(wl_iterations)
         self._asked_keys: set[bytes] = set()  # feature keys of every trial asked
         self._pending: dict[int, Arch] = {}  # asked, not told
+        self._hyper: tuple[int, float, int] | None = None  # h, noise, and how many observations chose them
         self._reservoir: list[Arch] = []  # random candidates, renewed a tenth at a time
         self._observed: list[Arch] = []
         self._values: list[float] = []
@@ -134,7 +139,7 @@ class WLBayesOpt(Strategy):
         pool = self._pool()
         if not pool:
             return self._random_new()
-        model, train = self._fit(believe_pending=True)
+        model, train = self._fit()
         mean, std = model.predict(self._cross(pool, train, model.depth))
         improvement = wl_gp.expected_improvement(mean, std, float(np.max(self._targets())))
         return pool[int(np.argmax(improvement))]
@@ -143,15 +148,20 @@ class WLBayesOpt(Strategy):
     def _counts(self, archs: list[Arch]):
         return self._features.matrix(archs, self.space.to_graph)
 
-    def _fit(self, believe_pending: bool) -> tuple[wl_gp.FittedGP, list[Arch]]:
-        """The GP on the observed networks; with ``believe_pending``, running ones count at their predicted value."""
-        depths = range(self.wl_iterations + 1)
+    def _fit(self) -> tuple[wl_gp.FittedGP, list[Arch]]:
+        """The GP on the observed networks, running ones counted at their predicted value (kriging believer)."""
         counts = self._counts(self._observed)
         levels = self._features.levels()
         grams = wl_gp.level_grams(counts, counts, levels, self.wl_iterations)
         norms = wl_gp.squared_norms(counts, levels, self.wl_iterations)
-        model = wl_gp.fit(grams, norms, self._targets(), depths)
-        pending = [self._pending[n] for n in sorted(self._pending)] if believe_pending else []
+        n = len(self._observed)
+        if self._hyper is None or n >= self._hyper[2] * (1 + REFIT_GROWTH) or n < REFIT_ALWAYS:
+            model = wl_gp.fit(grams, norms, self._targets(), range(self.wl_iterations + 1))
+            self._hyper = (model.depth, model.noise, n)
+        else:
+            depth, noise, _ = self._hyper
+            model = wl_gp.refit(grams[depth], norms[depth], self._targets(), depth, noise)
+        pending = [self._pending[n] for n in sorted(self._pending)]
         if not pending:
             return model, self._observed
         believed, _ = model.predict(self._cross(pending, self._observed, model.depth))
@@ -200,9 +210,11 @@ class WLBayesOpt(Strategy):
         """
         if len(self._observed) < 2:
             return pd.DataFrame(columns=["feature", "iterations", "credit", "networks", "mean_with", "mean_without"])
-        model, _ = self._fit(believe_pending=False)
         counts = self._counts(self._observed)
         levels = self._features.levels()
+        grams = wl_gp.level_grams(counts, counts, levels, self.wl_iterations)
+        norms = wl_gp.squared_norms(counts, levels, self.wl_iterations)
+        model = wl_gp.fit(grams, norms, self._targets(), range(self.wl_iterations + 1))  # leaves the state alone
         norms = np.sqrt(np.maximum(wl_gp.squared_norms(counts, levels, model.depth)[model.depth], wl_gp.MIN_SPREAD))
         used = levels <= model.depth
         weights = counts.T @ (model.weights / norms) * model.scale / float(np.mean(norms))

@@ -52,6 +52,7 @@ class WLFeatures:
     _levels: list[int] = field(default_factory=list)  # column -> WL iteration
     _examples: list[tuple[Arch, object]] = field(default_factory=list)  # column -> (an arch, a node) showing it
     _rows: dict[Arch, tuple[np.ndarray, np.ndarray]] = field(default_factory=dict)  # arch -> (columns, counts)
+    _keys: dict[Arch, bytes] = field(default_factory=dict)
 
     def row(self, arch: Arch, graph: nx.DiGraph) -> tuple[np.ndarray, np.ndarray]:
         """Columns and counts of ``arch``'s features (``graph`` is its graph, used the first time only)."""
@@ -81,9 +82,12 @@ class WLFeatures:
 
     def key(self, arch: Arch, graphs) -> bytes:
         """Equal for architectures with equal feature counts (so for all equivalent ones): cheaper than the graph hash."""
-        columns, values = self.row(arch, None if arch in self._rows else graphs(arch))
-        order = np.argsort(columns)
-        return columns[order].tobytes() + values[order].tobytes()
+        key = self._keys.get(arch)
+        if key is None:
+            columns, values = self.row(arch, None if arch in self._rows else graphs(arch))
+            order = np.argsort(columns)
+            key = self._keys[arch] = columns[order].tobytes() + values[order].tobytes()
+        return key
 
     def matrix(self, archs: list[Arch], graphs) -> sparse.csr_matrix:
         """Counts, one row per architecture; ``graphs(arch)`` gives a graph not seen before."""

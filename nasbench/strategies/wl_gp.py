@@ -62,15 +62,19 @@ class FittedGP:
         return self.mean + self.scale * mean, self.scale * np.sqrt(variance)
 
 
+def standardise(values: np.ndarray) -> tuple[np.ndarray, float, float]:
+    mean = float(values.mean())
+    scale = float(values.std()) if values.std() > MIN_SPREAD else 1.0
+    return (values - mean) / scale, mean, scale
+
+
 def fit(grams: np.ndarray, norms: np.ndarray, values: np.ndarray, depths: range) -> FittedGP:
     """The (h, noise) of largest marginal likelihood, and the posterior they give.
 
     ``grams[h]`` and ``norms[h]`` are the unnormalised kernel among the training points and their
     squared norms, summed over iterations 0..h.
     """
-    mean = float(values.mean())
-    scale = float(values.std()) if values.std() > MIN_SPREAD else 1.0
-    y = (values - mean) / scale
+    y, mean, scale = standardise(values)
     n = len(y)
     best = None
     for depth in depths:
@@ -87,6 +91,17 @@ def fit(grams: np.ndarray, norms: np.ndarray, values: np.ndarray, depths: range)
     log_likelihood, depth, noise, signal = best
     kernel = normalised(grams[depth], norms[depth], norms[depth])
     return posterior(kernel, y, depth, noise, signal, log_likelihood, mean, scale)
+
+
+def refit(gram: np.ndarray, norms: np.ndarray, values: np.ndarray, depth: int, noise: float) -> FittedGP:
+    """The posterior for given h and noise (the signal variance still profiled out)."""
+    y, mean, scale = standardise(values)
+    kernel = normalised(gram, norms, norms)
+    factor = linalg.cho_factor(kernel + noise * np.eye(len(y)), lower=True)
+    weights = linalg.cho_solve(factor, y)
+    signal = max(float(y @ weights) / len(y), MIN_SPREAD)
+    log_likelihood = -0.5 * len(y) * (np.log(2 * np.pi * signal) + 1) - float(np.sum(np.log(np.diag(factor[0]))))
+    return FittedGP(depth, noise, signal, log_likelihood, mean, scale, weights, factor)
 
 
 def posterior(kernel, y, depth, noise, signal, log_likelihood, mean, scale) -> FittedGP:
