@@ -15,6 +15,12 @@ query, for the nasbench strategies (the search session de-duplicates) and for th
 "optuna" is the peer: Optuna's own TPESampler(seed) in Optuna's ask/tell loop on the same decisions.
 
     python benchmarks/nb201_strategies.py --data ../shared/data/nb201 --dataset cifar10 --seeds 100 --jobs 2
+
+Any registered space and evaluator can stand in for the NAS-Bench-201 table, to compare the
+strategies on one's own search (the peer needs a space with the DecisionSequence capability):
+
+    python benchmarks/nb201_strategies.py --space myspace --evaluator mytable -E path=results.csv \
+        --metric valid_accuracy --report test_accuracy --name mine
 """
 
 from __future__ import annotations
@@ -22,6 +28,7 @@ from __future__ import annotations
 import argparse
 import time
 from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -48,45 +55,63 @@ COLUMNS = {
 PEER = "optuna"
 MAX_REPEATS = 1000  # consecutive repeated proposals after which a search is stuck (as the session's limit)
 
-_worker: dict = {}  # per-process state of the pool's workers: the space and the table
+_worker: dict = {}  # per-process state of the pool's workers: the space and the evaluator
 
 
-def _init_worker(data: str, columns: dict) -> None:
+@dataclass(frozen=True)
+class Setting:
+    """What every worker builds: a space and an evaluator from the registries, and the metrics scored."""
+
+    space: str
+    space_options: dict
+    evaluator: str
+    evaluator_options: dict
+    metric: str  # what the searches maximise
+    report: str  # what a search is scored by (of the network with the best ``metric``)
+
+
+def _init_worker(setting: Setting) -> None:
     import torch
+    from threadpoolctl import threadpool_limits
 
-    from nasbench.search_spaces.nb201 import NB201Space
-    from nasbench.tabular import TabularEvaluator
+    from nasbench.catalog import EVALUATORS, SPACES
 
     torch.set_num_threads(1)  # the RL controller is tiny; one process per core instead
-    space = NB201Space()
-    _worker.update(space=space, evaluator=TabularEvaluator(space, data, columns))
+    threadpool_limits(1)  # the same for the GP's linear algebra
+    space = SPACES.create(setting.space, **setting.space_options)
+    evaluator = EVALUATORS.create(setting.evaluator, space, **setting.evaluator_options)
+    _worker.update(space=space, evaluator=evaluator, metric=setting.metric, report=setting.report)
 
 
-def best_so_far(evaluated: list[dict]) -> list[float]:
-    """Test accuracy of the best-signal network among the first k, for k = 1, 2, ..."""
-    best_valid, best_test, out = -np.inf, np.nan, []
+def best_so_far(evaluated: list[dict], metric: str, report: str) -> list[float]:
+    """``report`` of the network with the best ``metric`` among the first k, for k = 1, 2, ..."""
+    best_signal, best_report, out = -np.inf, np.nan, []
     for metrics in evaluated:
-        if metrics["valid_accuracy"] > best_valid:
-            best_valid, best_test = metrics["valid_accuracy"], metrics["test_accuracy"]
-        out.append(best_test)
+        if metrics[metric] > best_signal:
+            best_signal, best_report = metrics[metric], metrics[report]
+        out.append(best_report)
     return out
 
 
 def nasbench_search(name: str, seed: int, budget: int) -> list[dict]:
     """The distinct networks a nasbench strategy evaluates, in order."""
     from nasbench.catalog import STRATEGIES
-    from nasbench.local_backend import evaluate_in_process
-    from nasbench.objective import Objective
-    from nasbench.session import SearchExhausted, SearchSession
+    from nasbench.evaluator import Budget, run_evaluation
+    from nasbench.objective import Objective, Target
+    from nasbench.session import SearchSession
     from nasbench.trial import TrialState
 
     space, evaluator = _worker["space"], _worker["evaluator"]
     strategy = STRATEGIES.create(name, space, seed=seed)
-    session = SearchSession(strategy, Objective(), None, budget, seed)
-    try:
-        evaluate_in_process(session, evaluator)
-    except SearchExhausted:  # MAX_REPEATS repeats in a row: the search is stuck with what it has
-        pass
+    session = SearchSession(strategy, Objective((Target(_worker["metric"]),)), None, budget, seed)
+    # after MAX_CONSECUTIVE_DUPLICATES repeats in a row the session ends the search with what it has
+    while not session.done():
+        started = time.process_time()
+        trial = session.next_trial()  # the strategy's asks until a new network, repeats included
+        _worker["ask_seconds"].append(time.process_time() - started)
+        if trial is None:
+            break
+        session.finish(trial, run_evaluation(evaluator, trial.arch, Budget(), seed=session.evaluation_seed(trial)))
     rows = sorted(session.records.values(), key=lambda r: r.told_at)
     return [r.metrics for r in rows if r.duplicate_of is None and r.state is TrialState.COMPLETE]
 
@@ -102,30 +127,36 @@ def optuna_peer(seed: int, budget: int) -> list[dict]:
     with quiet_optuna():
         study = optuna.create_study(direction="maximize", sampler=optuna.samplers.TPESampler(seed=seed))
     seen: dict[str, dict] = {}
-    evaluated, repeats = [], 0
+    evaluated, repeats, pending = [], 0, []
     while len(evaluated) < budget and repeats < MAX_REPEATS:
+        started = time.process_time()
         trial = study.ask()
         arch = space.from_decisions(
             [trial.suggest_categorical(f"d{i}", list(range(n))) for i, n in enumerate(space.decision_sizes())]
         )
         if arch.hash_key not in seen:
+            _worker["ask_seconds"].append(time.process_time() - started + sum(pending))
+            pending.clear()
             seen[arch.hash_key] = evaluator(arch, Budget(), seed=seed)
             evaluated.append(seen[arch.hash_key])
             repeats = 0
         else:
+            pending.append(time.process_time() - started)  # a repeat: part of the next new network's cost
             repeats += 1
-        study.tell(trial, seen[arch.hash_key]["valid_accuracy"])
+        study.tell(trial, seen[arch.hash_key][_worker["metric"]])
     return evaluated
 
 
-def run_one(task: tuple[str, int, int]) -> tuple[str, int, list[float], float, bool]:
+def run_one(task: tuple[str, int, int]) -> tuple[str, int, list[float], float, bool, list[float]]:
+    """One search: its curve, CPU seconds, whether it got stuck, and the CPU seconds of each new network's asks."""
     name, seed, budget = task
+    _worker["ask_seconds"] = []
     start = time.process_time()
     evaluated = optuna_peer(seed, budget) if name == PEER else nasbench_search(name, seed, budget)
-    curve = best_so_far(evaluated)
+    curve = best_so_far(evaluated, _worker["metric"], _worker["report"])
     stuck = len(curve) < budget  # it keeps its best network for the queries it could not make
     curve += curve[-1:] * (budget - len(curve))
-    return name, seed, curve, time.process_time() - start, stuck
+    return name, seed, curve, time.process_time() - start, stuck, _worker["ask_seconds"]
 
 
 def plot_regret(curves: pd.DataFrame, optimum: float, title: str, path: Path) -> None:
@@ -147,76 +178,168 @@ def plot_regret(curves: pd.DataFrame, optimum: float, title: str, path: Path) ->
     figure.savefig(path)
 
 
-def main() -> None:
+def _setting(args, parser) -> tuple[Setting, str, str]:
+    """The space, evaluator and metrics to search, the stem of the output files and the signal's name."""
+    from nasbench.catalog import EVALUATORS, SPACES
+    from nasbench.options import parse_options
+
+    nb201 = args.space == "nb201" and args.evaluator == "tabular" and not args.evaluator_option
+    space_options = parse_options(SPACES.get(args.space), args.space_option, f"space '{args.space}'")
+    if nb201:
+        signals = COLUMNS[args.dataset]
+        signal = args.signal or next(iter(signals))
+        if signal not in signals:
+            parser.error(f"--signal for {args.dataset} is one of {', '.join(signals)}")
+        options = {"path": args.data, "columns": signals[signal]}
+        stem = f"nb201_{args.dataset}" + ("" if signal == next(iter(signals)) else f"_{signal}")
+        metric, report = "valid_accuracy", "test_accuracy"
+    else:
+        factory = EVALUATORS.get(args.evaluator)
+        options = parse_options(factory, args.evaluator_option, f"evaluator '{args.evaluator}'")
+        stem, signal = args.name or f"{args.space}_{args.evaluator}", args.metric
+        metric, report = args.metric, args.report or args.metric
+    return Setting(args.space, space_options, args.evaluator, options, metric, report), stem, signal
+
+
+def _optimum(setting: Setting) -> float | None:
+    """The best reported value in a look-up table (where regret has a meaning), else None."""
+    if setting.evaluator != "tabular":
+        return None
+    from nasbench.catalog import EVALUATORS
+    from nasbench.tabular import load_table
+
+    evaluator = EVALUATORS.create("tabular", None, **setting.evaluator_options)
+    column = evaluator.columns[setting.report]
+    return max(row[setting.report] for row in load_table(evaluator.path, {setting.report: column}).values())
+
+
+def _kept(path: Path, replaced: list[str]) -> pd.DataFrame:
+    """The rows of an earlier table at ``path`` for strategies other than ``replaced``."""
+    if not path.exists():
+        raise SystemExit(f"error: --add needs the earlier table {path}")
+    earlier = pd.read_csv(path)
+    return earlier[~earlier.strategy.isin(replaced)]
+
+
+def plot_scores(curves: pd.DataFrame, report: str, title: str, path: Path) -> None:
+    """The best-so-far score itself, where the best in the space is unknown."""
+    from matplotlib.figure import Figure
+
+    figure = Figure(figsize=(7, 4.5), dpi=120)
+    axes = figure.add_subplot()
+    for name, group in curves.groupby("strategy", sort=False):
+        axes.plot(group.queries, group["mean"], label=name)
+        axes.fill_between(group.queries, group["mean"] - group["sem"], group["mean"] + group["sem"], alpha=0.2)
+    axes.set_xlabel("queries (distinct networks evaluated)")
+    axes.set_ylabel(report)
+    axes.set_title(title, fontsize=9)
+    axes.grid(alpha=0.3)
+    axes.legend()
+    figure.tight_layout()
+    figure.savefig(path)
+
+
+def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--data", default="../shared/data/nb201", help="folder of the NAS-Bench-201 tables")
     parser.add_argument("--dataset", choices=sorted(COLUMNS), default="cifar10")
     parser.add_argument("--signal", default=None, help="cifar10: valid; cifar100/imagenet16: oneseed (default) or 12ep")
     parser.add_argument("--seeds", type=int, default=100)
     parser.add_argument("--budgets", type=int, nargs="+", default=[50, 100, 200])
-    parser.add_argument("--strategies", nargs="+", default=["random", "evo", "rl", "tpe", PEER])
+    parser.add_argument("--strategies", nargs="+", default=["random", "evo", "rl", "tpe", "bo", PEER])
     parser.add_argument("--jobs", type=int, default=1, help="worker processes")
     parser.add_argument(
         "--out", default="benchmarks/results", help="folder for the per-seed table, the curves and the plot"
     )
-    args = parser.parse_args()
+    parser.add_argument(
+        "--add",
+        action="store_true",
+        help="add these strategies to the tables already in --out (their earlier rows are replaced, "
+        "other strategies' rows kept), e.g. a new strategy without running the others again",
+    )
+    own = parser.add_argument_group("another space or evaluator (instead of --data, --dataset, --signal)")
+    own.add_argument("--space", default="nb201", help="a registered search space (default: nb201)")
+    own.add_argument("-S", "--space-option", action="append", default=[], metavar="KEY=VALUE")
+    own.add_argument("--evaluator", default="tabular", help="a registered evaluator (default: tabular)")
+    own.add_argument("-E", "--evaluator-option", action="append", default=[], metavar="KEY=VALUE")
+    own.add_argument("--metric", default="valid_accuracy", help="the metric searched on (default: valid_accuracy)")
+    own.add_argument("--report", default=None, help="the metric scored (default: the searched metric)")
+    own.add_argument("--name", default=None, help="stem of the output files (default: SPACE_EVALUATOR)")
+    args = parser.parse_args(argv)
 
-    signals = COLUMNS[args.dataset]
-    signal = args.signal or next(iter(signals))
-    if signal not in signals:
-        parser.error(f"--signal for {args.dataset} is one of {', '.join(signals)}")
-    columns = signals[signal]
+    from nasbench.errors import NasbenchError
+
+    try:
+        setting, stem, signal = _setting(args, parser)
+        _init_worker(setting)  # bad options fail here, in one line, before any worker starts
+    except NasbenchError as exc:
+        parser.exit(2, f"error: {exc}\n")
+    from nasbench.space import DecisionSequence
+
+    if PEER in args.strategies and not isinstance(_worker["space"], DecisionSequence):
+        parser.error(f"the peer '{PEER}' needs a space with the DecisionSequence capability; leave it out")
+    missing = {setting.metric, setting.report} - set(_worker["evaluator"].metric_names())
+    if missing:
+        parser.error(f"the evaluator reports no {', '.join(sorted(missing))}: use --metric / --report")
     horizon = max(args.budgets)
     tasks = [(name, seed, horizon) for name in args.strategies for seed in range(args.seeds)]
     started = time.perf_counter()
-    with ProcessPoolExecutor(args.jobs, initializer=_init_worker, initargs=(args.data, columns)) as pool:
+    with ProcessPoolExecutor(args.jobs, initializer=_init_worker, initargs=(setting,)) as pool:
         results = list(pool.map(run_one, tasks, chunksize=1))
     print(f"{len(tasks)} searches in {time.perf_counter() - started:.0f} s with {args.jobs} worker(s)")
 
-    from nasbench.tabular import load_table
-
-    optimum = max(
-        row["test_accuracy"] for row in load_table(args.data, {"test_accuracy": columns["test_accuracy"]}).values()
-    )
-    rows, curve_rows, seconds, stuck = [], [], {}, {}
-    for name, seed, curve, cpu, stalled in results:
+    optimum = _optimum(setting)
+    rows, curve_rows, seconds, stuck, asks = [], [], {}, {}, {}
+    for name, seed, curve, cpu, stalled, ask_seconds in results:
         seconds.setdefault(name, []).append(cpu)
         stuck[name] = stuck.get(name, 0) + stalled
+        asks.setdefault(name, []).extend(ask_seconds)
         rows += [{"strategy": name, "seed": seed, "queries": k, "test_accuracy": curve[k - 1]} for k in args.budgets]
         curve_rows += [
             {"strategy": name, "seed": seed, "queries": k + 1, "test_accuracy": v} for k, v in enumerate(curve)
         ]
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
-    stem = f"nb201_{args.dataset}" + ("" if signal == next(iter(signals)) else f"_{signal}")
-    frame = pd.DataFrame(rows)
-    frame.to_csv(out / f"{stem}_strategies.csv", index=False)
+    frame = pd.DataFrame(rows)  # the column keeps its name, test_accuracy, whatever is reported
     curves = (
         pd.DataFrame(curve_rows)
         .groupby(["strategy", "queries"], sort=False)
         .test_accuracy.agg(["mean", "sem"])
         .reset_index()
     )
+    if args.add:  # the other strategies' rows of an earlier run stay; these strategies' rows are replaced
+        frame = pd.concat([_kept(out / f"{stem}_strategies.csv", args.strategies), frame], ignore_index=True)
+        curves = pd.concat([_kept(out / f"{stem}_curves.csv", args.strategies), curves], ignore_index=True)
+    frame.to_csv(out / f"{stem}_strategies.csv", index=False)
     curves.to_csv(out / f"{stem}_curves.csv", index=False)
-    title = f"NAS-Bench-201 {args.dataset} (signal: {signal}), mean ± s.e.m. over {args.seeds} seeds"
-    plot_regret(curves, optimum, title, out / f"{stem}_regret.png")
+    where = f"NAS-Bench-201 {args.dataset}" if stem.startswith("nb201_") else f"{setting.space}, {setting.evaluator}"
+    seeds = frame.groupby("strategy").seed.nunique()
+    counts = f"{seeds.max()} seeds" if seeds.min() == seeds.max() else f"{seeds.min()}-{seeds.max()} seeds"
+    title = f"{where} (signal: {signal}), mean ± s.e.m. over {counts}"
+    plot = out / f"{stem}_regret.png" if optimum is not None else out / f"{stem}_scores.png"
+    if optimum is not None:
+        plot_regret(curves, optimum, title, plot)
+    else:
+        plot_scores(curves, setting.report, title, plot)
 
     summary = frame.groupby(["strategy", "queries"]).test_accuracy.agg(["mean", "sem", "count"])
-    print(
-        f"\n{args.dataset} test accuracy (%) of the best-by-{signal} architecture, mean ± s.e.m. over seeds; best in the space {optimum:.3f}"
-    )
+    best = "" if optimum is None else f"; best in the space {optimum:.3f}"
+    print(f"\n{stem}: {setting.report} of the best-by-{signal} network, mean ± s.e.m. over seeds{best}")
     print(
         "| strategy | "
         + " | ".join(f"K = {k}" for k in args.budgets)
-        + " | seeds | stuck | CPU s per search (K = "
-        + f"{horizon}) |"
+        + f" | seeds | stuck | CPU s per search (K = {horizon}) | CPU ms per new network, median |"
     )
-    print("|---" * (len(args.budgets) + 4) + "|")
+    print("|---" * (len(args.budgets) + 5) + "|")
     for name in args.strategies:
         cells = [f"{summary.loc[(name, k), 'mean']:.2f} ± {summary.loc[(name, k), 'sem']:.2f}" for k in args.budgets]
         count = int(summary.loc[(name, args.budgets[0]), "count"])
-        print(f"| {name} | " + " | ".join(cells) + f" | {count} | {stuck[name]} | {np.mean(seconds[name]):.2f} |")
-    print(f"\nwrote {out / (stem + '_strategies.csv')}, {out / (stem + '_curves.csv')}, {out / (stem + '_regret.png')}")
+        print(
+            f"| {name} | "
+            + " | ".join(cells)
+            + f" | {count} | {stuck[name]} | {np.mean(seconds[name]):.2f} | {1000 * np.median(asks[name]):.1f} |"
+        )
+    print(f"\nwrote {out / (stem + '_strategies.csv')}, {out / (stem + '_curves.csv')}, {plot}")
 
 
 if __name__ == "__main__":

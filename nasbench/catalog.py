@@ -9,7 +9,7 @@ from nasbench.search_spaces.mbconv import MBConvSpace
 from nasbench.search_spaces.nasnet import NASNetSpace
 from nasbench.search_spaces.nb201 import NB201Space
 from nasbench.search_spaces.vit import ViTSpace
-from nasbench.strategies import OptunaNSGA2, OptunaTPE, RandomSearch, RegularizedEvolution, Reinforce, Sweep
+from nasbench.strategies import OptunaNSGA2, OptunaTPE, RandomSearch, RegularizedEvolution, Reinforce, Sweep, WLBayesOpt
 from nasbench.supernet import MBConvSupernetSpace, ViTSupernetSpace
 from nasbench.supernet_training.evaluator import SupernetEvaluator
 from nasbench.tabular import TabularEvaluator
@@ -36,6 +36,7 @@ STRATEGIES = Registry(
         "rl": Reinforce,
         "tpe": OptunaTPE,
         "nsga2": OptunaNSGA2,
+        "bo": WLBayesOpt,
         "sweep": Sweep,
     },
 )

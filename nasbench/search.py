@@ -35,11 +35,14 @@ class Search:
     session: SearchSession
     backend: Any  # runs the evaluations: LocalBackend, RayBackend, or a plugin's
     lock: RunLock | None = None  # held from start (or resume) until the run returns
+    strategy_summary: str | None = None  # the strategy's line about a finished run (``Strategy.summary``)
 
     def run(self) -> TrialRecord | None:
         """Evaluate until the budget is spent; returns the best trial."""
         try:
             self.backend.run(self)
+            self.session.flush()
+            self.strategy_summary = self.strategy.summary(self.folder.path)
         finally:
             try:
                 self.session.flush()

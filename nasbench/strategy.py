@@ -8,6 +8,7 @@ restores its exact state (population, controller weights, random generator).
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
+from pathlib import Path
 from typing import ClassVar
 
 import numpy as np
@@ -68,6 +69,11 @@ class Strategy(ABC):
     def options(self) -> dict:
         """The constructor keywords (besides space and seed) that recreate this strategy."""
         return {}
+
+    def summary(self, folder: Path) -> str | None:
+        """Called once a run has spent its budget: write what the strategy learnt into the run folder
+        and return one line for the screen, or ``None``. Does nothing by default."""
+        return None
 
     @classmethod
     def defaults_for_budget(cls, budget: int) -> dict:

@@ -338,6 +338,8 @@ def run(args) -> int:
     finally:
         progress.close()
     progress.summary(best, time.perf_counter() - started)
+    if search.strategy_summary:
+        print(search.strategy_summary)
     if search.session.exhausted:
         print(f"stopped before the budget: {search.session.exhausted}", file=sys.stderr)
     if search.objective.size > 1:
