@@ -32,6 +32,19 @@ def _choices(value, kind: type, what: str, allow_empty: bool = False) -> tuple:
     return parsed
 
 
+def _offsets(value) -> tuple[int, ...]:
+    items = [i for i in value.split(",") if i.strip()] if isinstance(value, str) else list(value)
+    try:
+        parsed = tuple(int(item) for item in items)
+    except (TypeError, ValueError):
+        raise InvalidOption(
+            f"mbconv-supernet option repeat_offsets should be comma-separated integers, got {value!r}"
+        ) from None
+    if not parsed:
+        raise InvalidOption("mbconv-supernet option repeat_offsets needs at least one value")
+    return parsed
+
+
 def _text(values: tuple) -> str:
     return ",".join(repr(v) if isinstance(v, float) else str(v) for v in values)
 
@@ -67,7 +80,7 @@ class MBConvSupernetSpace(SearchSpace, DecisionSequence, WeightSharing):
             raise InvalidOption(f"mbconv-supernet kernels must be odd, got {kernels!r}")
         self.expansions = _choices(expansions, int, "expansions")
         self.widths = _choices(widths, float, "widths")
-        self.repeat_offsets = tuple(sorted(set(_choices_int(repeat_offsets))))
+        self.repeat_offsets = tuple(sorted(set(_offsets(repeat_offsets))))
         self.resolutions: tuple = _choices(resolutions, int, "resolutions", allow_empty=True) or (None,)
         if divisor < 1:
             raise InvalidOption(f"mbconv-supernet option divisor must be positive, got {divisor}")
@@ -232,16 +245,3 @@ class MBConvSupernetSpace(SearchSpace, DecisionSequence, WeightSharing):
             recalibrate_batch_norm(module, lambda x: module(x, child), inputs_of(batches, limit))
         else:
             recalibrate_batch_norm(module, module, inputs_of(batches, limit))
-
-
-def _choices_int(value) -> tuple[int, ...]:
-    items = [i for i in value.split(",") if i.strip()] if isinstance(value, str) else list(value)
-    try:
-        parsed = tuple(int(item) for item in items)
-    except (TypeError, ValueError):
-        raise InvalidOption(
-            f"mbconv-supernet option repeat_offsets should be comma-separated integers, got {value!r}"
-        ) from None
-    if not parsed:
-        raise InvalidOption("mbconv-supernet option repeat_offsets needs at least one value")
-    return parsed
