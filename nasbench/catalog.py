@@ -2,21 +2,30 @@
 
 from __future__ import annotations
 
+from nasbench.backend import Backend
+from nasbench.evaluator import Evaluator
 from nasbench.local_backend import LocalBackend
 from nasbench.ray_backend import RayBackend
 from nasbench.registry import Registry
 from nasbench.search_spaces.mbconv import MBConvSpace
 from nasbench.search_spaces.nasnet import NASNetSpace
 from nasbench.search_spaces.nb201 import NB201Space
+from nasbench.space import SearchSpace
 from nasbench.strategies import OptunaNSGA2, OptunaTPE, RandomSearch, RegularizedEvolution, Reinforce
+from nasbench.strategy import Strategy
 from nasbench.tabular import TabularEvaluator
 from nasbench.training.evaluator import TrainingEvaluator
 
-SPACES = Registry("space", "nasbench.spaces", {"nasnet": NASNetSpace, "nb201": NB201Space, "mbconv": MBConvSpace})
+SPACES = Registry(
+    "space", "nasbench.spaces", SearchSpace, {"nasnet": NASNetSpace, "nb201": NB201Space, "mbconv": MBConvSpace}
+)
 STRATEGIES = Registry(
     "strategy",
     "nasbench.strategies",
+    Strategy,
     {"random": RandomSearch, "evo": RegularizedEvolution, "rl": Reinforce, "tpe": OptunaTPE, "nsga2": OptunaNSGA2},
 )
-EVALUATORS = Registry("evaluator", "nasbench.evaluators", {"tabular": TabularEvaluator, "train": TrainingEvaluator})
-BACKENDS = Registry("backend", "nasbench.backends", {"local": LocalBackend, "ray": RayBackend})
+EVALUATORS = Registry(
+    "evaluator", "nasbench.evaluators", Evaluator, {"tabular": TabularEvaluator, "train": TrainingEvaluator}
+)
+BACKENDS = Registry("backend", "nasbench.backends", Backend, {"local": LocalBackend, "ray": RayBackend})

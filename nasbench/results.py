@@ -1,6 +1,6 @@
 """A run's folder: its configuration and its trial table.
 
-``trials.csv`` has one row per trial: a RUNNING row while it trains, replaced by its final state
+``trials.csv`` has one row per trial: a RUNNING row while it is evaluated, replaced by its final state
 when it ends. The table is rewritten atomically when an evaluation that takes a second or more starts and
 when it finishes; faster events (table look-ups, repeated proposals) are batched so that writing
 takes at most a tenth of the time, and what a crash loses of them resume recomputes identically.
@@ -28,13 +28,14 @@ if TYPE_CHECKING:
 
 CONFIG = "config.json"
 TRIALS = "trials.csv"
-COSTS = "costs.json"  # cost cache of a constrained search (nasbench.cost_model)
+COSTS = "costs.json"  # costs counted for constraints and cost objectives (nasbench.cost_model)
 LOCK = ".lock"  # held by the process driving the run
 
 
 @dataclass(frozen=True)
 class TrialRecord:
-    """One finished trial, as stored. ``asked_at``/``told_at`` order the strategy's events."""
+    """One trial as stored: RUNNING while it is evaluated, then how it ended. ``asked_at``/``told_at``
+    order the strategy's events (``told_at`` is ``None`` while it runs)."""
 
     number: int
     arch: str
