@@ -78,6 +78,10 @@ class Registry(Generic[T]):
         if unknown:
             valid = ", ".join(accepted) or "none"
             raise InvalidOption(f"{self.kind} '{name}' takes no option {', '.join(unknown)}; its options: {valid}")
+        try:
+            inspect.signature(factory).bind(*args, **options)
+        except TypeError as exc:  # a required option not given
+            raise InvalidOption(f"{self.kind} '{name}' cannot be created: {exc}") from None
         return factory(*args, **options)
 
 

@@ -17,6 +17,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+import numpy as np
 import pandas as pd
 
 from nasbench import atomic
@@ -228,7 +229,7 @@ def _plain(value: Any) -> Any:
     """A cell as a Python value: whole numbers as int (a column with gaps reads back as floats)."""
     if isinstance(value, float) and value.is_integer():
         return int(value)
-    return value.item() if hasattr(value, "item") else value
+    return value.item() if isinstance(value, np.generic) else value  # numpy scalars as Python's
 
 
 def _missing(value: Any) -> bool:

@@ -217,6 +217,8 @@ def test_a_look_up_space_is_refused_training_before_any_folder_is_written(regist
         "search", "--space", "words", "--evaluator", "wordscore", "-E", "bonus=x", "--out", str(tmp_path)
     )
     assert code == 2 and "evaluator 'wordscore' option bonus takes a float, got 'x'" in err
+    code, _, err = cli("search", "--space", "nb201", "--evaluator", "tabular", "--out", str(tmp_path / "r"))
+    assert code == 2 and "evaluator 'tabular' cannot be created: missing a required argument: 'path'" in err
     assert not (tmp_path / "r").exists()
 
 
