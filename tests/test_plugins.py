@@ -173,7 +173,7 @@ def _install(tmp_path, monkeypatch) -> None:
 
 
 @pytest.mark.parametrize("strategy", list(STRATEGY_OPTIONS))
-@pytest.mark.parametrize("how", ["entry points", "registered"])
+@pytest.mark.parametrize("how", [pytest.param("entry points", marks=pytest.mark.slow), "registered"])
 def test_a_plugin_is_searched_and_resumed_from_the_command_line(cli, tmp_path, monkeypatch, strategy, how):
     if how == "entry points":
         (tmp_path / "site").mkdir()
@@ -186,13 +186,13 @@ def test_a_plugin_is_searched_and_resumed_from_the_command_line(cli, tmp_path, m
     options = [f"-S{k}={v}" for k, v in STRATEGY_OPTIONS[strategy].items()]
     common = ["--space", "words", "--evaluator", "wordscore", "-E", "bonus=0.5", "--strategy", strategy]
     common += ["--seed", "3", "--objective", "score", *options, "--quiet"]
-    code, out, err = cli("search", *common, "--budget", "24", "--out", str(tmp_path / "whole"))
+    code, out, err = cli("search", *common, "--budget", "16", "--out", str(tmp_path / "whole"))
     assert code == 0, err
     assert "best: trial" in out
     config = json.loads((tmp_path / "whole" / "config.json").read_text())
     assert config["evaluator_options"] == {"bonus": 0.5} and config["backend"] == "local"  # a look-up runs in process
-    assert cli("search", *common, "--budget", "12", "--out", str(tmp_path / "cut"))[0] == 0
-    code, _, err = cli("search", "--resume", str(tmp_path / "cut"), "--budget", "24", "--quiet")
+    assert cli("search", *common, "--budget", "8", "--out", str(tmp_path / "cut"))[0] == 0
+    code, _, err = cli("search", "--resume", str(tmp_path / "cut"), "--budget", "16", "--quiet")
     assert code == 0, err
     pd.testing.assert_frame_equal(_trials(tmp_path / "cut"), _trials(tmp_path / "whole"))
 
