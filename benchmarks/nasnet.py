@@ -25,11 +25,12 @@ from nasbench.training.evaluator import TrainingEvaluator
 PAPER = {"cifar": (3.3e6, None), "mobile": (5.3e6, 564e6), "large": (88.9e6, 23.8e9)}
 
 
-def presets(with_large_macs: bool) -> None:
+def presets(with_large_macs: bool, names: list[str]) -> None:
     print(
         f"{'network':8s} {'N @ F':>9s} {'params':>12s} {'paper':>7s} {'MACs (fvcore)':>15s} {'paper':>7s} {'seconds':>8s}"
     )
-    for name, preset in NETWORKS.items():
+    for name in names:
+        preset = NETWORKS[name]
         space = NASNetSpace(preset=name)
         size = preset.image_size
         model = space.build(NASNET_A, DataSpec(3, size, size, preset.num_classes))
@@ -72,12 +73,13 @@ def main() -> None:
     p.add_argument(
         "--large-macs", action="store_true", help="also count NASNet-A Large's multiply-adds (about a minute)"
     )
+    p.add_argument("--networks", nargs="+", choices=list(NETWORKS), default=list(NETWORKS))
     p = sub.add_parser("threads")
     p.add_argument("--repeats", type=int, default=3)
     p.add_argument("--epochs", type=int, default=4)
     args = parser.parse_args()
     if args.what == "presets":
-        presets(args.large_macs)
+        presets(args.large_macs, args.networks)
     else:
         threads(args.repeats, args.epochs)
 

@@ -80,8 +80,8 @@ def _drive_pool(session: SearchSession, evaluator, workers: int, context) -> Non
                 session.finish(running.pop(future), future.result())
 
 
-def session() -> SearchSession:
-    return SearchSession(RandomSearch(NB201Space(filters=8, cells=1), seed=0), Objective(), None, TRIALS, 0)
+def session(trials: int = TRIALS) -> SearchSession:
+    return SearchSession(RandomSearch(NB201Space(filters=8, cells=1), seed=0), Objective(), None, trials, 0)
 
 
 def timed(run) -> float:
@@ -101,6 +101,8 @@ def main() -> None:
     parser.add_argument(
         "--epochs", type=int, default=2, help="training epochs per trial (a short trial: about a second)"
     )
+    parser.add_argument("--trials", type=int, default=TRIALS, help="trials per search")
+    parser.add_argument("--settle", type=float, default=5.0, help="seconds to let Ray's processes exit each round")
     args = parser.parse_args()
     os.environ.setdefault("RAY_AUTH_MODE", "disabled")
     import ray  # here, not at the top: the pool's spawned processes import this module
@@ -115,7 +117,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         for round_ in range(args.rounds):
             for name, workers in (("pool2", 2), ("pool1", 1)):  # first: no Ray process is running
-                run = session()
+                run = session(args.trials)
                 times[name].append(timed(lambda: evaluate_in_pool(run, evaluator, workers)))
                 per_trial[name].append(trial_seconds(run))
             times["startup"].append(
@@ -130,17 +132,21 @@ def main() -> None:
                 )
             )
             for name, concurrent in (("ray2", 2), ("ray1", 1)):
-                folder, backend, run = Path(tmp) / f"{name}-{round_}", RayBackend(max_concurrent=concurrent), session()
+                folder, backend, run = (
+                    Path(tmp) / f"{name}-{round_}",
+                    RayBackend(max_concurrent=concurrent),
+                    session(args.trials),
+                )
                 times[name].append(timed(lambda: evaluate_on_ray(run, space, evaluator, folder, backend)))
                 per_trial[name].append(trial_seconds(run))
             ray.shutdown()
-            time.sleep(5)  # Ray's processes take a few seconds to exit
+            time.sleep(args.settle)  # Ray's processes take a few seconds to exit
             print(" ".join(f"{k} {v[-1]:.2f} s" for k, v in times.items()), flush=True)
     load = (load + os.getloadavg()[0]) / 2
     median = {k: statistics.median(v) for k, v in times.items()}
     trial = {k: statistics.median(v) for k, v in per_trial.items()}
     print(
-        f"\nmedians of {args.rounds} rounds, {TRIALS} trials of {args.epochs} epochs each; load average {load:.1f} on {os.cpu_count()} cores"
+        f"\nmedians of {args.rounds} rounds, {args.trials} trials of {args.epochs} epochs each; load average {load:.1f} on {os.cpu_count()} cores"
     )
     print("| measurement | wall time | one trial (median) |")
     print("|---|---|---|")

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from nasbench.backend import Backend
+from nasbench.evaluator import Evaluator
 from nasbench.local_backend import LocalBackend
 from nasbench.ray_backend import RayBackend
 from nasbench.registry import Registry
@@ -9,7 +11,9 @@ from nasbench.search_spaces.mbconv import MBConvSpace
 from nasbench.search_spaces.nasnet import NASNetSpace
 from nasbench.search_spaces.nb201 import NB201Space
 from nasbench.search_spaces.vit import ViTSpace
+from nasbench.space import SearchSpace
 from nasbench.strategies import OptunaNSGA2, OptunaTPE, RandomSearch, RegularizedEvolution, Reinforce, Sweep, WLBayesOpt
+from nasbench.strategy import Strategy
 from nasbench.supernet import MBConvSupernetSpace, ViTSupernetSpace
 from nasbench.supernet_training.evaluator import SupernetEvaluator
 from nasbench.tabular import TabularEvaluator
@@ -18,6 +22,7 @@ from nasbench.training.evaluator import TrainingEvaluator
 SPACES = Registry(
     "space",
     "nasbench.spaces",
+    SearchSpace,
     {
         "nasnet": NASNetSpace,
         "nb201": NB201Space,
@@ -30,6 +35,7 @@ SPACES = Registry(
 STRATEGIES = Registry(
     "strategy",
     "nasbench.strategies",
+    Strategy,
     {
         "random": RandomSearch,
         "evo": RegularizedEvolution,
@@ -43,6 +49,7 @@ STRATEGIES = Registry(
 EVALUATORS = Registry(
     "evaluator",
     "nasbench.evaluators",
+    Evaluator,
     {"tabular": TabularEvaluator, "train": TrainingEvaluator, "supernet": SupernetEvaluator},
 )
-BACKENDS = Registry("backend", "nasbench.backends", {"local": LocalBackend, "ray": RayBackend})
+BACKENDS = Registry("backend", "nasbench.backends", Backend, {"local": LocalBackend, "ray": RayBackend})

@@ -18,9 +18,9 @@ import numpy as np
 
 from nasbench.arch import Arch
 from nasbench.cost_model import UNITS, CostModel
+from nasbench.devices import check_device_name
 from nasbench.errors import InvalidOption, NasbenchError
 from nasbench.space import DataSpec, SearchSpace
-from nasbench.training.trainer import check_device_name
 from nasbench.validation import check_positive
 
 
@@ -143,12 +143,6 @@ class ConstrainedSpace(SearchSpace):
 
     def to_graph(self, arch: Arch):
         return self.inner.to_graph(arch)
-
-    def network_spec(self, arch: Arch, data: DataSpec):
-        return self.inner.network_spec(arch, data)
-
-    def default_data(self) -> DataSpec:
-        return self.inner.default_data()
 
     def options(self) -> dict[str, Any]:
         return self.inner.options()

@@ -17,10 +17,10 @@ import torch
 from nasbench import atomic
 from nasbench.arch import Arch
 from nasbench.costs import count_macs, count_params
+from nasbench.devices import pick_device
 from nasbench.errors import ResultsError
 from nasbench.latency import device_label, measure_latency_ms
-from nasbench.space import DataSpec, SearchSpace
-from nasbench.training.trainer import pick_device
+from nasbench.space import Buildable, DataSpec, SearchSpace, require_capability
 
 #: the costs a model answers, with the unit each is given in
 UNITS = {"params": "parameters", "macs": "multiply-adds", "latency_ms": "ms"}
@@ -39,6 +39,7 @@ class CostModel:
         repeats: int = 10,
     ) -> None:
         self.space = space
+        self.builder = require_capability(space, Buildable, "counting costs")
         self.data = data
         self.path = None if path is None else Path(path)
         self.device = pick_device(device)
@@ -88,13 +89,13 @@ class CostModel:
     def _build(self, arch: Arch):
         with torch.random.fork_rng(devices=[]):  # initialisation must not move torch's global generator
             torch.manual_seed(0)
-            return self.space.build(arch, self.data)
+            return self.builder.build(arch, self.data)
 
     def params(self, arch: Arch) -> int:
         def compute():
             try:
                 with torch.random.fork_rng(devices=[]), torch.device("meta"):  # shapes only: no memory, no init
-                    return count_params(self.space.build(arch, self.data))
+                    return count_params(self.builder.build(arch, self.data))
             except Exception:  # a space whose constructor needs real tensors: build it for real
                 return count_params(self._build(arch))
 
@@ -112,3 +113,19 @@ class CostModel:
     def cost(self, metric: str, arch: Arch) -> float:
         """``params``, ``macs`` or ``latency_ms`` of ``arch``."""
         return {"params": self.params, "macs": self.macs, "latency_ms": self.latency_ms}[metric](arch)
+
+
+class MeasuredCosts:
+    """The costs ``names`` of an architecture, from ``model``: what a search adds to the metrics of
+    an evaluator that does not report them (a table look-up has no ``macs``), so objectives, the
+    Pareto front and the trial table see them. Each is counted once per network (the model caches)."""
+
+    def __init__(self, model: CostModel, names: tuple[str, ...]) -> None:
+        unknown = [n for n in names if n not in UNITS]
+        if unknown:
+            raise ValueError(f"no cost model for {', '.join(unknown)}; costs: {', '.join(UNITS)}")
+        self.model = model
+        self.names = names
+
+    def __call__(self, arch: Arch) -> dict[str, float]:
+        return {name: float(self.model.cost(name, arch)) for name in self.names}

@@ -1,4 +1,4 @@
-"""Evaluators: plain functions (architecture, budget) -> metrics.
+"""Evaluators: architecture and budget in, metrics out.
 
 An evaluator is a small picklable object, so a Ray worker can receive it and call it on an
 architecture it decoded from its string.
@@ -7,11 +7,16 @@ architecture it decoded from its string.
 from __future__ import annotations
 
 import hashlib
+from abc import ABC, abstractmethod
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Protocol
+from pathlib import Path
+from typing import TYPE_CHECKING, ClassVar
 
 from nasbench.arch import Arch
+
+if TYPE_CHECKING:
+    from nasbench.space import DataSpec
 
 Metrics = dict[str, float]
 #: called by an evaluator after each epoch with the metrics so far; early-stopping schedulers use it
@@ -58,12 +63,63 @@ class Budget:
         return ",".join(f"{k}={v}" for k, v in self.to_dict().items())
 
 
-class Evaluator(Protocol):
-    def __call__(self, arch: Arch, budget: Budget, *, seed: int, report: Reporter | None = None) -> Metrics:
-        """Train or look up ``arch``; raise ``CandidateFailed`` when it cannot be trained."""
+class Evaluator(ABC):
+    """Turns an architecture into metrics: a table look-up, training from scratch, a supernet, ...
 
+    A search creates a registered evaluator as ``Evaluator(space, **options)``: ``space`` is the
+    run's search space (without its cost constraints) and ``options`` are the evaluator options of
+    ``config.json`` (``-E key=value`` on the command line, typed by the constructor's defaults or
+    annotations). The same call rebuilds it on resume, so everything it needs must be an option.
+    It must pickle: Ray sends it to its workers.
+
+    ``__call__`` and ``metric_names`` are required. The other methods are optional hooks whose
+    defaults suit an evaluator that looks results up: override the ones that apply.
+    """
+
+    #: an evaluation takes microseconds (a table look-up): a search then runs it in this process
+    #: unless told otherwise, with a budget of 100 by default (Ray would only add overhead, and
+    #: results arriving in timing order would make the trajectory depend on the machine)
+    in_process: ClassVar[bool] = False
+    #: evaluations a search makes when no --budget is given
+    default_budget: ClassVar[int] = 12
+
+    @abstractmethod
+    def __call__(self, arch: Arch, budget: Budget, *, seed: int, report: Reporter | None = None) -> Metrics:
+        """Train or look up ``arch``; raise ``CandidateFailed`` when it cannot be evaluated.
+
+        ``seed`` fixes everything random about the evaluation; ``report(epoch, metrics)``, when
+        given, receives intermediate results (early-stopping schedulers rank candidates by them).
+        """
+
+    @abstractmethod
     def metric_names(self) -> tuple[str, ...]:
         """The metrics every successful call returns, so an objective can be checked up front."""
+
+    def data_spec(self) -> DataSpec | None:
+        """The input and classes candidates are trained on; ``None`` (the default): no input data.
+
+        Cost constraints and cost objectives count networks built for it (for the space's default
+        data when ``None``), and export builds networks for it.
+        """
+        return None
+
+    def check_device(self) -> None:
+        """Refuse a device this machine does not have, where candidates will run here: no-op by default."""
+
+    @property
+    def epochs(self) -> int:
+        """Results ``report``ed per candidate: an early-stopping scheduler places its rungs by them (default 1)."""
+        return 1
+
+    @property
+    def uses_gpu(self) -> bool:
+        """Whether a candidate runs on a GPU when there is one, so a backend reserves one per trial (default no)."""
+        return False
+
+    def attach_run_folder(self, path: Path) -> None:
+        """Called with the run folder at start and on resume, before any evaluation, for an evaluator
+        that keeps files of its own (trained weights); no-op by default. The path is never stored in
+        ``config.json``, so a run folder can be moved."""
 
 
 def derive_seed(seed: int, *keys: object) -> int:
@@ -81,8 +137,7 @@ def run_evaluation(evaluator: Evaluator, arch: Arch, budget: Budget, *, seed: in
     import time
 
     from nasbench.errors import CandidateFailed, NasbenchError
-    from nasbench.session import Finished
-    from nasbench.trial import TrialState
+    from nasbench.trial import Finished, TrialState
 
     start = time.perf_counter()
     try:

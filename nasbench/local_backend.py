@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from pathlib import Path
 
+from nasbench.backend import Backend
 from nasbench.errors import NasbenchError
 from nasbench.evaluator import Budget, Evaluator, run_evaluation
 from nasbench.session import SearchSession
-
-if TYPE_CHECKING:
-    from nasbench.search import Search
+from nasbench.space import SearchSpace
 
 
 def evaluate_in_process(session: SearchSession, evaluator: Evaluator, budget: Budget = Budget()) -> None:
@@ -29,16 +28,12 @@ def evaluate_in_process(session: SearchSession, evaluator: Evaluator, budget: Bu
         session.flush()
 
 
-class LocalBackend:
+class LocalBackend(Backend):
     """Evaluates candidates one after another in this process (no options)."""
-
-    def options(self) -> dict:
-        return {}
 
     def check(self, evaluator: Evaluator) -> None:
         """Every evaluator runs in process, on a device this machine must have."""
-        if hasattr(evaluator, "check_device"):
-            evaluator.check_device()
+        evaluator.check_device()
 
-    def run(self, search: Search) -> None:
-        evaluate_in_process(search.session, search.evaluator)
+    def run(self, session: SearchSession, space: SearchSpace, evaluator: Evaluator, folder: Path) -> None:
+        evaluate_in_process(session, evaluator)

@@ -9,7 +9,7 @@ from nasbench.errors import InvalidOption
 from nasbench.registry import keyword_options
 
 #: keywords a run fills itself (see ``Strategy``), never taken from the command line
-RUN_KEYWORDS = ("seed", "storage", "objectives", "value_names", "run_dir")
+RUN_KEYWORDS = ("seed", "storage", "objectives", "value_names")
 
 _TRUE = {"1", "true", "yes", "on"}
 _FALSE = {"0", "false", "no", "off"}

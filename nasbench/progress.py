@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 
 from tqdm import tqdm
 
+from nasbench.objective import Objective
 from nasbench.results import TrialRecord
 from nasbench.trial import TrialState
 
@@ -14,8 +15,32 @@ if TYPE_CHECKING:
     from nasbench.search import Search
 
 
+#: metrics a trial's line shows besides the objective's, when the evaluator reports them
+SHOWN_METRICS = ("valid_accuracy", "test_accuracy", "train_seconds")
+#: characters of an error shown on a trial's line (the whole message is in the table)
+ERROR_CHARS = 100
+
+
 def format_metrics(metrics: dict[str, float]) -> str:
     return "  ".join(f"{k} {_number(v)}" for k, v in metrics.items())
+
+
+def trial_line(record: TrialRecord, objective: Objective) -> str:
+    """One short line: number, state, objective, a few metrics, parameters, multiply-adds, a short hash.
+
+    The architecture's string can run to hundreds of characters (NASNet); it is in the trial table.
+    """
+    parts = [f"trial {record.number}: {record.state.value}"]
+    if record.values is not None:
+        parts.append("value " + " / ".join(_number(v) for v in record.values))
+    targets = [t.metric for t in objective.targets] + ([objective.penalty.metric] if objective.penalty else [])
+    shown = [*dict.fromkeys([*targets, *SHOWN_METRICS, "params", "macs"])]
+    parts += [f"{k} {_number(record.metrics[k])}" for k in shown if k in record.metrics]
+    if record.error:
+        error = record.error if len(record.error) <= ERROR_CHARS else record.error[: ERROR_CHARS - 3] + "..."
+        parts.append(error)
+    parts.append(f"hash {record.hash[:8]}")
+    return "  ".join(parts)
 
 
 def _number(value: float) -> str:
@@ -58,8 +83,16 @@ class Progress:
             if self.best_value is not None:
                 self.bar.set_postfix(best=f"{self.best_value:.4g}")
         else:
-            detail = record.error or format_metrics(record.metrics)
-            print(f"trial {record.number}: {record.state.value} {record.arch}  {detail}", file=sys.stderr)
+            print(trial_line(record, self.search.objective), file=sys.stderr)
+
+    def say(self, text: str) -> None:
+        """A line on stderr; with a progress bar showing, printed above it rather than over it."""
+        if self.quiet:
+            return
+        if self.bar is not None:
+            self.bar.write(text, file=sys.stderr)
+        else:
+            print(text, file=sys.stderr)
 
     def close(self) -> None:
         if self.bar is not None:
@@ -80,6 +113,8 @@ class Progress:
             print(f"best: trial {best.number}  {best.arch}")
             print(f"  {format_metrics(best.metrics)}")
         refusals = f", {refused} proposals refused by the cost constraints" if refused else ""
+        invalid = self.search.strategy.refused  # decisions that made no architecture: no trial, no budget
+        refusals += f", {invalid} proposals the space refused as no architecture" if invalid else ""
         print(
             f"evaluated {len(evaluated)} networks ({failed} failed, {pruned} stopped early, "
             f"{repeats} repeated proposals answered from cache{refusals}) in {seconds:.1f} s"

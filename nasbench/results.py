@@ -1,6 +1,6 @@
 """A run's folder: its configuration and its trial table.
 
-``trials.csv`` has one row per trial: a RUNNING row while it trains, replaced by its final state
+``trials.csv`` has one row per trial: a RUNNING row while it is evaluated, replaced by its final state
 when it ends. The table is rewritten atomically when an evaluation that takes a second or more starts and
 when it finishes; faster events (table look-ups, repeated proposals) are batched so that writing
 takes at most a tenth of the time, and what a crash loses of them resume recomputes identically.
@@ -18,6 +18,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+import numpy as np
 import pandas as pd
 
 from nasbench import atomic
@@ -29,7 +30,7 @@ if TYPE_CHECKING:
 
 CONFIG = "config.json"
 TRIALS = "trials.csv"
-COSTS = "costs.json"  # cost cache of a constrained search (nasbench.cost_model)
+COSTS = "costs.json"  # costs counted for constraints and cost objectives (nasbench.cost_model)
 LOCK = ".lock"  # held by the process driving the run
 #: how long a refused driver waits for the holder to write its pid into the lock file (20 x 50 ms)
 HOLDER_WAITS, HOLDER_WAIT_SECONDS = 20, 0.05
@@ -37,7 +38,8 @@ HOLDER_WAITS, HOLDER_WAIT_SECONDS = 20, 0.05
 
 @dataclass(frozen=True)
 class TrialRecord:
-    """One finished trial, as stored. ``asked_at``/``told_at`` order the strategy's events."""
+    """One trial as stored: RUNNING while it is evaluated, then how it ended. ``asked_at``/``told_at``
+    order the strategy's events (``told_at`` is ``None`` while it runs)."""
 
     number: int
     arch: str
@@ -260,7 +262,7 @@ def _plain(value: Any) -> Any:
     """A cell as a Python value: whole numbers as int (a column with gaps reads back as floats)."""
     if isinstance(value, float) and value.is_integer():
         return int(value)
-    return value.item() if hasattr(value, "item") else value
+    return value.item() if isinstance(value, np.generic) else value  # numpy scalars as Python's
 
 
 def _missing(value: Any) -> bool:

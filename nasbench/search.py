@@ -10,16 +10,18 @@ from typing import Any
 
 import numpy as np
 
+from nasbench.backend import Backend
 from nasbench.catalog import BACKENDS, EVALUATORS, SPACES, STRATEGIES
 from nasbench.config import SearchConfig
-from nasbench.constraints import ConstrainedSpace, constrain
+from nasbench.constraints import ConstrainedSpace
+from nasbench.cost_model import UNITS, CostModel, MeasuredCosts
 from nasbench.errors import InvalidOption, ResultsError
-from nasbench.evaluator import derive_seed
+from nasbench.evaluator import Evaluator, derive_seed
 from nasbench.objective import Objective
 from nasbench.registry import keyword_options
 from nasbench.results import RunFolder, RunLock, TrialRecord, is_table_column
 from nasbench.session import SearchSession
-from nasbench.space import DataSpec, SearchSpace
+from nasbench.space import Buildable, DataSpec, SearchSpace
 from nasbench.strategy import Strategy
 from nasbench.trial import TrialState
 
@@ -30,17 +32,18 @@ class Search:
     folder: RunFolder
     space: SearchSpace
     strategy: Strategy
-    evaluator: Any
+    evaluator: Evaluator
     objective: Objective
     session: SearchSession
-    backend: Any  # runs the evaluations: LocalBackend, RayBackend, or a plugin's
+    backend: Backend  # runs the evaluations: LocalBackend, RayBackend, or a plugin's
     lock: RunLock | None = None  # held from start (or resume) until the run returns
+    costs: CostModel | None = None  # counts what constraints and cost objectives need, cached in costs.json
     strategy_summary: str | None = None  # the strategy's line about a finished run (``Strategy.summary``)
 
     def run(self) -> TrialRecord | None:
         """Evaluate until the budget is spent; returns the best trial."""
         try:
-            self.backend.run(self)
+            self.backend.run(self.session, self.space, self.evaluator, self.folder.path)
             self.session.flush()
             self.strategy_summary = self.strategy.summary(self.folder.path)
         finally:
@@ -56,73 +59,95 @@ class Search:
             self.lock.release()
 
 
-def check_metrics(objective: Objective, available: tuple[str, ...]) -> None:
-    """Refuse an objective the evaluator cannot answer, before anything is written."""
+def wanted_metrics(objective: Objective) -> list[str]:
+    """The metrics an objective is computed from."""
+    return [t.metric for t in objective.targets] + ([objective.penalty.metric] if objective.penalty else [])
+
+
+def check_metrics(objective: Objective, available: tuple[str, ...], costs: tuple[str, ...] = ()) -> None:
+    """Refuse an objective the evaluator cannot answer, before anything is written.
+
+    ``costs`` are the metrics a cost model can add (parameters, multiply-adds, latency) when the
+    space builds networks.
+    """
     clashing = [m for m in available if is_table_column(m)]
     if clashing:
         raise InvalidOption(
             f"metric name {', '.join(clashing)} is a column of the trial table; give the metric another name"
         )
-    wanted = [t.metric for t in objective.targets] + ([objective.penalty.metric] if objective.penalty else [])
-    missing = [m for m in wanted if m not in available]
+    missing = [m for m in wanted_metrics(objective) if m not in available and m not in costs]
     if missing:
-        raise InvalidOption(f"the evaluator reports no metric {', '.join(missing)}; it reports: {', '.join(available)}")
+        offered = ", ".join(dict.fromkeys((*available, *costs)))
+        raise InvalidOption(f"the evaluator reports no metric {', '.join(missing)}; it reports: {offered}")
 
 
-def _with_run_dir(factory, options: dict, folder: RunFolder) -> dict:
-    """An evaluator that keeps files of its own (trained weights) gets the run folder.
-
-    It is passed at start-up and never stored in config.json, so a run folder can be moved.
-    """
-    if "run_dir" in keyword_options(factory):
-        return {**options, "run_dir": str(folder.path)}
-    return options
+def data_of(evaluator: Evaluator, space: SearchSpace) -> DataSpec | None:
+    """What networks are built for: the evaluator's data, else the space's default (``None`` for a
+    space whose networks are only looked up)."""
+    builder = space.capability(Buildable)
+    return evaluator.data_spec() or (builder.default_data() if builder is not None else None)
 
 
-def _data_spec(evaluator) -> DataSpec | None:
-    """The input data an evaluator trains on, when it has any (cost constraints need it)."""
-    data_spec = getattr(evaluator, "data_spec", None)
-    return data_spec() if callable(data_spec) else None
-
-
-def run_keywords(factory: Callable, objective: Objective, folder: RunFolder | None) -> dict[str, Any]:
+def run_keywords(factory: type[Strategy], objective: Objective, folder: RunFolder | None) -> dict[str, Any]:
     """What the run itself tells a strategy (see ``Strategy.max_objectives`` and ``Strategy.run_file``)."""
     keywords: dict[str, Any] = {}
-    if getattr(factory, "max_objectives", 1) > 1:
+    if factory.max_objectives > 1:
         keywords["objectives"] = objective.size
     if "value_names" in keyword_options(factory):
         keywords["value_names"] = objective.value_names()
-    run_file = getattr(factory, "run_file", None)  # plugins may register plain factories
-    if run_file is not None:
-        keywords["storage"] = None if folder is None else str(folder.path / run_file)
+    if factory.run_file is not None:
+        keywords["storage"] = None if folder is None else str(folder.path / factory.run_file)
     return keywords
+
+
+def _cost_model(space: SearchSpace, data: DataSpec | None, device: str, why: str) -> CostModel:
+    if space.capability(Buildable) is None or data is None:
+        raise InvalidOption(f"{why} needs a space whose networks can be built; '{space.name}' only looks them up")
+    return CostModel(space, data, device=device)
 
 
 def _assemble(config: SearchConfig, folder: RunFolder, on_record) -> Search:
     space = SPACES.create(config.space, **config.space_options)
     objective = config.objective_value()
-    evaluator_options = _with_run_dir(EVALUATORS.get(config.evaluator), config.evaluator_options, folder)
-    evaluator = EVALUATORS.create(config.evaluator, space, **evaluator_options)
-    check_metrics(objective, evaluator.metric_names())
-    space = constrain(space, config.constraints_value(), _data_spec(evaluator))
+    evaluator = EVALUATORS.create(config.evaluator, space, **config.evaluator_options)
+    evaluator.attach_run_folder(folder.path)
+    reported = tuple(evaluator.metric_names())
+    buildable = space.capability(Buildable) is not None
+    check_metrics(objective, reported, tuple(UNITS) if buildable else ())
+    # costs the objective needs and the evaluator does not report come from a cost model, in the driver
+    measured = tuple(m for m in dict.fromkeys(wanted_metrics(objective)) if m in UNITS and m not in reported)
+    constraints = config.constraints_value()
+    costs = None
+    if constraints.active() or measured:
+        why = "cost constraints" if constraints.active() else f"the objective {', '.join(measured)}"
+        costs = _cost_model(space, data_of(evaluator, space), constraints.device, why)
+    if constraints.active():
+        space = ConstrainedSpace(space, constraints, costs)
     context = run_keywords(STRATEGIES.get(config.strategy), objective, folder)
     strategy = STRATEGIES.create(config.strategy, space, seed=config.seed, **context, **config.strategy_options)
     backend = BACKENDS.create(config.backend, **config.backend_options)
-    if hasattr(backend, "check"):
-        backend.check(evaluator)
-    session = SearchSession(strategy, objective, folder, config.budget, config.seed, on_record)
-    return Search(config, folder, space, strategy, evaluator, objective, session, backend)
+    backend.check(evaluator)
+    session = SearchSession(
+        strategy,
+        objective,
+        folder,
+        config.budget,
+        config.seed,
+        on_record,
+        costs=MeasuredCosts(costs, measured) if measured else None,
+    )
+    return Search(config, folder, space, strategy, evaluator, objective, session, backend, costs=costs)
 
 
-def _backend_options(backend, given: dict) -> dict:
+def _backend_options(backend: Backend, given: dict) -> dict:
     """All of a backend's options, defaults included, so that resume rebuilds it as it ran."""
-    return backend.options() if hasattr(backend, "options") else dict(given)
+    return {**given, **backend.options()}
 
 
 def _keep_costs(search: Search) -> None:
-    """A constrained search keeps its cost measurements in the run folder, so resume replays them."""
-    if isinstance(search.space, ConstrainedSpace):
-        search.space.costs.persist_to(search.folder.costs_path)
+    """A search that measures costs keeps them in the run folder, so resume replays them."""
+    if search.costs is not None:
+        search.costs.persist_to(search.folder.costs_path)
 
 
 def start(config: SearchConfig, out: str | Path, on_record: Callable[[TrialRecord], None] | None = None) -> Search:
@@ -136,14 +161,15 @@ def start(config: SearchConfig, out: str | Path, on_record: Callable[[TrialRecor
         raise ResultsError(
             f"{folder.path} already holds a run; resume it with --resume {folder.path} or choose another --out"
         )
-    defaults = getattr(STRATEGIES.get(config.strategy), "defaults_for_budget", lambda budget: {})(config.budget)
+    defaults = STRATEGIES.get(config.strategy).defaults_for_budget(config.budget)
     if not defaults.keys() & config.strategy_options.keys():  # hyperparameters chosen by hand are left as given
         config.strategy_options = {**defaults, **config.strategy_options}
     search = _assemble(config, folder, on_record)  # fails on bad options before anything is written
     config.backend_options = _backend_options(search.backend, config.backend_options)
     # every hyperparameter, defaults included, so that resume rebuilds the strategy as it ran
     config.strategy_options = {**config.strategy_options, **search.strategy.options()}
-    config.data = asdict(_data_spec(search.evaluator) or search.space.default_data())
+    data = data_of(search.evaluator, search.space)
+    config.data = None if data is None else asdict(data)  # a look-up-only space builds no networks
     if isinstance(search.space, ConstrainedSpace):  # an impossible bound is reported now, not mid-search
         search.space.sample(np.random.default_rng(derive_seed(config.seed, "constraints")))
     search.lock = folder.lock()

@@ -16,15 +16,16 @@ import math
 import numbers
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import replace
 
+from nasbench.arch import Arch
 from nasbench.errors import NasbenchError, ResultsError
 from nasbench.evaluator import Metrics, derive_seed
 from nasbench.objective import Objective
 from nasbench.results import RunFolder, TrialRecord, best_record
 from nasbench.strategy import Strategy
 from nasbench.table_text import TableText
-from nasbench.trial import Outcome, Trial, TrialState
+from nasbench.trial import Finished, Outcome, Trial, TrialState
 
 #: consecutive already-seen proposals after which the space is taken to be exhausted
 MAX_CONSECUTIVE_DUPLICATES = 1000
@@ -34,21 +35,11 @@ SLOW_EVALUATION = 1.0
 WRITE_SHARE = 0.1
 
 
-@dataclass(frozen=True)
-class Finished:
-    """How an evaluation ended, as a backend reports it."""
-
-    state: TrialState
-    metrics: Metrics = field(default_factory=dict)
-    error: str = ""
-    wall_seconds: float = 0.0
-    extra: dict = field(default_factory=dict)
-
-
 class SearchSession:
     """Drives one strategy for a budget of evaluations and records every trial.
 
-    With ``folder=None`` nothing is written (benchmarks, notebooks).
+    With ``folder=None`` nothing is written (benchmarks, notebooks). ``costs``, when given, adds
+    metrics to every evaluation's own (those the evaluator reports win): the costs a cost model counts.
     """
 
     def __init__(
@@ -59,6 +50,7 @@ class SearchSession:
         budget: int,
         seed: int,
         on_record: Callable[[TrialRecord], None] | None = None,
+        costs: Callable[[Arch], Metrics] | None = None,
     ) -> None:
         if strategy.max_objectives < objective.size:
             raise NasbenchError(
@@ -71,6 +63,7 @@ class SearchSession:
         self.budget = budget
         self.seed = seed
         self.on_record = on_record
+        self.costs = costs
         self.records: dict[int, TrialRecord] = {}
         self.exhausted: str | None = None  # why the search stopped before its budget, if it did
         self._table = TableText()  # the table's rows, by trial number
@@ -167,6 +160,8 @@ class SearchSession:
         if self._running.get(key) is not trial:
             raise ValueError(f"trial {trial.number} is not running")
         del self._running[key]
+        if self.costs is not None and finished.state is not TrialState.FAIL:
+            finished = replace(finished, metrics={**self.costs(trial.arch), **finished.metrics})
         record = self._tell(trial, self.records[trial.number].asked_at, finished, None)
         self._by_hash[key] = record
         for waiting in self._waiting.pop(key, []):

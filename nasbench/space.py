@@ -57,7 +57,8 @@ class SearchSpace(ABC):
     """A set of architectures with the operations a search needs.
 
     Constructor keywords are macro-architecture options (cells, filters, ...); ``options()``
-    returns them so a run can record and rebuild the space.
+    returns them so a run can record and rebuild the space. A space whose architectures are
+    PyTorch networks also inherits ``Buildable``; one without it is searched by look-up only.
     """
 
     name: ClassVar[str]
@@ -80,18 +81,6 @@ class SearchSpace(ABC):
     def to_graph(self, arch: Arch) -> nx.DiGraph:
         return arch.to_graph()
 
-    @abstractmethod
-    def network_spec(self, arch: Arch, data: DataSpec) -> NetworkSpec:
-        """The network class and plain-data arguments that build ``arch`` for ``data``."""
-
-    def build(self, arch: Arch, data: DataSpec) -> Any:
-        """A ``torch.nn.Module`` for ``arch`` that maps a batch shaped like ``data`` to logits."""
-        return self.network_spec(arch, data).instantiate()
-
-    def default_data(self) -> DataSpec:
-        """The input and classes the space's networks are usually built for (CIFAR-10 here)."""
-        return DataSpec(3, 32, 32, 10)
-
     def options(self) -> dict[str, Any]:
         """The constructor keywords that recreate this space."""
         return {}
@@ -113,6 +102,26 @@ class Capability:
     """
 
 
+class Buildable(Capability):
+    """Capability: every architecture is a ``torch.nn.Module`` the toolkit can build.
+
+    Training, cost constraints, cost objectives and export need it; a space without it (its
+    networks are only looked up in a table) is refused by them with a clear message.
+    """
+
+    @abstractmethod
+    def network_spec(self, arch: Arch, data: DataSpec) -> NetworkSpec:
+        """The network class and plain-data arguments that build ``arch`` for ``data``."""
+
+    def build(self, arch: Arch, data: DataSpec) -> Any:
+        """A ``torch.nn.Module`` for ``arch`` that maps a batch shaped like ``data`` to logits."""
+        return self.network_spec(arch, data).instantiate()
+
+    def default_data(self) -> DataSpec:
+        """The input and classes the space's networks are usually built for (CIFAR-10 here)."""
+        return DataSpec(3, 32, 32, 10)
+
+
 class DecisionSequence(Capability):
     """Capability: an architecture is a fixed-length sequence of categorical decisions.
 
@@ -132,11 +141,13 @@ class DecisionSequence(Capability):
         """The architecture these decisions make; raises ``InvalidArchitecture`` for a vector that is none."""
 
 
-def require_capability(space: SearchSpace, capability: type, who: str) -> None:
-    """Fail with a clear message when ``who`` needs something the space does not offer."""
+def require_capability(space: SearchSpace, capability: type[C], who: str) -> C:
+    """What offers ``capability`` for the space; fails with a clear message when ``who`` needs it and the space lacks it."""
     from nasbench.errors import InvalidOption
 
-    if space.capability(capability) is None:
+    found = space.capability(capability)
+    if found is None:
         raise InvalidOption(
             f"{who} needs a space with the {capability.__name__} capability; '{space.name}' does not have it"
         )
+    return found

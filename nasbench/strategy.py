@@ -14,9 +14,13 @@ from typing import ClassVar
 import numpy as np
 
 from nasbench.arch import Arch
+from nasbench.errors import InvalidArchitecture, NasbenchError
 from nasbench.evaluator import Budget
 from nasbench.space import SearchSpace, require_capability
 from nasbench.trial import Outcome, Trial
+
+#: proposals in a row the space may refuse (``InvalidArchitecture``) before the search gives up
+MAX_REFUSED_IN_A_ROW = 1000
 
 
 class Strategy(ABC):
@@ -43,15 +47,33 @@ class Strategy(ABC):
         self.seed = seed
         self.rng = np.random.default_rng(seed)
         self._asked = 0
+        #: proposals the space refused, in this process (a decision vector that is no architecture)
+        self.refused = 0
 
     def ask(self) -> Trial | None:
-        """The next trial, or ``None`` when the strategy must first hear back about running ones."""
-        arch = self._propose(self._asked)
-        if arch is None:
-            return None
-        trial = Trial(self._asked, arch, self.budget(self._asked))
-        self._asked += 1
-        return trial
+        """The next trial, or ``None`` when the strategy must first hear back about running ones.
+
+        A proposal the space refuses (``_propose`` raises ``InvalidArchitecture``: decisions that
+        make no architecture) is told to the strategy through ``_refuse`` and proposed again; it is
+        no trial and spends no budget. Replaying the same asks and tells refuses the same proposals.
+        """
+        for _ in range(MAX_REFUSED_IN_A_ROW):
+            try:
+                arch = self._propose(self._asked)
+            except InvalidArchitecture as exc:
+                self.refused += 1
+                self._refuse(self._asked, str(exc))
+                reason = str(exc)
+                continue
+            if arch is None:
+                return None
+            trial = Trial(self._asked, arch, self.budget(self._asked))
+            self._asked += 1
+            return trial
+        raise NasbenchError(
+            f"strategy '{self.name}' proposed {MAX_REFUSED_IN_A_ROW} architectures in a row that space "
+            f"'{self.space.name}' refuses; the last: {reason}"
+        )
 
     @abstractmethod
     def _propose(self, number: int) -> Arch | None:
@@ -65,6 +87,10 @@ class Strategy(ABC):
     @abstractmethod
     def tell(self, trial: Trial, outcome: Outcome) -> None:
         """Record how ``trial`` ended."""
+
+    def _refuse(self, number: int, reason: str) -> None:
+        """The space refused what ``_propose(number)`` drew (``reason`` says why): learn from it and
+        forget the draw, so the next ``_propose(number)`` draws anew. No-op by default."""
 
     def options(self) -> dict:
         """The constructor keywords (besides space and seed) that recreate this strategy."""

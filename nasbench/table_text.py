@@ -1,7 +1,8 @@
 """The CSV text of a trial table, kept line by line.
 
-A search rewrites its whole table after every evaluation; rendering only the rows that changed
-keeps each rewrite a string join instead of re-formatting thousands of rows.
+A search rewrites its whole table, atomically, whenever it writes (a slow evaluation starting or
+ending, or a batch of fast ones); rendering only the rows that changed since keeps each rewrite a
+string join instead of re-formatting thousands of rows.
 """
 
 from __future__ import annotations

@@ -13,7 +13,7 @@ import pandas as pd
 
 from nasbench.arch import Arch
 from nasbench.errors import CandidateFailed, DataError, InvalidArchitecture
-from nasbench.evaluator import Budget, Metrics, Reporter
+from nasbench.evaluator import Budget, Evaluator, Metrics, Reporter
 from nasbench.search_spaces.nb201.bundled import resolve_benchmark
 from nasbench.space import SearchSpace
 
@@ -79,11 +79,14 @@ def load_table(path: str | Path, columns: Mapping[str, str], optional: Iterable[
     return {row.pop("arch"): row for row in merged.to_dict("records")}
 
 
-class TabularEvaluator:
+class TabularEvaluator(Evaluator):
     """Answers from a results table; the architecture's canonical string is the key.
 
     ``path`` is a CSV, a folder of CSVs, or ``"nb201"``: the NAS-Bench-201 results bundled with the package.
     """
+
+    in_process = True
+    default_budget = 100
 
     def __init__(self, space: SearchSpace | None, path: str | Path, columns: Mapping[str, str] | None = None) -> None:
         self.path = str(path)

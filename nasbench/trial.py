@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import enum
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from typing import Any
 
 from nasbench.arch import Arch
 from nasbench.evaluator import Budget
@@ -49,3 +50,14 @@ class Outcome:
             raise ValueError("a strategy is told finished trials only")
         if self.state is not TrialState.FAIL and self.values is None:
             raise ValueError(f"a {self.state.value} outcome needs objective values")
+
+
+@dataclass(frozen=True)
+class Finished:
+    """How an evaluation ended, as a backend reports it."""
+
+    state: TrialState
+    metrics: dict[str, float] = field(default_factory=dict)
+    error: str = ""
+    wall_seconds: float = 0.0
+    extra: dict[str, Any] = field(default_factory=dict)

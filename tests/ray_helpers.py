@@ -13,9 +13,10 @@ import time
 from pathlib import Path
 
 from nasbench.errors import CandidateFailed
+from nasbench.evaluator import Evaluator
 
 
-class FailsFirst:
+class FailsFirst(Evaluator):
     """Raises (or, with ``crash``, kills its worker) the first time it meets a network; then answers."""
 
     def __init__(self, table, marker_dir, crash: bool = False) -> None:
@@ -34,7 +35,7 @@ class FailsFirst:
         return self.table(arch, budget, seed=seed, report=report)
 
 
-class Broken:
+class Broken(Evaluator):
     """Networks whose first edge is a convolution raise every time; the others fail as candidates."""
 
     def __init__(self, table) -> None:
@@ -49,11 +50,15 @@ class Broken:
         raise CandidateFailed("diverged")
 
 
-class Curves:
+class Curves(Evaluator):
     """Validation accuracy climbing linearly to the table's value over ``epochs`` reported epochs."""
 
     def __init__(self, table, epochs: int = 4) -> None:
-        self.table, self.epochs = table, epochs
+        self.table, self.reported_epochs = table, epochs
+
+    @property
+    def epochs(self) -> int:
+        return self.reported_epochs
 
     def metric_names(self):
         return self.table.metric_names() + ("epochs",)
@@ -66,7 +71,7 @@ class Curves:
         return {**final, "epochs": float(self.epochs)}
 
 
-class Slow:
+class Slow(Evaluator):
     """The table, taking ``seconds`` per network (so that trials overlap in time)."""
 
     def __init__(self, table, seconds: float) -> None:

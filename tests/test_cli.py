@@ -82,7 +82,7 @@ def test_listing(cli):
         (["--space", "nb201", "--benchmark", "{nb201}", "--cpus-per-trial", "0"], "cpus_per_trial must be positive"),
         (["--space", "nb201", "--cpus-per-trial", "999"], "--cpus-per-trial 999 is more than the"),
         (["--space", "nb201", "--benchmark", "{nb201}", "--max-failures", "-1"], "max_failures must be 0 or more"),
-        (["--space", "nb201", "--backend", "dask"], "invalid choice: 'dask'"),
+        (["--space", "nb201", "--backend", "dask"], "unknown backend 'dask'; choose from: local, ray"),
         (
             ["--space", "nb201", "--benchmark", "{nb201}", "--address", "127.0.0.1:1"],
             "cannot reach the Ray cluster at 127.0.0.1:1",

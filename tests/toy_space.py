@@ -12,7 +12,7 @@ import torch
 from nasbench.arch import Arch
 from nasbench.errors import InvalidArchitecture
 from nasbench.graph import INPUT, OUTPUT
-from nasbench.space import DataSpec, DecisionSequence, NetworkSpec, SearchSpace
+from nasbench.space import Buildable, DataSpec, DecisionSequence, NetworkSpec, SearchSpace
 
 
 @dataclass(frozen=True)
@@ -36,7 +36,7 @@ class Chain(Arch):
         return graph
 
 
-class ChainSpace(SearchSpace, DecisionSequence):
+class ChainSpace(SearchSpace, Buildable, DecisionSequence):
     """``layers`` decisions of ``ops`` choices each; the reward of a chain is how many layers match ``target``."""
 
     name = "toy"

@@ -1,5 +1,5 @@
-"""The ``nasbench`` command line: ``search``, ``export``, ``scale``, ``supernet``, ``sweep``, ``report``,
-``spaces``, ``strategies``.
+"""The ``nasbench`` command line: ``search``, ``export``, ``scale``, ``supernet``, ``sweep``, ``report``, and lists
+of what is registered.
 
 Every problem with the user's input surfaces as one ``nasbench: error: ...`` line and exit code 2.
 """
@@ -28,9 +28,9 @@ def _list_parser(sub, name: str, help_text: str) -> None:
 
 
 def _cmd_list(kind: str) -> int:
-    from nasbench.catalog import SPACES, STRATEGIES
+    from nasbench.catalog import BACKENDS, EVALUATORS, SPACES, STRATEGIES
 
-    registry = SPACES if kind == "spaces" else STRATEGIES
+    registry = {"spaces": SPACES, "strategies": STRATEGIES, "evaluators": EVALUATORS, "backends": BACKENDS}[kind]
     for name in registry.names():
         doc = (registry.get(name).__doc__ or "").strip().splitlines()
         print(f"{name:12s} {doc[0] if doc else ''}")
@@ -48,6 +48,8 @@ def build_parser() -> argparse.ArgumentParser:
     report_command.add_parser(sub)
     _list_parser(sub, "spaces", "list the registered search spaces")
     _list_parser(sub, "strategies", "list the registered search strategies")
+    _list_parser(sub, "evaluators", "list the registered evaluators")
+    _list_parser(sub, "backends", "list the registered backends")
     return parser
 
 

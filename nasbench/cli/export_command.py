@@ -7,7 +7,7 @@ from dataclasses import replace
 from pathlib import Path
 
 from nasbench.errors import NasbenchError
-from nasbench.space import DataSpec
+from nasbench.space import Buildable, DataSpec, require_capability
 
 
 def add_parser(sub) -> None:
@@ -100,7 +100,13 @@ def run(args) -> int:
         space = SPACES.create(args.space, **options)
         arch = space.decode(args.arch)
         out = Path(args.out or f"export-{space.name}-{arch.hash_key[:8]}")
-        folder = export_architecture(space, arch, out, data=_data(args, space.default_data()), formats=args.format)
+        folder = export_architecture(
+            space,
+            arch,
+            out,
+            data=_data(args, require_capability(space, Buildable, "export").default_data()),
+            formats=args.format,
+        )
         print(f"exported {arch}")
     info = json.loads((folder / "arch.json").read_text())
     files = sorted(p.name for p in folder.iterdir() if not p.name.startswith("."))

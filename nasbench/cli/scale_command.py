@@ -6,8 +6,8 @@ from datetime import datetime
 from pathlib import Path
 
 from nasbench.cli.common import add_training_flags, flag, training_options
+from nasbench.devices import pick_device
 from nasbench.errors import NasbenchError
-from nasbench.training.trainer import pick_device
 
 
 def add_parser(sub) -> None:

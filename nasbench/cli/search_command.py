@@ -44,6 +44,20 @@ def add_parser(sub) -> None:
     p.add_argument("--cells", type=int, default=None, help="cells per stage of the built network")
     p.add_argument("--filters", type=int, default=None, help="filters (channels) of the first stage")
     p.add_argument(
+        "--evaluator",
+        default=None,
+        metavar="NAME",
+        help="what evaluates candidates (see 'nasbench evaluators'; default: tabular with --benchmark, else train)",
+    )
+    p.add_argument(
+        "-E",
+        "--evaluator-option",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="evaluator option, e.g. -E path=results.csv for a plugin's table",
+    )
+    p.add_argument(
         "--objective",
         action="append",
         default=[],
@@ -112,8 +126,8 @@ def add_parser(sub) -> None:
     g.add_argument(
         "--backend",
         default=None,
-        choices=["ray", "local"],
-        help="ray: each candidate is a Ray Tune trial (default when training); local: one after another in this process (default with --benchmark)",
+        metavar="NAME",
+        help="ray: each candidate is a Ray Tune trial (default when training); local: one after another in this process (default for look-ups such as --benchmark); or a plugin's",
     )
     g.add_argument(
         "--address",
@@ -175,7 +189,7 @@ def add_parser(sub) -> None:
 
 def config_from_args(args):
     """The search configuration the flags describe (checked when the search is assembled)."""
-    from nasbench.catalog import SPACES, STRATEGIES
+    from nasbench.catalog import EVALUATORS, SPACES, STRATEGIES
     from nasbench.config import SearchConfig
     from nasbench.constraints import Constraints
     from nasbench.objective import CostPenalty, Objective, Target
@@ -200,37 +214,37 @@ def config_from_args(args):
         raise NasbenchError("--mnas-weight needs --mnas-target")
     objective = Objective(tuple(Target.parse(t) for t in args.objective) or Objective().targets, penalty)
     training = training_options(args)
+    default = "supernet" if args.supernet is not None else "tabular" if args.benchmark is not None else "train"
+    evaluator = args.evaluator or default
+    factory = EVALUATORS.get(evaluator)
+    evaluator_options = parse_options(factory, args.evaluator_option, f"evaluator '{evaluator}'")
     if args.supernet is not None:
-        if args.benchmark is not None or args.metric:
-            raise NasbenchError("--supernet and --benchmark/--metric are different evaluators; give one")
+        if evaluator != "supernet" or args.benchmark is not None or args.metric:
+            raise NasbenchError("--supernet and --benchmark/--metric/--evaluator are different evaluators; give one")
         fixed = [flag(k) for k in training if k != "device"]
         if fixed:
             raise NasbenchError(f"{', '.join(fixed)} are the supernet run's own and cannot be given with --supernet")
-        evaluator, default_budget = "supernet", 50
-        evaluator_options = {"supernet": str(Path(args.supernet).resolve()), **training}
-    elif args.benchmark is not None:
-        if training:
-            raise NasbenchError(
-                f"{', '.join(map(flag, training))} apply to training and cannot be combined with --benchmark"
-            )
-        evaluator, default_budget = "tabular", 100
+        evaluator_options.update(supernet=str(Path(args.supernet).resolve()), **training)
+    elif training and evaluator != "train":
+        raise NasbenchError(f"{', '.join(map(flag, training))} apply to training (--evaluator train) only")
+    if args.benchmark is not None:
+        if evaluator != "tabular":
+            raise NasbenchError(f"--benchmark applies to the tabular evaluator; give '{evaluator}' its options with -E")
         # a path is stored absolute, so the run resumes from anywhere; "nb201" names the bundled table
         bundled = args.benchmark == BUNDLED_NAME
-        evaluator_options = {"path": args.benchmark if bundled else str(Path(args.benchmark).resolve())}
-        if args.metric:
-            evaluator_options["columns"] = parse_pairs(args.metric, "--metric")
-    else:
-        if args.metric:
+        evaluator_options["path"] = args.benchmark if bundled else str(Path(args.benchmark).resolve())
+    if args.metric:
+        if evaluator != "tabular":
             raise NasbenchError("--metric applies to --benchmark tables only")
-        evaluator, default_budget = "train", 12
-        evaluator_options = training
-        if penalty is not None and penalty.metric == "latency_ms":
+        evaluator_options["columns"] = parse_pairs(args.metric, "--metric")
+    if evaluator == "train":
+        evaluator_options.update(training)
+        wanted = [t.metric for t in objective.targets] + ([penalty.metric] if penalty else [])
+        if "latency_ms" in wanted:
             evaluator_options["measure_latency"] = True
-    budget = args.budget if args.budget is not None else default_budget
+    budget = args.budget if args.budget is not None else factory.default_budget
     backend_options = _ray_flags(args)
-    # a table look-up takes microseconds: Ray would only add overhead, and results arriving in
-    # timing order would make the trajectory depend on the machine rather than the seed alone
-    backend = args.backend or ("local" if evaluator in ("tabular", "supernet") and not backend_options else "ray")
+    backend = args.backend or ("local" if factory.in_process and not backend_options else "ray")
     if backend != "ray" and backend_options:
         verb = "apply" if len(backend_options) > 1 else "applies"
         raise NasbenchError(f"{', '.join(map(flag, backend_options))} {verb} to --backend ray only")
@@ -274,6 +288,7 @@ def _ray_flags(args) -> dict:
 _CONFIG_FLAGS = (
     "space",
     "strategy",
+    "evaluator",
     "seed",
     "cells",
     "filters",
@@ -300,7 +315,11 @@ def run(args) -> int:
 
     if args.resume:
         fixed = [flag(f) for f in _CONFIG_FLAGS if getattr(args, f) is not None]
-        fixed += [flag(f) for f in ("strategy_option", "space_option", "metric", "objective") if getattr(args, f)]
+        fixed += [
+            flag(f)
+            for f in ("strategy_option", "space_option", "evaluator_option", "metric", "objective")
+            if getattr(args, f)
+        ]
         if fixed:
             raise NasbenchError(
                 f"{', '.join(fixed)} cannot change when resuming; only --budget and the execution flags can"
@@ -313,7 +332,7 @@ def run(args) -> int:
             out, args.budget, on_record=progress.record, backend=backend, backend_options=ray_flags
         )
         progress.start(search)
-        print(f"resuming {out}: {len(search.session.records)} trials on record", file=sys.stderr)
+        progress.say(f"resuming {out}: {len(search.session.records)} trials on record")
     else:
         config = config_from_args(args)
         stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
@@ -321,13 +340,11 @@ def run(args) -> int:
         progress = Progress(quiet=args.quiet)
         search = searching.start(config, out, on_record=progress.record)
         progress.start(search)
-        if not args.quiet:
-            ran = search.config  # with the defaults the run filled in
-            options = ", ".join(f"{k}={v}" for k, v in ran.strategy_options.items())
-            print(
-                f"{ran.space}/{ran.strategy}{f' ({options})' if options else ''}, budget {ran.budget}, backend {ran.backend}",
-                file=sys.stderr,
-            )
+        ran = search.config  # with the defaults the run filled in
+        options = ", ".join(f"{k}={v}" for k, v in ran.strategy_options.items())
+        progress.say(
+            f"{ran.space}/{ran.strategy}{f' ({options})' if options else ''}, budget {ran.budget}, backend {ran.backend}"
+        )
     started = time.perf_counter()
     try:
         best = search.run()

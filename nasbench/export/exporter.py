@@ -25,7 +25,7 @@ from nasbench.arch import Arch
 from nasbench.costs import count_macs, count_params
 from nasbench.errors import InvalidOption, NasbenchError, ResultsError
 from nasbench.export.source import model_source
-from nasbench.space import DataSpec, SearchSpace
+from nasbench.space import Buildable, DataSpec, SearchSpace, require_capability
 
 FORMATS = ("export", "onnx")  # beyond model.py and weights.pt: torch.export program, ONNX
 #: every file an export may write
@@ -51,8 +51,9 @@ def export_architecture(
     unknown = [f for f in formats if f not in FORMATS]
     if unknown:
         raise InvalidOption(f"unknown export format {', '.join(unknown)}; choose from: {', '.join(FORMATS)}")
-    data = data or space.default_data()
-    spec = space.network_spec(arch, data)
+    builder = require_capability(space, Buildable, "export")
+    data = data or builder.default_data()
+    spec = builder.network_spec(arch, data)
     model = spec.instantiate()
     if weights is not None:
         state = weights.state_dict() if isinstance(weights, nn.Module) else weights

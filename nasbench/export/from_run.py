@@ -11,7 +11,7 @@ from nasbench.config import SearchConfig
 from nasbench.errors import ResultsError
 from nasbench.export.exporter import export_architecture
 from nasbench.results import RunFolder, TrialRecord, best_record
-from nasbench.space import DataSpec
+from nasbench.space import Buildable, DataSpec, require_capability
 from nasbench.trial import TrialState
 from nasbench.weights import WEIGHTS_DIR, load_weights
 
@@ -60,7 +60,7 @@ def export_trial(
             f"to export the network untrained: nasbench export --arch '{record.arch}' --space {config.space}{options}"
         )
     weights = load_weights(weights_file) if trained else None
-    data = DataSpec(**config.data) if config.data else space.default_data()
+    data = DataSpec(**config.data) if config.data else require_capability(space, Buildable, "export").default_data()
     # a table written before non-finite metrics failed their trial may hold inf, which JSON cannot
     finite = {name: value for name, value in record.metrics.items() if math.isfinite(value)}
     metrics = {"trial": record.number, **finite}

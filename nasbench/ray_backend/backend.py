@@ -3,18 +3,22 @@
 from __future__ import annotations
 
 import os
+from pathlib import Path
 from typing import TYPE_CHECKING
 
+from nasbench.backend import Backend
 from nasbench.errors import InvalidOption
 from nasbench.ray_backend.cluster import check_reachable
 
 if TYPE_CHECKING:
-    from nasbench.search import Search
+    from nasbench.evaluator import Evaluator
+    from nasbench.session import SearchSession
+    from nasbench.space import SearchSpace
 
 SCHEDULERS = ("none", "asha")
 
 
-class RayBackend:
+class RayBackend(Backend):
     """Runs each candidate as a Ray Tune trial: an embedded local Ray, or a cluster joined at ``address``.
 
     ``gpus_per_trial=None`` gives each trial one GPU when the cluster has GPUs and the evaluator
@@ -75,7 +79,7 @@ class RayBackend:
             "max_failures": self.max_failures,
         }
 
-    def check(self, evaluator) -> None:
+    def check(self, evaluator: Evaluator) -> None:
         """Refuse, before anything is written, what cannot run: a cluster nobody answers at
         ``address``, a device the embedded Ray's machine (this one) lacks, early stopping for an
         evaluator without epochs to stop at."""
@@ -83,10 +87,9 @@ class RayBackend:
             check_reachable(self.address)  # its nodes' devices are theirs to check
         else:
             self._check_fits_this_machine()
-            if hasattr(evaluator, "check_device"):
-                evaluator.check_device()
+            evaluator.check_device()
         if self.scheduler == "asha":
-            epochs = int(getattr(evaluator, "epochs", 1))
+            epochs = evaluator.epochs
             if epochs - 1 < self.grace_period:
                 raise InvalidOption(
                     f"early stopping needs candidates trained for more than grace_period={self.grace_period} epoch(s); "
@@ -107,7 +110,7 @@ class RayBackend:
                 f"--gpus-per-trial {self.gpus_per_trial:g} but torch sees no GPU on this machine; no trial could start"
             )
 
-    def run(self, search: Search) -> None:
+    def run(self, session: SearchSession, space: SearchSpace, evaluator: Evaluator, folder: Path) -> None:
         from nasbench.ray_backend.tuning import evaluate_on_ray
 
-        evaluate_on_ray(search.session, search.space, search.evaluator, search.folder.path, self)
+        evaluate_on_ray(session, space, evaluator, folder, self)

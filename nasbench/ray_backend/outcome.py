@@ -5,8 +5,7 @@ from __future__ import annotations
 import os
 
 from nasbench.ray_backend.trainable import ERROR, FINAL, METRICS, NODE, WALL
-from nasbench.session import Finished
-from nasbench.trial import TrialState
+from nasbench.trial import Finished, TrialState
 
 _PREFIX = METRICS + "/"  # Tune hands the searcher flattened results
 

@@ -10,6 +10,7 @@ from ray import tune
 from ray.tune.schedulers import ASHAScheduler
 
 from nasbench.errors import NasbenchError
+from nasbench.evaluator import Evaluator
 from nasbench.ray_backend.cluster import quiet_tune, ray_connection
 from nasbench.ray_backend.searcher import SessionSearcher
 from nasbench.ray_backend.trainable import EPOCH, NUMBER, OBJECTIVE, evaluate_trial
@@ -34,13 +35,13 @@ def trial_name(trial) -> str:
     return f"trial_{trial.config[NUMBER]}"
 
 
-def asha(options: RayBackend, evaluator) -> ASHAScheduler:
+def asha(options: RayBackend, evaluator: Evaluator) -> ASHAScheduler:
     """ASHA over the epochs an evaluator reports, ranking by the first objective value.
 
     Its last rung is the epoch before the final one: a candidate that reached its final epoch
     finishes, so a pruned trial always saved work.
     """
-    epochs = int(getattr(evaluator, "epochs", 1))
+    epochs = evaluator.epochs
     return ASHAScheduler(
         time_attr=EPOCH,
         metric=OBJECTIVE,
@@ -67,16 +68,16 @@ def check_some_node_fits(resources: dict[str, float], folder: Path) -> None:
     )
 
 
-def _gpus_per_trial(options: RayBackend, evaluator) -> float:
+def _gpus_per_trial(options: RayBackend, evaluator: Evaluator) -> float:
     import ray
 
     if options.gpus_per_trial is not None:
         return options.gpus_per_trial
-    return 1.0 if getattr(evaluator, "uses_gpu", False) and ray.cluster_resources().get("GPU", 0) > 0 else 0.0
+    return 1.0 if evaluator.uses_gpu and ray.cluster_resources().get("GPU", 0) > 0 else 0.0
 
 
 def evaluate_on_ray(
-    session: SearchSession, space: SearchSpace, evaluator, folder: str | Path, options: RayBackend
+    session: SearchSession, space: SearchSpace, evaluator: Evaluator, folder: str | Path, options: RayBackend
 ) -> None:
     """Run the session's remaining evaluations as Tune trials; Tune's logs go to ``folder/tune``."""
     folder = Path(folder).resolve()

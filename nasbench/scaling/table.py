@@ -115,9 +115,9 @@ def best_of_run(path: str | Path) -> RunBest:
     if best is None:
         raise ResultsError(f"{folder.path} has no completed trial to scale")
     space = MBConvSpace(**config.space_options)
-    spec = getattr(EVALUATORS.create(config.evaluator, space, **config.evaluator_options), "data_spec", None)
+    spec = EVALUATORS.create(config.evaluator, space, **config.evaluator_options).data_spec()
     if spec is None:
         raise ResultsError(
             f"{folder.path} used the '{config.evaluator}' evaluator, which has no input data to scale from"
         )
-    return RunBest(space.decode(best.arch), spec(), best.number)
+    return RunBest(space.decode(best.arch), spec, best.number)

@@ -13,6 +13,10 @@ Optuna writes a new trial and then its parameters one by one, so a driver stoppe
 leaves a trial with only some parameters. Such a trial is marked failed (Optuna's samplers learn
 nothing from failed trials) and skipped: the n-th trial with all its parameters is nasbench's
 trial n, whatever Optuna numbers it.
+
+Parameters the space refuses (decisions that make no architecture) are told to Optuna as a
+failed trial marked with the user attribute ``refused``, and trial n is asked again with a sampler
+seeded from (seed, n, attempt); resume counts the refused attempts back from the study.
 """
 
 from __future__ import annotations
@@ -30,7 +34,7 @@ from optuna.trial import FrozenTrial
 from optuna.trial import TrialState as OptunaState
 
 from nasbench.arch import Arch
-from nasbench.errors import InvalidOption, ResultsError
+from nasbench.errors import InvalidArchitecture, InvalidOption, ResultsError
 from nasbench.evaluator import derive_seed
 from nasbench.space import DecisionSequence
 from nasbench.strategy import Strategy
@@ -38,6 +42,8 @@ from nasbench.trial import Outcome, Trial, TrialState
 
 #: the name of the study inside ``study.db``
 STUDY_NAME = "nasbench"
+#: user attributes of a refused Optuna trial: why, and the nasbench trial it was drawn for
+REFUSED, FOR_TRIAL = "refused", "nasbench_trial"
 
 
 @contextmanager
@@ -90,6 +96,7 @@ class OptunaStrategy(Strategy):
         self._study: optuna.Study | None = None  # opened on first use: nothing is written before a run starts
         self._stored: dict[int, FrozenTrial] = {}  # the study's whole trials when it was opened, by nasbench number
         self._optuna_number: dict[int, int] = {}  # nasbench trial number -> Optuna's
+        self._attempts: dict[int, int] = {}  # nasbench trial number -> proposals of it refused so far
 
     @abstractmethod
     def sampler(self, seed: int) -> optuna.samplers.BaseSampler:
@@ -128,7 +135,10 @@ class OptunaStrategy(Strategy):
                 study.set_metric_names(self.value_names)
         whole = []
         for stored in study.get_trials(deepcopy=False):
-            if set(stored.distributions) == set(self.distributions):
+            if REFUSED in stored.user_attrs:
+                number = int(stored.user_attrs[FOR_TRIAL])
+                self._attempts[number] = self._attempts.get(number, 0) + 1
+            elif set(stored.distributions) == set(self.distributions):
                 whole.append(stored)
             elif stored.state is OptunaState.RUNNING and set(stored.distributions) < set(self.distributions):
                 study.tell(stored.number, state=OptunaState.FAIL)  # cut short inside an ask
@@ -147,11 +157,20 @@ class OptunaStrategy(Strategy):
             raise ResultsError(
                 f"the study in {self.storage} holds {len(self._optuna_number)} trials, the run asks for trial {number}; it belongs to another run"
             )
-        study.sampler = self.sampler(derive_seed(self.seed, "optuna", number))
+        attempt = self._attempts.get(number, 0)
+        keys = (number,) if attempt == 0 else (number, attempt)
+        study.sampler = self.sampler(derive_seed(self.seed, "optuna", *keys))
         with quiet_optuna():
             trial = study.ask(self.distributions)
+        try:
+            arch = self._arch(trial.params, self.distributions)
+        except InvalidArchitecture as exc:
+            trial.set_user_attr(REFUSED, str(exc))
+            trial.set_user_attr(FOR_TRIAL, number)
+            study.tell(trial.number, state=OptunaState.FAIL)
+            self._attempts[number] = attempt + 1
+            raise
         self._optuna_number[number] = trial.number
-        arch = self._arch(trial.params, self.distributions)
         trial.set_user_attr("arch", arch.to_string())  # readable in Optuna's tools, beside d0, d1, ...
         return arch
 

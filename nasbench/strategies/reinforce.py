@@ -5,6 +5,7 @@ from __future__ import annotations
 import torch
 
 from nasbench.arch import Arch
+from nasbench.costs import torch_threads
 from nasbench.errors import InvalidOption
 from nasbench.space import DecisionSequence
 from nasbench.strategies.controller import IndependentController, LSTMController
@@ -31,13 +32,17 @@ class Reinforce(Strategy):
     reward: it enters the batch with advantage 0, so once repeats dominate, the entropy bonus widens
     the policy again. Baseline and spread are over distinct networks.
 
-    The defaults (an LSTM of ``hidden_size`` 100 as in NASNet, Adam at 0.003, one step per outcome)
+    The controller runs on ``threads`` CPU threads (one by default: its matrices are tiny, and on
+    torch's default of several threads a ``--budget 100`` search took twice as long; ``None``
+    leaves torch's setting). The defaults (an LSTM of ``hidden_size`` 100 as in NASNet, Adam at
+    0.003, one step per outcome)
     suit budgets of a few hundred evaluations (see docs/BENCHMARKS.md); searches of tens of
     thousands of models, as in the papers, want a smaller learning rate.
 
     Proposals never wait: asynchronous workers draw from the current policy while earlier trials
     run. A failed trial (training diverged, or a hard cost constraint refused the network) counts
-    as the worst reward seen so far, so the policy learns to stay away from what fails; pruned
+    as the worst reward seen so far, so the policy learns to stay away from what fails, and so does
+    a decision vector the space refuses (it is proposed again, spending no budget); pruned
     trials count with their truncated value. All randomness
     comes from a ``torch.Generator`` seeded with the strategy's seed (the controller's initial
     weights too), so replaying the same asks and tells restores the same policy.
@@ -58,6 +63,7 @@ class Reinforce(Strategy):
         baseline_decay: float = 0.9,
         entropy_weight: float = 0.01,
         logit_bound: float = 2.5,
+        threads: int | None = 1,
     ) -> None:
         if controller not in CONTROLLERS:
             raise InvalidOption(f"controller must be one of {', '.join(CONTROLLERS)}, got {controller!r}")
@@ -73,6 +79,8 @@ class Reinforce(Strategy):
             raise InvalidOption(f"entropy_weight must be non-negative, got {entropy_weight}")
         if logit_bound < 0:
             raise InvalidOption(f"logit_bound must be non-negative (0: unbounded), got {logit_bound}")
+        if threads is not None and threads < 1:
+            raise InvalidOption(f"threads must be at least 1 (or None: torch's setting), got {threads}")
         super().__init__(space, seed=seed)
         self.controller_kind = controller
         self.hidden_size = hidden_size
@@ -81,6 +89,7 @@ class Reinforce(Strategy):
         self.baseline_decay = baseline_decay
         self.entropy_weight = entropy_weight
         self.logit_bound = logit_bound
+        self.threads = threads
 
         self.decisions = space.capability(DecisionSequence)
         sizes = list(self.decisions.decision_sizes())
@@ -109,10 +118,11 @@ class Reinforce(Strategy):
             "baseline_decay": self.baseline_decay,
             "entropy_weight": self.entropy_weight,
             "logit_bound": self.logit_bound,
+            "threads": self.threads,
         }
 
     def _propose(self, number: int) -> Arch:
-        with torch.no_grad():
+        with torch.no_grad(), torch_threads(self.threads):
             decisions, _, _ = self.controller(1, generator=self.generator)
         chosen = [int(d) for d in decisions[0]]
         self._pending[number] = chosen
@@ -123,10 +133,7 @@ class Reinforce(Strategy):
         if decisions is None:
             raise ValueError(f"trial {trial.number} was not asked of this strategy, or was told already")
         if outcome.state is TrialState.FAIL:
-            if self._worst is not None:
-                self._batch.append((decisions, self._scaled(self._worst - self._baseline)))
-                if len(self._batch) >= self.batch_size:
-                    self._update()
+            self._learn_failure(decisions)
             return
         key = trial.arch.hash_key
         repeat = key in self._rewarded
@@ -134,6 +141,16 @@ class Reinforce(Strategy):
         self._batch.append((decisions, 0.0 if repeat else self._advantage(outcome.values[0])))
         if len(self._batch) >= self.batch_size:
             self._update()
+
+    def _refuse(self, number: int, reason: str) -> None:
+        """Decisions the space refuses are a failure, worth the worst reward seen."""
+        self._learn_failure(self._pending.pop(number))
+
+    def _learn_failure(self, decisions: list[int]) -> None:
+        if self._worst is not None:
+            self._batch.append((decisions, self._scaled(self._worst - self._baseline)))
+            if len(self._batch) >= self.batch_size:
+                self._update()
 
     def _advantage(self, reward: float) -> float:
         """The reward against the moving baseline, in units of the standard deviation of the rewards so far."""
@@ -157,11 +174,12 @@ class Reinforce(Strategy):
         decisions = torch.tensor([d for d, _ in self._batch], dtype=torch.long)
         advantages = torch.tensor([a for _, a in self._batch], dtype=torch.float32)
         self._batch.clear()
-        _, log_prob, entropy = self.controller(len(decisions), decisions)
-        loss = -(advantages * log_prob).mean() - self.entropy_weight * entropy.mean()
-        self.optimizer.zero_grad()
-        loss.backward()
-        self.optimizer.step()
+        with torch_threads(self.threads):
+            _, log_prob, entropy = self.controller(len(decisions), decisions)
+            loss = -(advantages * log_prob).mean() - self.entropy_weight * entropy.mean()
+            self.optimizer.zero_grad()
+            loss.backward()
+            self.optimizer.step()
         self.updates += 1
 
     def probabilities(self) -> list[list[float]]:

@@ -13,14 +13,15 @@ import torch
 
 from nasbench.arch import Arch
 from nasbench.costs import count_macs, count_params, torch_threads
+from nasbench.devices import check_device_name, pick_device
 from nasbench.errors import InvalidOption, ResultsError
-from nasbench.evaluator import Budget, Metrics, Reporter
+from nasbench.evaluator import Budget, Evaluator, Metrics, Reporter
 from nasbench.space import DataSpec, SearchSpace, require_capability
 from nasbench.supernet import WeightSharing
 from nasbench.supernet_training.inherit import inherited_child
 from nasbench.supernet_training.run import WEIGHTS, read_config
 from nasbench.training.data import load_data
-from nasbench.training.trainer import check_device_name, evaluate, pick_device
+from nasbench.training.trainer import evaluate
 from nasbench.weights import WEIGHTS_DIR, load_weights, save_weights
 
 
@@ -29,8 +30,12 @@ def _supernet_weights(path: str, modified_ns: int) -> dict[str, torch.Tensor]:
     return load_weights(path)
 
 
-class SupernetEvaluator:
+class SupernetEvaluator(Evaluator):
     """Scores each child with the weights of the supernet trained in the run folder ``supernet``."""
+
+    #: a child is scored in seconds, with no training: one at a time in this process unless Ray is asked for
+    in_process = True
+    default_budget = 50
 
     def __init__(
         self,
@@ -38,7 +43,6 @@ class SupernetEvaluator:
         supernet: str,
         device: str = "auto",
         bn_batches: int | None = None,
-        run_dir: str | None = None,
         cpu_threads: int | None = None,
     ) -> None:
         require_capability(space, WeightSharing, "a search with --supernet")
@@ -57,14 +61,17 @@ class SupernetEvaluator:
         self.device = device
         check_device_name(device)
         self.bn_batches = self.config.bn_batches if bn_batches is None else bn_batches
-        #: each scored child's inherited weights go to run_dir/weights/<hash>.safetensors, for export
-        self.weights_dir = None if run_dir is None else Path(run_dir) / WEIGHTS_DIR
+        #: each scored child's inherited weights go to <run folder>/weights/<hash>.safetensors, for export
+        self.weights_dir: Path | None = None
         self.cpu_threads = cpu_threads
         self._has_test = self._data().test is not None
 
     def _data(self):
         c = self.config
         return load_data(c.dataset, c.data_dir, c.split_seed, c.image_size)
+
+    def attach_run_folder(self, path: Path) -> None:
+        self.weights_dir = Path(path) / WEIGHTS_DIR
 
     def data_spec(self) -> DataSpec:
         return self._data().spec

@@ -9,11 +9,12 @@ import torch
 
 from nasbench.arch import Arch
 from nasbench.costs import count_macs, count_params, torch_threads
-from nasbench.evaluator import Budget, Metrics, Reporter
+from nasbench.devices import pick_device
+from nasbench.evaluator import Budget, Evaluator, Metrics, Reporter
 from nasbench.latency import measure_latency_ms
-from nasbench.space import DataSpec, SearchSpace
+from nasbench.space import Buildable, DataSpec, SearchSpace, require_capability
 from nasbench.training.data import load_data
-from nasbench.training.trainer import TrainConfig, pick_device, train
+from nasbench.training.trainer import TrainConfig, train
 from nasbench.weights import WEIGHTS_DIR, save_weights
 
 #: what a scaling law is fitted to, derived from the training metrics
@@ -37,7 +38,7 @@ def scaling_metrics(metrics: Metrics, costs: Metrics) -> Metrics:
     }
 
 
-class TrainingEvaluator:
+class TrainingEvaluator(Evaluator):
     """Trains each candidate from scratch on a dataset (scikit-learn's digits by default)."""
 
     def __init__(
@@ -53,15 +54,15 @@ class TrainingEvaluator:
         split_seed: int = 0,
         image_size: int = 32,
         device: str = "auto",
-        run_dir: str | None = None,
         measure_latency: bool = False,
         aux_weight: float = 0.4,
         cpu_threads: int | None = None,
         bn_batches: int = 8,
     ) -> None:
         self.space = space
-        #: trained weights go to run_dir/weights/<hash>.safetensors, for export
-        self.weights_dir = None if run_dir is None else Path(run_dir) / WEIGHTS_DIR
+        self.builder = require_capability(space, Buildable, "training (the 'train' evaluator)")
+        #: trained weights go to <run folder>/weights/<hash>.safetensors, for export (see attach_run_folder)
+        self.weights_dir: Path | None = None
         self.dataset = dataset
         self.data_dir = data_dir
         self.split_seed = split_seed
@@ -79,6 +80,10 @@ class TrainingEvaluator:
         )
         self.measure_latency = measure_latency  # adds latency_ms: batch of one on the training device, after training
         self._has_test = self._data().test is not None  # loads (and checks) the data now, not mid-search
+
+    def attach_run_folder(self, path: Path) -> None:
+        """Trained weights are kept in the run folder, for export."""
+        self.weights_dir = Path(path) / WEIGHTS_DIR
 
     def check_device(self) -> None:
         """Refuse a device this machine does not have (where the candidates will train here)."""
@@ -112,7 +117,7 @@ class TrainingEvaluator:
         """The candidate's network, initialised from ``seed`` without touching torch's global RNG."""
         with torch.random.fork_rng(devices=[]):
             torch.manual_seed(seed)
-            return self.space.build(arch, self._data().spec)
+            return self.builder.build(arch, self._data().spec)
 
     def __call__(self, arch: Arch, budget: Budget, *, seed: int, report: Reporter | None = None) -> Metrics:
         data = self._data()

@@ -8,15 +8,15 @@ from typing import ClassVar
 import numpy as np
 
 from nasbench.errors import InvalidArchitecture, InvalidOption, UnknownName
+from nasbench.search_spaces.mbconv.efficientnet import EFFICIENTNET, official, scale
 from nasbench.search_spaces.mbconv.genotype import MBConvArch, Stage
 from nasbench.search_spaces.mbconv.presets import PRESETS
 from nasbench.search_spaces.mbconv.rounding import round_filters
 from nasbench.search_spaces.mbconv.size import check_buildable
-from nasbench.space import DataSpec, DecisionSequence, NetworkSpec, SearchSpace
+from nasbench.space import Buildable, DataSpec, DecisionSequence, NetworkSpec, SearchSpace
 from nasbench.validation import check_finite
 
 #: rows of the official EfficientNet table, decodable as efficientnet-b0 .. efficientnet-b7
-EFFICIENTNET_VARIANTS = tuple(f"b{i}" for i in range(8))
 #: the decisions of one stage, in order
 STAGE_DECISIONS = ("kernel", "expand", "repeats", "channels", "se", "skip")
 
@@ -63,7 +63,7 @@ def _text(values: tuple) -> str:
     return ",".join(repr(v) if isinstance(v, float) else str(v) for v in values)
 
 
-class MBConvSpace(SearchSpace, DecisionSequence):
+class MBConvSpace(SearchSpace, Buildable, DecisionSequence):
     """Per stage of a base network: kernel, expansion, repeats, width, SE and skip (MnasNet's space).
 
     Strides, stem and head come from ``base`` (a preset name or an architecture string). Each
@@ -201,10 +201,8 @@ class MBConvSpace(SearchSpace, DecisionSequence):
         name = text.strip().lower()
         if name in PRESETS:
             return preset(name)
-        if name.startswith("efficientnet-b") and name[len("efficientnet-") :] in EFFICIENTNET_VARIANTS:
-            from nasbench.scaling.rules import efficientnet  # scaling builds on this space
-
-            return efficientnet(name[len("efficientnet-") :])
+        if name.startswith("efficientnet-b") and name[len("efficientnet-") :] in EFFICIENTNET:
+            return scale(preset("efficientnet-b0"), official(name[len("efficientnet-") :]))
         return MBConvArch.from_string(text)
 
     def network_spec(self, arch: MBConvArch, data: DataSpec) -> NetworkSpec:

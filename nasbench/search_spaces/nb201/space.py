@@ -9,10 +9,10 @@ import numpy as np
 
 from nasbench.errors import InvalidArchitecture, InvalidOption
 from nasbench.search_spaces.nb201.genotype import EDGES, OPS, NB201Cell
-from nasbench.space import DataSpec, DecisionSequence, NetworkSpec, SearchSpace
+from nasbench.space import Buildable, DataSpec, DecisionSequence, NetworkSpec, SearchSpace
 
 
-class NB201Space(SearchSpace, DecisionSequence):
+class NB201Space(SearchSpace, Buildable, DecisionSequence):
     """Cells of NAS-Bench-201; the macro network is the benchmark's (C = filters = 16, N = cells = 5 by default)."""
 
     name: ClassVar[str] = "nb201"

@@ -1,0 +1,35 @@
+"""The backend contract: what runs a search's evaluations (in this process, on Ray, or a plugin's way)."""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from nasbench.evaluator import Evaluator
+    from nasbench.session import SearchSession
+    from nasbench.space import SearchSpace
+
+
+class Backend(ABC):
+    """Evaluates the trials a session hands out and hands back how each ended.
+
+    A registered backend is created as ``Backend(**options)`` from the backend options of
+    ``config.json``. ``run`` is required; ``check`` and ``options`` are optional hooks.
+    """
+
+    @abstractmethod
+    def run(self, session: SearchSession, space: SearchSpace, evaluator: Evaluator, folder: Path) -> None:
+        """Evaluate until ``session.done()``: take trials from ``session.next_trial()`` and give each
+        ``session.finish(trial, finished)``. ``space`` decodes the trials' strings (a worker in another
+        process receives strings); ``folder`` is the run folder, for the backend's own logs."""
+
+    def check(self, evaluator: Evaluator) -> None:
+        """Refuse, before a run folder is written, what cannot run (a device this machine lacks, a
+        cluster nobody answers at its address): no-op by default."""
+
+    def options(self) -> dict[str, Any]:
+        """The constructor keywords, defaults included, that recreate this backend (kept in
+        ``config.json``, so resume rebuilds it as it ran). The default, ``{}``, keeps the options given."""
+        return {}
