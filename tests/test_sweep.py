@@ -57,19 +57,18 @@ def _table(path) -> pd.DataFrame:
     return pd.read_csv(path / "trials.csv").drop(columns=TIMING)
 
 
-def _sweep_process(out, *extra) -> subprocess.Popen:
+def _sweep_process(*args) -> subprocess.Popen:
     env = {**os.environ, "OMP_NUM_THREADS": "1"}
-    args = [sys.executable, "-m", "nasbench.cli", *SWEEP, "--backend", "local", *extra]
-    return subprocess.Popen(args + ["--out", str(out)] if "--resume" not in extra else args, env=env,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)  # fmt: skip
+    command = [sys.executable, "-m", "nasbench.cli", *args]
+    return subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
 
 
 @pytest.mark.slow
 def test_a_sweep_killed_and_resumed_equals_an_uninterrupted_one(tmp_path):
-    whole = _sweep_process(tmp_path / "whole")
+    whole = _sweep_process(*SWEEP, "--backend", "local", "--out", str(tmp_path / "whole"))
     assert whole.wait(timeout=600) == 0, whole.stderr.read().decode()
 
-    killed = _sweep_process(tmp_path / "killed")
+    killed = _sweep_process(*SWEEP, "--backend", "local", "--out", str(tmp_path / "killed"))
     trials = tmp_path / "killed" / "trials.csv"
     deadline = time.monotonic() + 600
     while time.monotonic() < deadline:  # kill it once the first point has finished
@@ -80,7 +79,7 @@ def test_a_sweep_killed_and_resumed_equals_an_uninterrupted_one(tmp_path):
     killed.wait()
     assert len([r for r in RunFolder(tmp_path / "killed").read_records() if r.state.value == "COMPLETE"]) < 4
 
-    resumed = _sweep_process(tmp_path / "killed", "--resume", str(tmp_path / "killed"))
+    resumed = _sweep_process("sweep", "--resume", str(tmp_path / "killed"), "--quiet")
     assert resumed.wait(timeout=600) == 0, resumed.stderr.read().decode()
     pd.testing.assert_frame_equal(_table(tmp_path / "whole"), _table(tmp_path / "killed"))
     table = _table(tmp_path / "whole")
