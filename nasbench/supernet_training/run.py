@@ -180,6 +180,8 @@ def _fit(space, config, run, execution, start, quiet) -> Path:
             worker.SPACE: space,
             worker.PROGRESS: progress,
             worker.THREADS: max(1, int(execution.cpus_per_worker)),
+            # passed as a path: Ray Train 2.60 refuses resume_from_checkpoint (ray-project/ray#49454)
+            worker.RESUME: None if start is None else str(start.resolve()),
         },
         torch_config=TorchConfig(backend="nccl" if use_gpu else "gloo"),
         scaling_config=ray.train.ScalingConfig(
@@ -191,7 +193,6 @@ def _fit(space, config, run, execution, start, quiet) -> Path:
             checkpoint_config=ray.train.CheckpointConfig(num_to_keep=1),
             failure_config=ray.train.FailureConfig(max_failures=0),
         ),
-        resume_from_checkpoint=None if start is None else ray.train.Checkpoint(str(start.resolve())),
     )
     bar = _ProgressBar(progress, run, config.epochs, show=not quiet)
     try:

@@ -29,7 +29,7 @@ from nasbench.training.data import Data, load_data
 from nasbench.training.trainer import evaluate
 
 # keys of the loop's configuration (plain values and the space, which Ray pickles to the workers)
-CONFIG, SPACE, PROGRESS, THREADS = "config", "space", "progress", "threads"
+CONFIG, SPACE, PROGRESS, THREADS, RESUME = "config", "space", "progress", "threads", "resume"
 
 
 def build_supernet(space: SearchSpace, data: Data, seed: int) -> torch.nn.Module:
@@ -84,11 +84,14 @@ def train_loop(loop_config: dict) -> None:
     )
     children_rng = np.random.default_rng(derive_seed(config.seed, "children"))
     state = TrainingState(0, children_rng.bit_generator.state, [])
+    # a checkpoint of this attempt (Ray Train restarting its workers) before the one the run resumes from
     checkpoint = ray.train.get_checkpoint()
     if checkpoint is not None:
         with checkpoint.as_directory() as folder:
             state = load_checkpoint(Path(folder), supernet, optimizer, scheduler)
-        children_rng.bit_generator.state = state.children_rng
+    elif loop_config[RESUME] is not None:
+        state = load_checkpoint(Path(loop_config[RESUME]), supernet, optimizer, scheduler)
+    children_rng.bit_generator.state = state.children_rng
     shard = config.batch_size // world
     for epoch in range(state.epoch + 1, config.epochs + 1):
         start = time.perf_counter()
