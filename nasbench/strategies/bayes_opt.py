@@ -224,6 +224,8 @@ class WLBayesOpt(Strategy):
         rows = []
         for column in np.flatnonzero(used):
             has = present[:, column]
+            if not has.any():  # met only among candidates never evaluated: no credit, nothing to say
+                continue
             rows.append(
                 {
                     "column": column,
