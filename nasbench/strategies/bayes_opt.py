@@ -206,7 +206,8 @@ class WLBayesOpt(Strategy):
         """The WL features (an operation and what feeds it) that raise or lower the GP's prediction most.
 
         ``credit`` is how much one more occurrence of the feature moves the predicted value of a
-        typical evaluated network (the GP mean is linear in the normalised feature counts).
+        typical evaluated network (the GP mean is linear in the normalised feature counts), in
+        standard deviations of the values the GP models (their Gaussian ranks with ``warp``).
         """
         if len(self._observed) < 2:
             return pd.DataFrame(columns=["feature", "iterations", "credit", "networks", "mean_with", "mean_without"])
@@ -223,6 +224,8 @@ class WLBayesOpt(Strategy):
         rows = []
         for column in np.flatnonzero(used):
             has = present[:, column]
+            if not has.any():  # met only among candidates never evaluated: no credit, nothing to say
+                continue
             rows.append(
                 {
                     "column": column,
@@ -246,4 +249,4 @@ class WLBayesOpt(Strategy):
         path = Path(folder) / FEATURE_TABLE
         write_text(path, table.to_csv(index=False, float_format="%.6g"))
         best = table.iloc[0]
-        return f"bo credits most: {best.feature} ({best.credit:+.3g} per occurrence); sub-structures: {path}"
+        return f"bo credits most: {best.feature} ({best.credit:+.3g} s.d. of the model's values per occurrence); sub-structures: {path}"
