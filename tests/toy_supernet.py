@@ -15,7 +15,7 @@ from torch import nn
 from nasbench.arch import Arch
 from nasbench.errors import InvalidArchitecture
 from nasbench.graph import INPUT, OUTPUT
-from nasbench.space import DataSpec, NetworkSpec, SearchSpace
+from nasbench.space import Buildable, DataSpec, NetworkSpec, SearchSpace
 from nasbench.supernet import WeightSharing
 
 DEPTHS, WIDTHS, CHANNELS = (1, 2), (4, 8), 8
@@ -89,7 +89,7 @@ class ToySupernet(nn.Module):
         return net.head(net.dropout(x.mean((2, 3))))
 
 
-class ToySupernetSpace(SearchSpace, WeightSharing):
+class ToySupernetSpace(SearchSpace, Buildable, WeightSharing):
     """Depth 1-2 and width 4-8 of a two-block residual net."""
 
     name = "toy-supernet"

@@ -10,7 +10,7 @@ import numpy as np
 from nasbench.errors import InvalidArchitecture, InvalidOption
 from nasbench.search_spaces.mbconv import MBConvArch, MBConvSpace, Stage, base_arch, round_filters
 from nasbench.search_spaces.mbconv.space import network_spec
-from nasbench.space import DataSpec, DecisionSequence, NetworkSpec, SearchSpace
+from nasbench.space import Buildable, DataSpec, DecisionSequence, NetworkSpec, SearchSpace
 from nasbench.supernet.capability import WeightSharing
 from nasbench.supernet.mbconv_modules import MBConvSupernet
 from nasbench.supernet.slicing import copy_slices, inputs_of, recalibrate_batch_norm
@@ -49,7 +49,7 @@ def _text(values: tuple) -> str:
     return ",".join(repr(v) if isinstance(v, float) else str(v) for v in values)
 
 
-class MBConvSupernetSpace(SearchSpace, DecisionSequence, WeightSharing):
+class MBConvSupernetSpace(SearchSpace, Buildable, DecisionSequence, WeightSharing):
     """Children of an elastic MBConv supernet around ``base`` (a preset name or architecture string).
 
     Per stage: the depthwise kernel (the centre of the largest), the expansion ratio (stages the

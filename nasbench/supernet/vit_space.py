@@ -10,7 +10,7 @@ import numpy as np
 from nasbench.errors import InvalidArchitecture, InvalidOption, UnknownName
 from nasbench.search_spaces.vit import Layer, ViTArch, ViTSpace, network_spec
 from nasbench.search_spaces.vit.space import LayeredDecisions, choices, text
-from nasbench.space import DataSpec, NetworkSpec, SearchSpace
+from nasbench.space import Buildable, DataSpec, NetworkSpec, SearchSpace
 from nasbench.supernet.capability import WeightSharing
 from nasbench.supernet.slicing import copy_slices
 from nasbench.supernet.vit_modules import ViTSupernet
@@ -57,7 +57,7 @@ RANGES: dict[str, dict] = {
 }
 
 
-class ViTSupernetSpace(SearchSpace, LayeredDecisions, WeightSharing):
+class ViTSupernetSpace(SearchSpace, Buildable, LayeredDecisions, WeightSharing):
     """Children of a weight-entangled ViT supernet (AutoFormer, Chen et al. ICCV 2021); each is a ``vit`` architecture.
 
     ``ranges`` names a row of ``RANGES``; any of ``embeds``, ``depths``, ``heads``, ``mlp_ratios``,

@@ -11,7 +11,7 @@ import numpy as np
 from nasbench.errors import InvalidArchitecture, InvalidOption, UnknownName
 from nasbench.search_spaces.vit.genotype import Layer, ViTArch
 from nasbench.search_spaces.vit.presets import PRESETS
-from nasbench.space import DataSpec, DecisionSequence, NetworkSpec, SearchSpace
+from nasbench.space import Buildable, DataSpec, DecisionSequence, NetworkSpec, SearchSpace
 
 
 def preset(name: str) -> ViTArch:
@@ -126,7 +126,7 @@ class LayeredDecisions(DecisionSequence):
         raise InvalidArchitecture(f"{arch} has no neighbour in this space: every decision has a single choice")
 
 
-class ViTSpace(SearchSpace, LayeredDecisions):
+class ViTSpace(SearchSpace, Buildable, LayeredDecisions):
     """Vision transformers trained from scratch (AutoFormer's space without weight sharing).
 
     Choices: the patch size, the embedding dimension, the depth and, per layer, the number of heads
