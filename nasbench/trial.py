@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from nasbench.arch import Arch
-from nasbench.evaluator import Budget
+from nasbench.budget import Budget
 
 
 class TrialState(str, enum.Enum):

@@ -99,7 +99,7 @@ def test_a_killed_run_resumes_to_the_weights_of_an_uninterrupted_one(ray_toy, on
         process.wait()
         end_processes_marked(env["NASBENCH_TEST_MARK"])  # the Ray it started, which nothing shuts down now
         assert not (run / WEIGHTS).exists()
-        resume_supernet(run, Execution(workers=1), space=ray_toy, quiet=True)
+        resume_supernet(run, ray_toy, Execution(workers=1), quiet=True)
     finally:
         if process.poll() is None:
             process.kill()

@@ -82,7 +82,11 @@ def run_train(args) -> int:
             if fixed:
                 raise NasbenchError(f"{', '.join(fixed)} cannot change when resuming; only the execution flags can")
             out = Path(args.resume)
-            weights = resume_supernet(out, execution, quiet=args.quiet)
+            from nasbench.supernet_training.run import read_config
+
+            stored = read_config(out)
+            space = SPACES.create(stored.space, **stored.space_options)
+            weights = resume_supernet(out, space, execution, quiet=args.quiet)
         else:
             if args.space is None:
                 raise NasbenchError("--space is required (a space with weight sharing, e.g. mbconv-supernet)")

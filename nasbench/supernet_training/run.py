@@ -117,16 +117,11 @@ def train_supernet(
         lock.release()
 
 
-def resume_supernet(
-    run: str | Path, execution: Execution = Execution(), space: SearchSpace | None = None, quiet=False
-) -> Path:
-    """Continue the run in ``run`` from its latest complete checkpoint (``space``: rebuilt from the run's
-    configuration unless given)."""
-    from nasbench.catalog import SPACES
-
+def resume_supernet(run: str | Path, space: SearchSpace, execution: Execution = Execution(), quiet=False) -> Path:
+    """Continue the run in ``run`` from its latest complete checkpoint; ``space`` is the run's own,
+    built from its configuration (``read_config(run)``)."""
     run = Path(run)
     config = read_config(run)
-    space = space or SPACES.create(config.space, **config.space_options)
     if space.name != config.space:
         raise InvalidOption(f"{run} trains space '{config.space}', not '{space.name}'")
     data = load_data(config.dataset, config.data_dir, config.split_seed, config.image_size)

@@ -13,7 +13,6 @@ Every split is fixed by ``split_seed``, independent of the search's seed.
 from __future__ import annotations
 
 import pickle
-from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
@@ -22,25 +21,11 @@ import torch
 
 from nasbench.errors import DataError, InvalidOption
 from nasbench.space import DataSpec
+from nasbench.training.split import Data, Split
 
 DATASETS = ("digits", "cifar10", "folder", "teacher")
 EMBEDDED = ("digits", "teacher")  # generated or shipped with the package: no --data-dir
 IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg", ".bmp", ".gif", ".webp"}
-
-
-@dataclass(frozen=True)
-class Split:
-    images: torch.Tensor  # float32, N x C x H x W, normalised with the training split's statistics
-    labels: torch.Tensor  # int64, N
-
-
-@dataclass(frozen=True)
-class Data:
-    spec: DataSpec
-    train: Split
-    valid: Split
-    test: Split | None
-    augment: bool  # random crops and flips suit natural images, not digits
 
 
 def load_data(dataset: str, data_dir: str | None = None, split_seed: int = 0, image_size: int = 32) -> Data:

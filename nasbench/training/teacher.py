@@ -95,12 +95,12 @@ def irreducible(split_seed: int = 0) -> Floor:
 
 
 def teacher_data(split_seed: int = 0):
-    """The task as ``nasbench.training.data.Data``: the images are already standard normal per
+    """The task as ``nasbench.training.split.Data``: the images are already standard normal per
     pixel, so they are used as they are (no augmentation: the labels are not flip-invariant)."""
     import torch
 
     from nasbench.space import DataSpec
-    from nasbench.training.data import Data, Split
+    from nasbench.training.split import Data, Split
 
     images, labels, _ = generate(split_seed)
     images, labels = torch.from_numpy(images), torch.from_numpy(labels)
