@@ -7,6 +7,9 @@ from pathlib import Path
 
 import pytest
 
+# the tests' Ray clusters live on localhost only, for the length of a test
+os.environ.setdefault("RAY_AUTH_MODE", "disabled")
+
 #: the full NAS-Bench-201 tables, where this machine has them (only the test that checks the bundle needs them)
 FULL_NB201_DIR = Path(
     os.environ.get("NASBENCH_NB201_DIR", Path(__file__).resolve().parents[2] / "shared" / "data" / "nb201")
