@@ -157,7 +157,8 @@ def _finished_run(folder, space, digits):
 
 def test_supernet_evaluator_scores_the_extracted_child_with_inherited_weights(space, digits, tmp_path, one_thread):
     run = _finished_run(tmp_path / "run", space, digits)
-    evaluator = SupernetEvaluator(space, str(run), device="cpu", run_dir=str(tmp_path / "search"))
+    evaluator = SupernetEvaluator(space, str(run), device="cpu")
+    evaluator.attach_run_folder(tmp_path / "search")
     child = space.sample(np.random.default_rng(1))
     metrics = evaluator(child, Budget(), seed=0)
     assert set(evaluator.metric_names()) == set(metrics)
