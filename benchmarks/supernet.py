@@ -118,8 +118,17 @@ def main(argv=None) -> dict:
     parser.add_argument("--epochs", type=int, default=8)
     parser.add_argument("--children", type=int, default=12)
     parser.add_argument("--search-budget", type=int, default=40)
-    parser.add_argument("--rounds", type=int, default=5)
+    parser.add_argument("--rounds", type=int, default=5, help="rounds of the step-time comparison (0: skip)")
+    parser.add_argument(
+        "--alone-seeds", type=int, default=1, help="training seeds averaged for each child trained alone"
+    )
+    parser.add_argument(
+        "-O", "--space-option", action="append", default=[], metavar="KEY=VALUE", help="mbconv-supernet options"
+    )
     parser.add_argument("--ddp-epochs", type=int, default=1, help="epochs of the 1- and 2-worker runs (0: skip)")
+    parser.add_argument(
+        "--supernet", default=None, help="a trained run (nasbench supernet train): skip training and --ddp-epochs"
+    )
     parser.add_argument("--out", default=None, help="folder for the runs (default: a temporary one)")
     args = parser.parse_args(argv)
     os.environ.setdefault("RAY_AUTH_MODE", "disabled")
@@ -127,60 +136,97 @@ def main(argv=None) -> dict:
         return _measure(args, Path(args.out or tmp))
 
 
+def _accuracies(run: Path) -> dict:
+    import pandas as pd
+
+    from nasbench.supernet_training.run import EPOCHS
+
+    last = pd.read_csv(run / EPOCHS).iloc[-1]
+    return {
+        "largest_accuracy": float(last["valid_accuracy_largest"]),
+        "smallest_accuracy": float(last["valid_accuracy_smallest"]),
+    }
+
+
+def _train(args, space, options: dict, run: Path, root: Path, report: dict) -> None:
+    """Sandwich-train the supernet, then (with ``--ddp-epochs``) time 1 and 2 data-parallel workers."""
+    import pandas as pd
+
+    from nasbench.supernet_training import SupernetConfig, train_supernet
+    from nasbench.supernet_training.run import EPOCHS, Execution
+
+    started = time.perf_counter()
+    config = SupernetConfig(space=space.name, space_options=options, epochs=args.epochs)
+    train_supernet(space, config, run, quiet=True)
+    report["train_seconds"] = time.perf_counter() - started
+    report.update(_accuracies(run))
+    print(json.dumps(report), file=sys.stderr)
+    if args.ddp_epochs:
+        seconds = {}
+        for workers in (1, 2):
+            folder = root / f"ddp-{workers}"
+            config = SupernetConfig(space=space.name, space_options=options, epochs=args.ddp_epochs, seed=1)
+            train_supernet(space, config, folder, Execution(workers=workers), quiet=True)
+            table = pd.read_csv(folder / EPOCHS)
+            seconds[workers] = float(table["seconds"].sum())
+            report[f"ddp_{workers}_loss"] = [round(v, 4) for v in table["loss_largest"]]
+        report["ddp_speedup"] = seconds[1] / seconds[2]
+        report["ddp_epoch_seconds"] = seconds
+
+
 def _measure(args, root: Path) -> dict:
     import logging
 
-    import pandas as pd
     import ray
 
     from nasbench.config import SearchConfig
     from nasbench.evaluator import Budget
+    from nasbench.options import parse_options
     from nasbench.search import start
     from nasbench.supernet import MBConvSupernetSpace
-    from nasbench.supernet_training import SupernetConfig, SupernetEvaluator, train_supernet
-    from nasbench.supernet_training.run import EPOCHS, Execution
+    from nasbench.supernet_training import SupernetEvaluator
+    from nasbench.supernet_training.run import EPOCHS, read_config
     from nasbench.training.evaluator import TrainingEvaluator
 
-    report: dict = {"epochs": args.epochs}
-    space = MBConvSupernetSpace()
-    ray.init(address="local", include_dashboard=False, log_to_driver=False, logging_level=logging.ERROR)
-    try:
-        started = time.perf_counter()
-        run = root / "supernet"
-        train_supernet(space, SupernetConfig(space=space.name, epochs=args.epochs), run, quiet=True)
-        report["train_seconds"] = time.perf_counter() - started
-        last = pd.read_csv(run / EPOCHS).iloc[-1]
-        report["largest_accuracy"] = float(last["valid_accuracy_largest"])
-        report["smallest_accuracy"] = float(last["valid_accuracy_smallest"])
-        print(json.dumps(report), file=sys.stderr)
-        if args.ddp_epochs:
-            seconds = {}
-            for workers in (1, 2):
-                folder = root / f"ddp-{workers}"
-                config = SupernetConfig(space=space.name, epochs=args.ddp_epochs, seed=1)
-                train_supernet(space, config, folder, Execution(workers=workers), quiet=True)
-                table = pd.read_csv(folder / EPOCHS)
-                seconds[workers] = float(table["seconds"].sum())
-                report[f"ddp_{workers}_loss"] = [round(v, 4) for v in table["loss_largest"]]
-            report["ddp_speedup"] = seconds[1] / seconds[2]
-            report["ddp_epoch_seconds"] = seconds
-    finally:
-        ray.shutdown()
+    if args.supernet:  # a trained run: its space, options and epochs
+        run = Path(args.supernet)
+        trained = read_config(run)
+        options, epochs = trained.space_options, trained.epochs
+    else:
+        run, epochs = root / "supernet", args.epochs
+        options = parse_options(MBConvSupernetSpace, args.space_option, "mbconv-supernet")
+    report: dict = {"epochs": epochs, "space_options": options, "alone_seeds": args.alone_seeds}
+    space = MBConvSupernetSpace(**options)
+    if not args.supernet:
+        ray.init(address="local", include_dashboard=False, log_to_driver=False, logging_level=logging.ERROR)
+        try:
+            _train(args, space, options, run, root, report)
+        finally:
+            ray.shutdown()
+    elif (run / EPOCHS).exists():
+        report.update(_accuracies(run))
     evaluator = SupernetEvaluator(space, str(run), device="cpu", cpu_threads=1)
-    trainer = TrainingEvaluator(space.child_space(), epochs=args.epochs, device="cpu", cpu_threads=1)
+    trainer = TrainingEvaluator(space.child_space(), epochs=epochs, device="cpu", cpu_threads=1)
     rng = np.random.default_rng(2020)
     children = []
     while len(children) < args.children:
         child = space.sample(rng)
         if child not in children:
             children.append(child)
-    inherited, alone = [], []
+    inherited, alone, inherited_loss, alone_loss = [], [], [], []
     for child in children:
-        inherited.append(evaluator(child, Budget(), seed=0)["valid_accuracy"])
-        alone.append(trainer(child, Budget(), seed=0)["valid_accuracy"])
+        scored = evaluator(child, Budget(), seed=0)
+        inherited.append(scored["valid_accuracy"])
+        inherited_loss.append(scored["valid_loss"])
+        # seed-averaged, so that the order of children is less the order of training noise
+        trained = [trainer(child, Budget(), seed=seed) for seed in range(args.alone_seeds)]
+        alone.append(statistics.fmean(m["valid_accuracy"] for m in trained))
+        alone_loss.append(statistics.fmean(m["valid_loss"] for m in trained))
+    report["children"] = [str(child) for child in children]
     report["children_inherited"] = inherited
     report["children_alone"] = alone
     report["kendall_tau"] = kendall_tau(inherited, alone)
+    report["kendall_tau_loss"] = kendall_tau(inherited_loss, alone_loss)
     print(json.dumps(report), file=sys.stderr)
     if args.search_budget:
         config = SearchConfig(
@@ -188,6 +234,7 @@ def _measure(args, root: Path) -> dict:
             strategy="evo",
             evaluator="supernet",
             budget=args.search_budget,
+            space_options=options,
             evaluator_options={"supernet": str(run), "device": "cpu", "cpu_threads": 1},
         )
         started = time.perf_counter()
@@ -198,8 +245,9 @@ def _measure(args, root: Path) -> dict:
         report["best_inherited"] = best.metrics["valid_accuracy"]
         report["best_alone"] = trainer(arch, Budget(), seed=0)["valid_accuracy"]
         report["best_gap"] = report["best_inherited"] - report["best_alone"]
-    report.update(step_times(args.rounds, 64))
-    report["ceiling_speedup"] = ceiling(64, max(2, args.rounds * 2))
+    if args.rounds:
+        report.update(step_times(args.rounds, 64))
+        report["ceiling_speedup"] = ceiling(64, max(2, args.rounds * 2))
     print(json.dumps(report, indent=1))
     return report
 

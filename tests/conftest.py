@@ -10,6 +10,26 @@ import pytest
 # the tests' Ray clusters live on localhost only, for the length of a test
 os.environ.setdefault("RAY_AUTH_MODE", "disabled")
 
+
+def pytest_configure(config) -> None:
+    """Under pytest-xdist, each worker's torch (and the processes it starts) gets its share of the cores:
+    two workers each running torch on every core would fight over them."""
+    workers = int(os.environ.get("PYTEST_XDIST_WORKER_COUNT", "1"))
+    if workers > 1:
+        share = max(1, (os.cpu_count() or 1) // workers)
+        os.environ.setdefault("OMP_NUM_THREADS", str(share))
+        import torch
+
+        torch.set_num_threads(share)
+
+
+def pytest_collection_modifyitems(config, items) -> None:
+    """Files with end-to-end (``slow``) tests first, so the longest work starts early and no worker is
+    left alone with it at the end; the order within a file is kept."""
+    slow_files = {item.path for item in items if item.get_closest_marker("slow") is not None}
+    items.sort(key=lambda item: item.path not in slow_files)
+
+
 #: the full NAS-Bench-201 tables, where this machine has them (only the test that checks the bundle needs them)
 FULL_NB201_DIR = Path(
     os.environ.get("NASBENCH_NB201_DIR", Path(__file__).resolve().parents[2] / "shared" / "data" / "nb201")

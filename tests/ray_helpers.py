@@ -85,6 +85,28 @@ class Slow(Evaluator):
         return self.table(arch, budget, seed=seed, report=report)
 
 
+class Rendezvous(Evaluator):
+    """The table, but each network waits (up to ``timeout`` seconds) until trials have started on
+    ``nodes`` different Ray nodes, so a node slow to start its first trial still gets one: on a loaded
+    machine, the other node could otherwise finish every trial before it is ready."""
+
+    def __init__(self, table, folder: str, nodes: int = 2, timeout: float = 300) -> None:
+        self.table, self.folder, self.nodes, self.timeout = table, folder, nodes, timeout
+
+    def metric_names(self):
+        return self.table.metric_names()
+
+    def __call__(self, arch, budget, *, seed, report=None):
+        import ray
+
+        folder = Path(self.folder)
+        (folder / ray.get_runtime_context().get_node_id()).touch()
+        deadline = time.monotonic() + self.timeout
+        while len(list(folder.iterdir())) < self.nodes and time.monotonic() < deadline:
+            time.sleep(0.1)
+        return self.table(arch, budget, seed=seed, report=report)
+
+
 def processes_marked(mark: str) -> list:
     """This machine's processes whose environment has NASBENCH_TEST_MARK=mark (Ray's inherit it)."""
     import psutil

@@ -121,6 +121,7 @@ def test_a_run_stopped_with_a_trial_running_resumes_exactly(nb201_table, tmp_pat
     pd.testing.assert_frame_equal(a, b)
 
 
+@pytest.mark.slow
 def test_constraints_are_honoured(nb201_table):
     data, bound = DataSpec(1, 8, 8, 10), 6000
     space = constrain(NB201Space(filters=4, cells=1), Constraints(max_params=bound), data)

@@ -5,6 +5,7 @@ import sys
 from pathlib import Path
 
 import pandas as pd
+import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -15,6 +16,7 @@ def run_script(*argv, cwd=ROOT):
     return done.stdout
 
 
+@pytest.mark.slow
 def test_strategy_benchmark_on_nb201(nb201_dir, tmp_path):
     script = str(ROOT / "benchmarks" / "nb201_strategies.py")
     common = ["--data", str(nb201_dir), "--dataset", "cifar100", "--seeds", "2", "--budgets", "3", "6"]

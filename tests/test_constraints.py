@@ -69,6 +69,7 @@ def test_latency_is_a_median_after_warm_up():
         measure_latency_ms(model, (1, 8, 8), repeats=0)
 
 
+@pytest.mark.slow
 def test_constrained_space_samples_and_mutates_within_the_bounds():
     inner = MBConvSpace(base="tiny")
     costs = CostModel(inner, DIGITS)
@@ -124,6 +125,7 @@ def test_mnasnet_penalty_soft_and_hard():
         CostPenalty.parse("macs", "-0.07")
 
 
+@pytest.mark.slow
 def test_search_with_a_parameter_bound_records_it_and_resumes(cli, tmp_path):
     out = tmp_path / "run"
     argv = [
@@ -151,6 +153,7 @@ def test_search_with_a_parameter_bound_records_it_and_resumes(cli, tmp_path):
     assert code == 2 and "cannot change when resuming" in err
 
 
+@pytest.mark.slow
 def test_impossible_bound_on_the_command_line_writes_nothing(cli, tmp_path):
     code, _, err = cli(
         "search",
@@ -170,6 +173,7 @@ def test_impossible_bound_on_the_command_line_writes_nothing(cli, tmp_path):
     assert len(err.strip().splitlines()) == 1 and not (tmp_path / "r").exists()
 
 
+@pytest.mark.slow
 def test_latency_bound_replays_exactly_on_resume(cli, tmp_path):
     out = tmp_path / "run"
     argv = [
@@ -197,6 +201,7 @@ def test_latency_bound_replays_exactly_on_resume(cli, tmp_path):
     assert len(pd.read_csv(out / "trials.csv")) == 4
 
 
+@pytest.mark.slow
 def test_mnasnet_objective_from_the_command_line(cli, tmp_path):
     out = tmp_path / "run"
     argv = [

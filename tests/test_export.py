@@ -65,6 +65,7 @@ def exported_samples(tmp_path, per_space=3):
     return cases
 
 
+@pytest.mark.slow
 def test_exported_models_run_without_nasbench_and_match(tmp_path):
     cases = exported_samples(tmp_path)
     proc = subprocess.run(

@@ -55,6 +55,7 @@ def resume_and_compare(kind, tmp_path, budget, table):
 
 
 @pytest.mark.parametrize("kind", ["tpe", "nsga2"])
+@pytest.mark.slow
 def test_resume_from_the_sqlite_study_repeats_the_uninterrupted_run(kind, nb201_table, tmp_path):
     evaluate_in_process(study_session(kind, tmp_path / "full", 30), nb201_table)
 
@@ -75,6 +76,7 @@ def test_resume_from_the_sqlite_study_repeats_the_uninterrupted_run(kind, nb201_
 
 
 @pytest.mark.parametrize("kind", ["tpe", "nsga2"])
+@pytest.mark.slow
 def test_a_driver_stopped_inside_optunas_ask_resumes_to_the_uninterrupted_run(kind, nb201_table, tmp_path):
     """Optuna writes a trial, then its parameters one by one: a kill in between leaves a trial with
     some parameters (here d0 and d1). Resume must get past it and end with the uninterrupted trials."""

@@ -139,6 +139,7 @@ def _trials(folder) -> pd.DataFrame:
 
 
 @pytest.mark.parametrize("strategy", list(STRATEGY_OPTIONS))
+@pytest.mark.slow
 def test_a_registered_space_is_searched_and_resumed_from_python(registered, tmp_path, strategy):
     whole = searching.start(_config(strategy, 24), tmp_path / "whole")
     best = whole.run()

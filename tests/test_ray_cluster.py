@@ -97,20 +97,22 @@ def two_nodes():
 def test_trials_run_on_both_nodes_and_the_table_says_which(two_nodes, nb201_table, tmp_path):
     address, node_ids = two_nodes
     assert len(node_ids) == 2
-    session = SearchSession(RandomSearch(NB201Space(), seed=0), Objective(), RunFolder(tmp_path), budget=6, seed=0)
+    run, started = tmp_path / "run", tmp_path / "started"
+    run.mkdir(), started.mkdir()
+    session = SearchSession(RandomSearch(NB201Space(), seed=0), Objective(), RunFolder(run), budget=6, seed=0)
     evaluate_on_ray(
         session,
         NB201Space(),
-        ray_helpers.Slow(nb201_table, 1.0),
-        tmp_path,
+        ray_helpers.Rendezvous(nb201_table, str(started)),
+        run,
         RayBackend(address=address, max_concurrent=2),
     )
-    table = pd.read_csv(tmp_path / "trials.csv")
+    table = pd.read_csv(run / "trials.csv")
     table = table[table.duplicate_of.isna()]
     assert list(table.state) == ["COMPLETE"] * 6
     assert set(table.node_id) == node_ids  # each node ran some of them
     assert table.node_ip.nunique() == 1  # one host: the node id tells the nodes apart
-    assert not (tmp_path / "ray.json").exists()  # a joined cluster is not this driver's to end
+    assert not (run / "ray.json").exists()  # a joined cluster is not this driver's to end
 
 
 def test_a_trial_no_node_can_hold_is_refused_not_waited_for(two_nodes, nb201_table, tmp_path):

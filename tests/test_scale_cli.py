@@ -52,6 +52,7 @@ def test_search_then_scale_its_best_network(cli, tmp_path):
     assert table.params[1] > table.params[0]
 
 
+@pytest.mark.slow
 def test_grid_search_from_the_command_line(cli, tmp_path):
     out = tmp_path / "tiny.csv"
     argv = [

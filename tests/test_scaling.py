@@ -49,6 +49,7 @@ def b0_to_b7():
 
 
 @pytest.mark.parametrize("variant", list(EFFICIENTNET))
+@pytest.mark.slow
 def test_every_variant_has_torchvisions_parameter_count(b0_to_b7, variant):
     assert b0_to_b7.loc[variant, "params"] == PARAMS[variant]
 
@@ -117,6 +118,7 @@ def test_coefficient_grid_keeps_points_that_double_the_cost():
         coefficient_grid((1.2,), (1.1,), (1.15,), tolerance=0.01)
 
 
+@pytest.mark.slow
 def test_grid_search_trains_each_point_on_the_proxy_task_and_picks_the_best():
     base = preset("tiny")
     evaluator = TrainingEvaluator(MBConvSpace(), dataset="digits", epochs=1, batch_size=16)

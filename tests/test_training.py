@@ -24,6 +24,7 @@ def without_time(metrics):
     return {k: v for k, v in metrics.items() if k != "train_seconds"}
 
 
+@pytest.mark.slow
 def test_training_is_a_function_of_the_seed():
     evaluator = TrainingEvaluator(NASNetSpace(), epochs=1)
     arch = NASNetSpace().sample(np.random.default_rng(2))
@@ -37,6 +38,7 @@ def test_training_is_a_function_of_the_seed():
     assert 10 < a["valid_accuracy"] <= 100 and a["params"] > 0 and a["macs"] > 0 and a["epochs"] == 1
 
 
+@pytest.mark.slow
 def test_the_budget_sets_epochs_and_data_fraction():
     evaluator = TrainingEvaluator(NASNetSpace(), epochs=3)
     epochs = []
@@ -52,6 +54,7 @@ def test_the_budget_sets_epochs_and_data_fraction():
     assert full["train_loss"] != metrics["train_loss"]
 
 
+@pytest.mark.slow
 def test_learning_on_digits_works():
     metrics = TrainingEvaluator(NASNetSpace(), epochs=3)(NASNET_A, Budget(), seed=0)
     assert metrics["valid_accuracy"] > 80  # ten classes: chance is 10 %
@@ -67,6 +70,7 @@ def test_batch_norm_statistics_are_re_estimated_without_dropout():
     assert bn.momentum == 0.1 and not model.training
 
 
+@pytest.mark.slow
 def test_short_budgets_are_measured_with_recalibrated_statistics():
     """After one epoch the running averages lag the weights; the accuracy must reflect the weights."""
     arch = NASNetSpace().sample(np.random.default_rng(2))
@@ -76,6 +80,7 @@ def test_short_budgets_are_measured_with_recalibrated_statistics():
     assert fresh["valid_accuracy"] > 60 > stale["valid_accuracy"]
 
 
+@pytest.mark.slow
 def test_an_auxiliary_head_is_trained_alongside():
     space = NASNetSpace(auxiliary=True)
     spec = load_data("digits").spec
@@ -111,6 +116,7 @@ class SometimesBroken:
         return (self.diverging if seed % 2 else self.good)(arch, budget, seed=seed, report=report)
 
 
+@pytest.mark.slow
 def test_failed_candidates_are_recorded_and_the_search_goes_on():
     space = NASNetSpace()
     session = SearchSession(RandomSearch(space, seed=0), Objective(), None, 6, seed=0)

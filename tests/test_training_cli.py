@@ -19,6 +19,7 @@ def run(capsys, *argv):
 
 
 @pytest.mark.parametrize("strategy", ["evo", "random"])
+@pytest.mark.slow
 def test_a_short_nasnet_search_on_digits(capsys, tmp_path, strategy):
     out = tmp_path / "run"
     code, stdout, stderr = run(
@@ -54,6 +55,7 @@ def test_a_short_nasnet_search_on_digits(capsys, tmp_path, strategy):
     assert (config["space"], config["strategy"], config["evaluator"]) == ("nasnet", strategy, "train")
 
 
+@pytest.mark.slow
 def test_defaults_and_flags_reach_the_space_and_the_trainer(capsys, tmp_path):
     out = tmp_path / "run"
     argv = [
@@ -84,6 +86,7 @@ def test_defaults_and_flags_reach_the_space_and_the_trainer(capsys, tmp_path):
     assert (pd.read_csv(out / "trials.csv").duplicate_of.isna()).sum() == 3
 
 
+@pytest.mark.slow
 def test_diverging_candidates_fail_and_the_search_finishes(capsys, tmp_path):
     out = tmp_path / "run"
     code, stdout, _ = run(

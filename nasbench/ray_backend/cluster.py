@@ -51,10 +51,12 @@ def ray_connection(address: str | None, folder: Path) -> Iterator[None]:
             record_processes(folder)
         yield
     finally:
-        ray.shutdown()
-        builtins.print = print_before  # Ray swaps in its own print when it first shows worker output
-        if address is None:
-            forget_processes(folder)
+        try:
+            ray.shutdown()  # may raise after Ctrl-C reached Ray's own processes first
+        finally:
+            builtins.print = print_before  # Ray swaps in its own print when it first shows worker output
+            if address is None:
+                forget_processes(folder)
 
 
 def check_reachable(address: str, timeout: float = 5.0) -> None:
