@@ -23,11 +23,30 @@ def pytest_configure(config) -> None:
         torch.set_num_threads(share)
 
 
+#: the files that take longest (each 1.5-2.5 minutes on 2 cores, mostly Ray start-ups), longest first
+LONGEST_FILES = (
+    "test_supernet_ray.py",
+    "test_ray_resume.py",
+    "test_ray_backend.py",
+    "test_benchmarks.py",
+    "test_supernet_benchmarks.py",
+    "test_training.py",
+    "test_constraints.py",
+)
+
+
 def pytest_collection_modifyitems(config, items) -> None:
-    """Files with end-to-end (``slow``) tests first, so the longest work starts early and no worker is
-    left alone with it at the end; the order within a file is kept."""
+    """The longest files first, then the other files with end-to-end (``slow``) tests, then the rest:
+    the longest work starts early and no worker is left alone with it at the end. The order within a
+    file is kept."""
     slow_files = {item.path for item in items if item.get_closest_marker("slow") is not None}
-    items.sort(key=lambda item: item.path not in slow_files)
+
+    def rank(item) -> tuple[int, int]:
+        if item.path.name in LONGEST_FILES:
+            return 0, LONGEST_FILES.index(item.path.name)
+        return (1 if item.path in slow_files else 2), 0
+
+    items.sort(key=rank)
 
 
 #: the full NAS-Bench-201 tables, where this machine has them (only the test that checks the bundle needs them)
