@@ -175,13 +175,10 @@ def _train(args, space, options: dict, run: Path, root: Path, report: dict) -> N
 
 
 def _measure(args, root: Path) -> dict:
-    import logging
-
-    import ray
-
     from nasbench.config import SearchConfig
     from nasbench.evaluator import Budget
     from nasbench.options import parse_options
+    from nasbench.ray_backend.cluster import ray_connection
     from nasbench.search import start
     from nasbench.supernet import MBConvSupernetSpace
     from nasbench.supernet_training import SupernetEvaluator
@@ -198,11 +195,8 @@ def _measure(args, root: Path) -> dict:
     report: dict = {"epochs": epochs, "space_options": options, "alone_seeds": args.alone_seeds}
     space = MBConvSupernetSpace(**options)
     if not args.supernet:
-        ray.init(address="local", include_dashboard=False, log_to_driver=False, logging_level=logging.ERROR)
-        try:
+        with ray_connection(None, root):  # one Ray for the training and the two DDP runs
             _train(args, space, options, run, root, report)
-        finally:
-            ray.shutdown()
     elif (run / EPOCHS).exists():
         report.update(_accuracies(run))
     evaluator = SupernetEvaluator(space, str(run), device="cpu", cpu_threads=1)
