@@ -51,6 +51,17 @@ def test_digits_is_embedded_and_split_by_a_fixed_seed():
     assert not (other.valid.images.shape == data.valid.images.shape and (other.valid.images == data.valid.images).all())
 
 
+def test_the_embedded_digits_are_scikit_learns():
+    from sklearn.datasets import load_digits
+
+    from nasbench.training.data import DIGITS
+
+    reference = load_digits()
+    with np.load(DIGITS, allow_pickle=False) as stored:
+        assert np.array_equal(stored["images"], reference.images) and stored["images"].dtype == np.uint8
+        assert np.array_equal(stored["labels"], reference.target)
+
+
 @pytest.mark.parametrize("nested, protocol", [(False, 2), (True, 2), (False, pickle.HIGHEST_PROTOCOL)])
 def test_cifar10_python_format(tmp_path, nested, protocol):
     write_cifar(tmp_path / "cifar-10-batches-py" if nested else tmp_path, protocol=protocol)
