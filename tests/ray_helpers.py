@@ -14,6 +14,7 @@ from pathlib import Path
 
 from nasbench.errors import CandidateFailed
 from nasbench.evaluator import Evaluator
+from nasbench.tabular import TabularEvaluator
 
 
 class FailsFirst(Evaluator):
@@ -83,6 +84,43 @@ class Slow(Evaluator):
     def __call__(self, arch, budget, *, seed, report=None):
         time.sleep(self.seconds)
         return self.table(arch, budget, seed=seed, report=report)
+
+
+class ImportsSeen(Evaluator):
+    """The table, with a metric saying whether the process evaluating it has imported torch."""
+
+    def __init__(self, table) -> None:
+        self.table = table
+
+    def metric_names(self):
+        return self.table.metric_names() + ("torch_imported",)
+
+    def __call__(self, arch, budget, *, seed, report=None):
+        import sys
+
+        return {**self.table(arch, budget, seed=seed, report=report), "torch_imported": float("torch" in sys.modules)}
+
+
+class GatedTable(TabularEvaluator):
+    """The tabular evaluator, but every evaluation after the first ``first`` waits (up to ``timeout``
+    seconds) until the file ``gate`` exists. A search stopped while one waits is stopped half-way,
+    however fast the machine's look-ups; the test opens the gate before resuming it. Evaluations are
+    counted by the files left in ``gate``'s folder (trials run in other processes)."""
+
+    def __init__(self, space, path, columns=None, gate: str = "", first: int = 20, timeout: float = 300) -> None:
+        super().__init__(space, path, columns)
+        self.gate, self.first, self.timeout = gate, first, timeout
+
+    def __call__(self, arch, budget, *, seed, report=None):
+        import uuid
+
+        gate = Path(self.gate)
+        (gate.parent / f"evaluation-{uuid.uuid4().hex}").touch()
+        if len(list(gate.parent.glob("evaluation-*"))) > self.first:
+            deadline = time.monotonic() + self.timeout
+            while not gate.exists() and time.monotonic() < deadline:
+                time.sleep(0.05)
+        return super().__call__(arch, budget, seed=seed, report=report)
 
 
 class Rendezvous(Evaluator):

@@ -78,6 +78,12 @@ def test_a_candidate_that_fails_its_first_attempt_succeeds_on_its_retry(nb201_ta
     assert list(table.valid_accuracy) == [nb201_table(space.decode(a), None)["valid_accuracy"] for a in table.arch]
 
 
+def test_a_table_look_up_trial_does_not_import_torch(nb201_table, tmp_path):
+    """Each trial process is a fresh one: importing torch there would cost it seconds for nothing."""
+    _, table = search(tmp_path, ray_helpers.ImportsSeen(nb201_table), budget=1)
+    assert list(table.state) == ["COMPLETE"] and list(table.torch_imported) == [0.0]
+
+
 def test_retries_run_out_and_the_search_goes_on(nb201_table, tmp_path):
     strategy, table = search(tmp_path, ray_helpers.Broken(nb201_table), budget=4, seed=2, max_failures=1)
     assert len(table) == 4 and (table.state == "FAIL").all() and "value" not in table

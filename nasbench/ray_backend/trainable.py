@@ -12,9 +12,10 @@ from __future__ import annotations
 
 import math
 import os
+import sys
 import time
+from contextlib import nullcontext
 
-from nasbench.costs import torch_threads
 from nasbench.errors import CandidateFailed, InvalidArchitecture, NasbenchError
 from nasbench.evaluator import Budget, Metrics
 from nasbench.objective import Objective
@@ -39,6 +40,18 @@ def objective_value(objective: Objective, metrics: Metrics) -> float:
         return objective.values(metrics)[0]
     except NasbenchError:
         return math.nan
+
+
+def _threads(count: int):
+    """torch's thread count for the evaluation, where the evaluator has loaded torch (unpickling a
+    training evaluator does). A table look-up leaves torch unloaded, sparing each fresh trial process
+    the seconds of importing it; an evaluator that imports torch only when called still gets Ray's
+    ``OMP_NUM_THREADS``, the trial's CPUs."""
+    if "torch" not in sys.modules:
+        return nullcontext()
+    from nasbench.costs import torch_threads
+
+    return torch_threads(count)
 
 
 def evaluate_trial(config: dict, *, space, evaluator, objective: Objective, workdir: str, threads: int = 1) -> None:
@@ -75,7 +88,7 @@ def evaluate_trial(config: dict, *, space, evaluator, objective: Objective, work
     start = time.perf_counter()
     try:
         arch = space.decode(config[ARCH])
-        with torch_threads(threads):
+        with _threads(threads):
             metrics = evaluator(arch, Budget.from_dict(config.get(BUDGET, {})), seed=config[SEED], report=report)
     except (CandidateFailed, InvalidArchitecture) as exc:
         tune.report(result({}, final=True, error=str(exc), wall=time.perf_counter() - start))
