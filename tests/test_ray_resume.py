@@ -7,6 +7,7 @@ import subprocess
 import sys
 import time
 import uuid
+from pathlib import Path
 
 import pandas as pd
 import psutil
@@ -37,14 +38,14 @@ def _alive(entry: dict) -> bool:
         return False
 
 
-def _stop_driver_mid_search(cli: list[str], run, env: dict, how: signal.Signals, log) -> subprocess.Popen:
-    """Start a driver, wait until it has finished 10 trials, then stop it: SIGKILL to the driver
-    alone (``kill -9``), or SIGINT to its whole process group (Ctrl-C in a terminal)."""
+def _stop_driver_mid_search(cli: list[str], run, gate, env: dict, how: signal.Signals, log) -> subprocess.Popen:
+    """Start a driver, wait until its first evaluation past ``GATE_AFTER`` waits at the gate, then stop
+    it: SIGKILL to the driver alone (``kill -9``), or SIGINT to its whole process group (Ctrl-C in a
+    terminal)."""
     driver = subprocess.Popen([*cli, "--out", str(run)], env=env, stdout=log, stderr=log, start_new_session=True)
     deadline = time.monotonic() + 180
     while time.monotonic() < deadline and driver.poll() is None:
-        trials = run / "trials.csv"
-        if trials.exists() and (run / RECORD).exists() and pd.read_csv(trials).state.ne("RUNNING").sum() >= 10:
+        if (run / RECORD).exists() and len(list(gate.parent.glob("evaluation-*"))) > GATE_AFTER:
             break
         time.sleep(0.05)
     assert driver.poll() is None, "the search ended before it could be stopped"
@@ -56,30 +57,37 @@ def _stop_driver_mid_search(cli: list[str], run, env: dict, how: signal.Signals,
     return driver
 
 
+#: ``nasbench`` on the command line, with the gated table registered in process (as a notebook would)
+DRIVER = """
+import sys
+sys.path.insert(0, {tests!r})
+import nasbench, ray.cloudpickle, ray_helpers
+from nasbench.cli import main
+ray.cloudpickle.register_pickle_by_value(ray_helpers)  # Ray's workers cannot import the tests folder
+nasbench.register_evaluator("gated", ray_helpers.GatedTable)
+sys.exit(main())
+"""
+#: evaluations before the gate: the driver is stopped while the next one waits there
+GATE_AFTER = 20
+
+
 @pytest.mark.slow
 @pytest.mark.parametrize("how", [signal.SIGKILL, signal.SIGINT], ids=["sigkill", "ctrl-c"])
 def test_a_stopped_driver_resumes_to_the_trials_of_an_uninterrupted_run(nb201_dir, tmp_path, marked_env, how):
-    argv = [
-        "search",
-        "--space",
-        "nb201",
-        "--strategy",
-        "evo",
-        "--benchmark",
-        str(nb201_dir),
-        "--budget",
-        "60",
-        "--seed",
-        "4",
-        "--quiet",
-    ]
-    assert main([*argv, "--backend", "local", "--out", str(tmp_path / "whole")]) == 0
+    argv = ["search", "--space", "nb201", "--strategy", "evo", "--budget", "60", "--seed", "4", "--quiet"]
+    assert main([*argv, "--benchmark", str(nb201_dir), "--backend", "local", "--out", str(tmp_path / "whole")]) == 0
 
-    run, cli = tmp_path / "stopped", [sys.executable, "-m", "nasbench.cli"]
+    # the same table, on Ray, stopped while its 21st evaluation waits at a gate
+    run, gate = tmp_path / "stopped", tmp_path / "gate" / "open"
+    gate.parent.mkdir()
+    cli = [sys.executable, "-c", DRIVER.format(tests=str(Path(__file__).parent))]
+    gated = ["--evaluator", "gated", "-E", f"path={nb201_dir}", "-E", f"gate={gate}", "-E", f"first={GATE_AFTER}"]
     with open(tmp_path / "driver.log", "w") as log:
-        driver = _stop_driver_mid_search([*cli, *argv, "--max-concurrent", "1"], run, marked_env, how, log)
+        driver = _stop_driver_mid_search(
+            [*cli, *argv, *gated, "--max-concurrent", "1"], run, gate, marked_env, how, log
+        )
     left = pd.read_csv(run / "trials.csv")
-    assert 10 <= left.state.ne("RUNNING").sum() < 60
+    assert left.state.ne("RUNNING").sum() < 60
     if how is signal.SIGKILL:
         recorded = json.loads((run / RECORD).read_text())["processes"]
         survivors = [p for p in recorded if _alive(p)]
@@ -90,8 +98,10 @@ def test_a_stopped_driver_resumes_to_the_trials_of_an_uninterrupted_run(nb201_di
             and "continue with: nasbench search --resume" in (tmp_path / "driver.log").read_text()
         )
         assert not (run / RECORD).exists()  # an interrupted driver shuts its Ray down
+        assert left.state.ne("RUNNING").sum() >= GATE_AFTER  # and writes its table first
         survivors = []
 
+    gate.touch()
     resumed = subprocess.run(
         [*cli, "search", "--resume", str(run), "--quiet"], env=marked_env, capture_output=True, text=True, timeout=300
     )
