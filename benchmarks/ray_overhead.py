@@ -103,7 +103,11 @@ def main() -> None:
     )
     parser.add_argument("--trials", type=int, default=TRIALS, help="trials per search")
     parser.add_argument("--settle", type=float, default=5.0, help="seconds to let Ray's processes exit each round")
+    parser.add_argument(
+        "--no-serial", action="store_true", help="leave out the 1-at-a-time runs (and the speed-up they give)"
+    )
     args = parser.parse_args()
+    widths = (2,) if args.no_serial else (2, 1)
     os.environ.setdefault("RAY_AUTH_MODE", "disabled")
     import ray  # here, not at the top: the pool's spawned processes import this module
 
@@ -111,12 +115,12 @@ def main() -> None:
 
     space = NB201Space(filters=8, cells=1)
     evaluator = TrainingEvaluator(space, "digits", epochs=args.epochs, device="cpu")
-    times: dict[str, list[float]] = {"startup": [], "ray2": [], "pool2": [], "ray1": [], "pool1": []}
-    per_trial: dict[str, list[float]] = {"ray2": [], "pool2": [], "ray1": [], "pool1": []}
+    times: dict[str, list[float]] = {"startup": [], **{f"{kind}{n}": [] for n in widths for kind in ("ray", "pool")}}
+    per_trial: dict[str, list[float]] = {name: [] for name in times if name != "startup"}
     load = os.getloadavg()[0]
     with tempfile.TemporaryDirectory() as tmp:
         for round_ in range(args.rounds):
-            for name, workers in (("pool2", 2), ("pool1", 1)):  # first: no Ray process is running
+            for name, workers in ((f"pool{n}", n) for n in widths):  # first: no Ray process is running
                 run = session(args.trials)
                 times[name].append(timed(lambda: evaluate_in_pool(run, evaluator, workers)))
                 per_trial[name].append(trial_seconds(run))
@@ -131,7 +135,7 @@ def main() -> None:
                     )
                 )
             )
-            for name, concurrent in (("ray2", 2), ("ray1", 1)):
+            for name, concurrent in ((f"ray{n}", n) for n in widths):
                 folder, backend, run = (
                     Path(tmp) / f"{name}-{round_}",
                     RayBackend(max_concurrent=concurrent),
@@ -153,12 +157,14 @@ def main() -> None:
     print(f"| Ray start-up (ray.init, embedded local) | {median['startup']:.2f} s | |")
     print(f"| Ray, 2 trials at a time | {median['ray2']:.2f} s | {trial['ray2']:.2f} s |")
     print(f"| in-process pool of 2 processes | {median['pool2']:.2f} s | {trial['pool2']:.2f} s |")
-    print(f"| Ray, 1 trial at a time | {median['ray1']:.2f} s | {trial['ray1']:.2f} s |")
-    print(f"| in-process pool of 1 process | {median['pool1']:.2f} s | {trial['pool1']:.2f} s |")
+    if 1 in widths:
+        print(f"| Ray, 1 trial at a time | {median['ray1']:.2f} s | {trial['ray1']:.2f} s |")
+        print(f"| in-process pool of 1 process | {median['pool1']:.2f} s | {trial['pool1']:.2f} s |")
     print(f"\nRay overhead once started: {100 * (median['ray2'] / median['pool2'] - 1):+.1f} %")
-    print(
-        f"speed-up of 2 concurrent trials over 1: Ray {median['ray1'] / median['ray2']:.2f}x, pool {median['pool1'] / median['pool2']:.2f}x"
-    )
+    if 1 in widths:
+        print(
+            f"speed-up of 2 concurrent trials over 1: Ray {median['ray1'] / median['ray2']:.2f}x, pool {median['pool1'] / median['pool2']:.2f}x"
+        )
 
 
 if __name__ == "__main__":

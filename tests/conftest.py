@@ -23,15 +23,16 @@ def pytest_configure(config) -> None:
         torch.set_num_threads(share)
 
 
-#: the files that take longest (each 1.5-2.5 minutes on 2 cores, mostly Ray start-ups), longest first
+#: the files that take longest (each about a minute or more on 2 cores, mostly process and Ray start-ups),
+#: longest first
 LONGEST_FILES = (
     "test_supernet_ray.py",
-    "test_ray_resume.py",
-    "test_ray_backend.py",
     "test_benchmarks.py",
-    "test_supernet_benchmarks.py",
+    "test_ray_resume.py",
     "test_training.py",
     "test_constraints.py",
+    "test_supernet_benchmarks.py",
+    "test_training_cli.py",
 )
 
 

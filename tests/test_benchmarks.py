@@ -54,7 +54,7 @@ def test_mbconv_costs():
 @pytest.mark.slow
 def test_ray_overhead():
     out = run_benchmark(
-        "benchmarks/ray_overhead.py", "--rounds", "1", "--epochs", "1", "--trials", "1", "--settle", "0"
+        "benchmarks/ray_overhead.py", "--rounds", "1", "--epochs", "1", "--trials", "1", "--settle", "0", "--no-serial"
     )
     assert "Ray overhead once started" in out
 
@@ -63,3 +63,9 @@ def test_ray_overhead():
 def test_rl_threads():
     out = run_benchmark("benchmarks/rl_threads.py", "--budget", "5", "--repeats", "1")
     assert "one thread: wall" in out
+
+
+@pytest.mark.slow
+def test_process_startup():
+    out = run_benchmark("benchmarks/process_startup.py", "--repeats", "1")
+    assert "digits, embedded copy" in out and "table trial's imports + torch" in out
