@@ -9,6 +9,8 @@ of the whole process is printed:
   ``import torch`` added (what each such trial paid while the trainable imported torch).
 
     python benchmarks/process_startup.py --repeats 5
+
+The scikit-learn line needs scikit-learn, which comes with the test extra (``pip install -e '.[test]'``).
 """
 
 from __future__ import annotations

@@ -9,7 +9,9 @@ from __future__ import annotations
 import builtins
 import logging
 import os
+import sys
 import time
+import uuid
 from pathlib import Path
 
 from nasbench.errors import CandidateFailed
@@ -96,8 +98,6 @@ class ImportsSeen(Evaluator):
         return self.table.metric_names() + ("torch_imported",)
 
     def __call__(self, arch, budget, *, seed, report=None):
-        import sys
-
         return {**self.table(arch, budget, seed=seed, report=report), "torch_imported": float("torch" in sys.modules)}
 
 
@@ -112,8 +112,6 @@ class GatedTable(TabularEvaluator):
         self.gate, self.first, self.timeout = gate, first, timeout
 
     def __call__(self, arch, budget, *, seed, report=None):
-        import uuid
-
         gate = Path(self.gate)
         (gate.parent / f"evaluation-{uuid.uuid4().hex}").touch()
         if len(list(gate.parent.glob("evaluation-*"))) > self.first:

@@ -85,7 +85,7 @@ def _assemble(
 
 
 #: scikit-learn's digits, pixel values 0-16; a copy rather than ``load_digits`` because importing
-#: ``sklearn.datasets`` costs about 2 s, paid again by every fresh process that trains (each Ray trial)
+#: ``sklearn.datasets`` costs about 1.5 s, paid again by every fresh process that trains (each Ray trial)
 DIGITS = Path(__file__).with_name("digits.npz")
 
 
