@@ -15,11 +15,12 @@ import time
 
 import torch
 
-from nasbench.costs import mac_breakdown, torch_threads
-from nasbench.latency import measure_latency_ms
+from nasbench.costs.counting import mac_breakdown
+from nasbench.costs.latency import measure_latency_ms
 from nasbench.scaling import efficientnet
 from nasbench.search_spaces.mbconv import build_network
 from nasbench.space import DataSpec
+from nasbench.training.devices import torch_threads
 
 
 def build(variant: str):

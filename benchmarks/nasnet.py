@@ -15,11 +15,11 @@ import time
 import numpy as np
 import torch
 
-from nasbench.costs import count_macs, count_params
-from nasbench.evaluator import Budget
+from nasbench.costs.counting import count_macs, count_params
+from nasbench.evaluators.training import TrainingEvaluator
 from nasbench.search_spaces.nasnet import NASNET_A, NETWORKS, NASNetSpace
 from nasbench.space import DataSpec
-from nasbench.training.evaluator import TrainingEvaluator
+from nasbench.trial import Budget
 
 #: Zoph et al. 2018 (REFERENCE.md): parameters and multiply-adds (None: not published)
 PAPER = {"cifar": (3.3e6, None), "mobile": (5.3e6, 564e6), "large": (88.9e6, 23.8e9)}

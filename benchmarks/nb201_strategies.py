@@ -96,10 +96,10 @@ def best_so_far(evaluated: list[dict], metric: str, report: str) -> list[float]:
 def nasbench_search(name: str, seed: int, budget: int) -> list[dict]:
     """The distinct networks a nasbench strategy evaluates, in order."""
     from nasbench.catalog import STRATEGIES
-    from nasbench.evaluator import Budget, run_evaluation
+    from nasbench.evaluator import run_evaluation
     from nasbench.objective import Objective, Target
     from nasbench.session import SearchSession
-    from nasbench.trial import TrialState
+    from nasbench.trial import Budget, TrialState
 
     space, evaluator = _worker["space"], _worker["evaluator"]
     strategy = STRATEGIES.create(name, space, seed=seed)
@@ -120,8 +120,8 @@ def optuna_peer(seed: int, budget: int) -> list[dict]:
     """Optuna's TPESampler with its defaults, driven by Optuna's own ask/tell loop."""
     import optuna
 
-    from nasbench.evaluator import Budget
     from nasbench.strategies.optuna_base import quiet_optuna
+    from nasbench.trial import Budget
 
     space, evaluator = _worker["space"], _worker["evaluator"]
     with quiet_optuna():
@@ -206,7 +206,7 @@ def _optimum(setting: Setting) -> float | None:
     if setting.evaluator != "tabular":
         return None
     from nasbench.catalog import EVALUATORS
-    from nasbench.tabular import load_table
+    from nasbench.evaluators.tabular import load_table
 
     evaluator = EVALUATORS.create("tabular", None, **setting.evaluator_options)
     column = evaluator.columns[setting.report]

@@ -24,8 +24,8 @@ import time
 CASES = {
     "digits, embedded copy": "import torch\nfrom nasbench.training.data import load_data\nload_data('digits')",
     "digits, scikit-learn": "import torch\nfrom sklearn.datasets import load_digits\nload_digits()",
-    "table trial's imports": "import nasbench.ray_backend.trainable, nasbench.tabular",
-    "table trial's imports + torch": "import nasbench.ray_backend.trainable, nasbench.tabular, torch",
+    "table trial's imports": "import nasbench.backends.ray.trainable, nasbench.evaluators.tabular",
+    "table trial's imports + torch": "import nasbench.backends.ray.trainable, nasbench.evaluators.tabular, torch",
     "bare interpreter": "pass",
 }
 

@@ -25,13 +25,14 @@ import time
 from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 from pathlib import Path
 
-from nasbench.evaluator import Budget, run_evaluation
+from nasbench.backends.ray import RayBackend
+from nasbench.evaluator import run_evaluation
+from nasbench.evaluators.training import TrainingEvaluator
 from nasbench.objective import Objective
-from nasbench.ray_backend import RayBackend
 from nasbench.search_spaces.nb201 import NB201Space
 from nasbench.session import SearchSession
 from nasbench.strategies import RandomSearch
-from nasbench.training.evaluator import TrainingEvaluator
+from nasbench.trial import Budget
 
 TRIALS = 16
 
@@ -111,8 +112,6 @@ def main() -> None:
     os.environ.setdefault("RAY_AUTH_MODE", "disabled")
     import ray  # here, not at the top: the pool's spawned processes import this module
 
-    from nasbench.ray_backend.tuning import evaluate_on_ray
-
     space = NB201Space(filters=8, cells=1)
     evaluator = TrainingEvaluator(space, "digits", epochs=args.epochs, device="cpu")
     times: dict[str, list[float]] = {"startup": [], **{f"{kind}{n}": [] for n in widths for kind in ("ray", "pool")}}
@@ -141,7 +140,7 @@ def main() -> None:
                     RayBackend(max_concurrent=concurrent),
                     session(args.trials),
                 )
-                times[name].append(timed(lambda: evaluate_on_ray(run, space, evaluator, folder, backend)))
+                times[name].append(timed(lambda: backend.run(run, space, evaluator, folder)))
                 per_trial[name].append(trial_seconds(run))
             ray.shutdown()
             time.sleep(args.settle)  # Ray's processes take a few seconds to exit

@@ -16,12 +16,12 @@ import time
 
 import torch
 
-from nasbench.local_backend import evaluate_in_process
+from nasbench.backends.local import evaluate_in_process
+from nasbench.evaluators.tabular import TabularEvaluator
 from nasbench.objective import Objective
 from nasbench.search_spaces.nb201 import NB201Space
 from nasbench.session import SearchSession
 from nasbench.strategies import Reinforce
-from nasbench.tabular import TabularEvaluator
 
 
 def search(table: TabularEvaluator, budget: int, threads: int | None) -> list[str]:

@@ -43,7 +43,7 @@ def _steps(batch_size: int, steps: int, shard: int, shards: int) -> float:
     """Seconds for ``steps`` sandwich steps on shard ``shard`` of ``shards`` of each global batch."""
     import torch
 
-    from nasbench.supernet import MBConvSupernetSpace
+    from nasbench.search_spaces.mbconv_supernet import MBConvSupernetSpace
     from nasbench.supernet_training.sandwich import sandwich_step, step_children
     from nasbench.supernet_training.worker import build_supernet
     from nasbench.training.data import load_data
@@ -69,7 +69,7 @@ def step_times(rounds: int, batch_size: int) -> dict:
     import torch
     import torch.nn.functional as F
 
-    from nasbench.supernet import MBConvSupernetSpace
+    from nasbench.search_spaces.mbconv_supernet import MBConvSupernetSpace
     from nasbench.supernet_training.sandwich import sandwich_step, step_children
     from nasbench.supernet_training.worker import build_supernet
     from nasbench.training.data import load_data
@@ -139,7 +139,7 @@ def main(argv=None) -> dict:
 def _accuracies(run: Path) -> dict:
     import pandas as pd
 
-    from nasbench.supernet_training.run import EPOCHS
+    from nasbench.storage.run_folder import EPOCHS
 
     last = pd.read_csv(run / EPOCHS).iloc[-1]
     return {
@@ -152,8 +152,10 @@ def _train(args, space, options: dict, run: Path, root: Path, report: dict) -> N
     """Sandwich-train the supernet, then (with ``--ddp-epochs``) time 1 and 2 data-parallel workers."""
     import pandas as pd
 
-    from nasbench.supernet_training import SupernetConfig, train_supernet
-    from nasbench.supernet_training.run import EPOCHS, Execution
+    from nasbench.storage.run_folder import EPOCHS
+    from nasbench.supernet_training.config import SupernetConfig
+    from nasbench.supernet_training.execution import Execution
+    from nasbench.supernet_training.run import train_supernet
 
     started = time.perf_counter()
     config = SupernetConfig(space=space.name, space_options=options, epochs=args.epochs)
@@ -175,19 +177,20 @@ def _train(args, space, options: dict, run: Path, root: Path, report: dict) -> N
 
 
 def _measure(args, root: Path) -> dict:
+    from nasbench.backends.ray.cluster import ray_connection
     from nasbench.config import SearchConfig
-    from nasbench.evaluator import Budget
+    from nasbench.evaluators.supernet import SupernetEvaluator
+    from nasbench.evaluators.training import TrainingEvaluator
     from nasbench.options import parse_options
-    from nasbench.ray_backend.cluster import ray_connection
     from nasbench.search import start
-    from nasbench.supernet import MBConvSupernetSpace
-    from nasbench.supernet_training import SupernetEvaluator
-    from nasbench.supernet_training.run import EPOCHS, read_config
-    from nasbench.training.evaluator import TrainingEvaluator
+    from nasbench.search_spaces.mbconv_supernet import MBConvSupernetSpace
+    from nasbench.storage.run_folder import EPOCHS
+    from nasbench.supernet_training.config import read_supernet_config
+    from nasbench.trial import Budget
 
     if args.supernet:  # a trained run: its space, options and epochs
         run = Path(args.supernet)
-        trained = read_config(run)
+        trained = read_supernet_config(run)
         options, epochs = trained.space_options, trained.epochs
     else:
         run, epochs = root / "supernet", args.epochs

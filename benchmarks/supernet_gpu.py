@@ -23,9 +23,11 @@ from pathlib import Path
 def train_one_epoch(root: Path, gpus: float) -> dict:
     import pandas as pd
 
-    from nasbench.supernet import MBConvSupernetSpace
-    from nasbench.supernet_training import SupernetConfig, train_supernet
-    from nasbench.supernet_training.run import EPOCHS, Execution
+    from nasbench.search_spaces.mbconv_supernet import MBConvSupernetSpace
+    from nasbench.storage.run_folder import EPOCHS
+    from nasbench.supernet_training.config import SupernetConfig
+    from nasbench.supernet_training.execution import Execution
+    from nasbench.supernet_training.run import train_supernet
 
     space = MBConvSupernetSpace()
     run = root / "supernet"
@@ -66,7 +68,7 @@ def main(argv=None) -> dict:
     parser.add_argument("--supernet", default=None, help="a trained run: skip the training epoch")
     args = parser.parse_args(argv)
     os.environ.setdefault("RAY_AUTH_MODE", "disabled")
-    from nasbench.ray_backend.cluster import ray_connection
+    from nasbench.backends.ray.cluster import ray_connection
 
     gpu = args.device != "cpu"
     report: dict = {"device": args.device}

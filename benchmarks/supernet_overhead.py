@@ -17,8 +17,9 @@ import time
 
 import torch
 
+from nasbench.search_spaces.mbconv_supernet import MBConvSupernetSpace
+from nasbench.search_spaces.vit_supernet import ViTSupernetSpace
 from nasbench.space import DataSpec
-from nasbench.supernet import MBConvSupernetSpace, ViTSupernetSpace
 
 #: name -> (supernet space, data)
 CASES = {

@@ -26,7 +26,7 @@ import pandas as pd
 from nasbench import search as searching
 from nasbench import session
 from nasbench.config import SearchConfig
-from nasbench.table_text import TableText
+from nasbench.storage.table_text import TableText
 
 
 class NaiveTable(TableText):

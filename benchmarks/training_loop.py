@@ -25,9 +25,9 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-from nasbench.costs import torch_threads
 from nasbench.search_spaces.nasnet import NASNetSpace
 from nasbench.training.data import load_data
+from nasbench.training.devices import torch_threads
 from nasbench.training.trainer import TrainConfig, evaluate, train
 
 

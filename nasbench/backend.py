@@ -10,6 +10,7 @@ if TYPE_CHECKING:
     from nasbench.evaluator import Evaluator
     from nasbench.session import SearchSession
     from nasbench.space import SearchSpace
+    from nasbench.trial import Budget
 
 
 class Backend(ABC):
@@ -25,11 +26,15 @@ class Backend(ABC):
         ``session.finish(trial, finished)``. ``space`` decodes the trials' strings (a worker in another
         process receives strings); ``folder`` is the run folder, for the backend's own logs."""
 
-    def check(self, evaluator: Evaluator) -> None:
+    def check(self, evaluator: Evaluator, budget: Budget) -> None:
         """Refuse, before a run folder is written, what cannot run (a device this machine lacks, a
-        cluster nobody answers at its address): no-op by default."""
+        cluster nobody answers at its address); ``budget`` is what every trial gets unless its strategy
+        gives it another (``SearchSession.trial_budget``). No-op by default."""
 
     def options(self) -> dict[str, Any]:
-        """The constructor keywords, defaults included, that recreate this backend (kept in
-        ``config.json``, so resume rebuilds it as it ran). The default, ``{}``, keeps the options given."""
-        return {}
+        """The constructor keywords, defaults included, that recreate this backend (kept in ``config.json``,
+        so resume rebuilds it as it ran), read off the constructor: keep each option as an attribute of the
+        same name (``nasbench.options.constructor_options``), or override this."""
+        from nasbench.options import constructor_options
+
+        return constructor_options(self)

@@ -3,21 +3,22 @@
 from __future__ import annotations
 
 from nasbench.backend import Backend
+from nasbench.backends.local import LocalBackend
+from nasbench.backends.ray import RayBackend
 from nasbench.evaluator import Evaluator
-from nasbench.local_backend import LocalBackend
-from nasbench.ray_backend import RayBackend
+from nasbench.evaluators.supernet import SupernetEvaluator
+from nasbench.evaluators.tabular import TabularEvaluator
+from nasbench.evaluators.training import TrainingEvaluator
 from nasbench.registry import Registry
 from nasbench.search_spaces.mbconv import MBConvSpace
+from nasbench.search_spaces.mbconv_supernet import MBConvSupernetSpace
 from nasbench.search_spaces.nasnet import NASNetSpace
 from nasbench.search_spaces.nb201 import NB201Space
 from nasbench.search_spaces.vit import ViTSpace
+from nasbench.search_spaces.vit_supernet import ViTSupernetSpace
 from nasbench.space import SearchSpace
 from nasbench.strategies import OptunaNSGA2, OptunaTPE, RandomSearch, RegularizedEvolution, Reinforce, Sweep, WLBayesOpt
 from nasbench.strategy import Strategy
-from nasbench.supernet import MBConvSupernetSpace, ViTSupernetSpace
-from nasbench.supernet_training.evaluator import SupernetEvaluator
-from nasbench.tabular import TabularEvaluator
-from nasbench.training.evaluator import TrainingEvaluator
 
 SPACES = Registry(
     "space",

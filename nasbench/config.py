@@ -23,7 +23,10 @@ class SearchConfig:
     backend_options: dict = field(default_factory=dict)
     #: input and classes of the built networks (DataSpec fields), for export; filled in at start
     data: dict | None = None
-    constraints: dict = field(default_factory=dict)  # hard cost bounds (nasbench.constraints.Constraints)
+    constraints: dict = field(default_factory=dict)  # hard cost bounds (nasbench.costs.constraints.Constraints)
+    #: what every trial is trained for (``nasbench.trial.Budget`` fields, e.g. {"epochs": 4}) unless its
+    #: strategy gives it a budget of its own; a field left out is the evaluator's default
+    trial_budget: dict = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         if not isinstance(self.budget, int) or self.budget < 1:
@@ -52,6 +55,7 @@ class SearchConfig:
             "objective",
             "backend_options",
             "constraints",
+            "trial_budget",
         ):
             if name in data and not isinstance(data[name], dict):
                 raise ResultsError(f"run configuration: {name} should be an object, got {data[name]!r}")
@@ -66,9 +70,18 @@ class SearchConfig:
         except (KeyError, TypeError, AttributeError) as exc:
             raise ResultsError(f"run configuration: malformed objective {self.objective!r} ({exc})") from None
 
+    def trial_budget_value(self):
+        """``trial_budget`` as a ``nasbench.trial.Budget`` (the evaluator's defaults fill what it leaves out)."""
+        from nasbench.trial import Budget
+
+        try:
+            return Budget.from_dict(self.trial_budget)
+        except TypeError as exc:
+            raise ResultsError(f"run configuration has a malformed trial_budget: {exc}") from None
+
     def constraints_value(self):
         """The hard cost bounds, as ``nasbench.constraints.Constraints``."""
-        from nasbench.constraints import Constraints
+        from nasbench.costs.constraints import Constraints
 
         try:
             return Constraints.from_dict(self.constraints)

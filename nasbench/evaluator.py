@@ -6,14 +6,13 @@ architecture it decoded from its string.
 
 from __future__ import annotations
 
-import hashlib
 from abc import ABC, abstractmethod
 from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from nasbench.arch import Arch
-from nasbench.budget import Budget
+from nasbench.trial import Budget
 
 if TYPE_CHECKING:
     from nasbench.space import DataSpec
@@ -66,10 +65,19 @@ class Evaluator(ABC):
     def check_device(self) -> None:
         """Refuse a device this machine does not have, where candidates will run here: no-op by default."""
 
-    @property
-    def epochs(self) -> int:
-        """Results ``report``ed per candidate: an early-stopping scheduler places its rungs by them (default 1)."""
-        return 1
+    def budget_defaults(self) -> Budget:
+        """What a trial's budget means where neither the search (``--epochs``) nor the trial sets a field:
+        one epoch, one report per candidate, by default. A search fills its trial budget from this, so an
+        early-stopping scheduler places its rungs by the epochs every trial actually trains for."""
+        return Budget(epochs=1)
+
+    def options(self) -> dict[str, Any]:
+        """The constructor keywords, defaults included, that recreate this evaluator (kept in ``config.json``),
+        read off the constructor: keep each option as an attribute of the same name
+        (``nasbench.options.constructor_options``), or override this."""
+        from nasbench.options import constructor_options
+
+        return constructor_options(self)
 
     @property
     def uses_gpu(self) -> bool:
@@ -80,12 +88,6 @@ class Evaluator(ABC):
         """Called with the run folder at start and on resume, before any evaluation, for an evaluator
         that keeps files of its own (trained weights); no-op by default. The path is never stored in
         ``config.json``, so a run folder can be moved."""
-
-
-def derive_seed(seed: int, *keys: object) -> int:
-    """A 31-bit seed determined by ``seed`` and ``keys`` (stable across processes and runs)."""
-    text = ":".join(str(k) for k in (seed, *keys))
-    return int.from_bytes(hashlib.sha256(text.encode()).digest()[:4], "little") & 0x7FFFFFFF
 
 
 def run_evaluation(evaluator: Evaluator, arch: Arch, budget: Budget, *, seed: int, report: Reporter | None = None):

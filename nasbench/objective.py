@@ -7,7 +7,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from nasbench.errors import InvalidOption, NasbenchError
-from nasbench.validation import check_finite
+from nasbench.options import check_finite
 
 
 @dataclass(frozen=True)

@@ -16,12 +16,11 @@ Every registered component is a subclass of its kind's base class (``SearchSpace
 from __future__ import annotations
 
 import inspect
-from collections.abc import Callable
 from importlib.metadata import entry_points
 from typing import Any, Generic, TypeVar
 
 from nasbench.errors import InvalidOption, UnknownName
-from nasbench.validation import check_options
+from nasbench.options import check_options, keyword_options
 
 T = TypeVar("T")
 
@@ -85,13 +84,3 @@ class Registry(Generic[T]):
             raise InvalidOption(f"{self.kind} '{name}' cannot be created: {exc}") from None
         check_options(accepted, options, f"{self.kind} '{name}'")  # finite, and of the declared types
         return factory(*args, **options)
-
-
-def keyword_options(factory: Callable) -> dict[str, inspect.Parameter]:
-    """The keyword parameters of a constructor, by name."""
-    params = inspect.signature(factory).parameters
-    return {
-        name: p
-        for name, p in params.items()
-        if p.kind in (p.KEYWORD_ONLY, p.POSITIONAL_OR_KEYWORD) and name not in ("self", "space")
-    }

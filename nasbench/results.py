@@ -1,4 +1,4 @@
-"""A run's folder: its configuration and its trial table.
+"""The trial table of a search or sweep: one record per trial, written and read back.
 
 ``trials.csv`` has one row per trial: a RUNNING row while it is evaluated, replaced by its final state
 when it ends. The table is rewritten atomically when an evaluation that takes a second or more starts and
@@ -9,31 +9,17 @@ takes at most a tenth of the time, and what a crash loses of them resume recompu
 
 from __future__ import annotations
 
-import json
 import math
-import os
-import time
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field
-from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from nasbench import atomic
 from nasbench.errors import ResultsError
+from nasbench.storage.run_folder import RunFolder
 from nasbench.trial import TrialState
-
-if TYPE_CHECKING:
-    from nasbench.table_text import TableText
-
-CONFIG = "config.json"
-TRIALS = "trials.csv"
-COSTS = "costs.json"  # costs counted for constraints and cost objectives (nasbench.cost_model)
-LOCK = ".lock"  # held by the process driving the run
-#: how long a refused driver waits for the holder to write its pid into the lock file (20 x 50 ms)
-HOLDER_WAITS, HOLDER_WAIT_SECONDS = 20, 0.05
 
 
 @dataclass(frozen=True)
@@ -80,10 +66,6 @@ class TrialRecord:
         return row
 
 
-# resume recomputes objective values from stored metrics, so floats must read back bit-exact;
-# pandas >= 3 does that by default and deprecates the option
-_EXACT_FLOATS = {} if int(pd.__version__.split(".")[0]) >= 3 else {"float_precision": "round_trip"}
-
 _FIXED = {"number", "arch", "hash", "state", "seed", "wall_seconds", "asked_at", "told_at", "error", "duplicate_of"}
 #: fixed columns that tables written before they existed may lack
 _OPTIONAL = {"violates", "budget"}
@@ -100,156 +82,50 @@ def _is_value_column(name: str) -> bool:
     return name == "value" or (name.startswith("value_") and name[6:].isdigit())
 
 
-class RunFolder:
-    """Reads and writes ``results/<run>/``."""
+def read_trials(folder: RunFolder) -> pd.DataFrame:
+    """The trial table of a run as a DataFrame (empty when no trial has been asked yet)."""
+    frame = folder.read_table()
+    missing = _FIXED - set(frame.columns)
+    if len(frame.columns) and missing:
+        raise ResultsError(f"corrupt trial table {folder.trials_path}: missing columns {', '.join(sorted(missing))}")
+    return frame
 
-    def __init__(self, path: str | Path) -> None:
-        self.path = Path(path)
 
-    @property
-    def config_path(self) -> Path:
-        return self.path / CONFIG
-
-    @property
-    def trials_path(self) -> Path:
-        return self.path / TRIALS
-
-    @property
-    def costs_path(self) -> Path:
-        return self.path / COSTS
-
-    def exists(self) -> bool:
-        return self.config_path.exists()
-
-    def lock(self) -> RunLock:
-        """Hold the run for this process: a second driver on the same folder is refused."""
-        if self.path.exists() and not self.path.is_dir():
-            raise ResultsError(f"{self.path} is a file, not a run folder")
-        try:
-            self.path.mkdir(parents=True, exist_ok=True)
-        except OSError as exc:
-            raise ResultsError(f"cannot create the run folder {self.path}: {exc.strerror or exc}") from None
-        return RunLock(self.path / LOCK)
-
-    def write_config(self, config: dict) -> None:
-        atomic.write_json(self.config_path, config)
-
-    def read_config(self) -> dict:
-        if not self.path.is_dir():
-            raise ResultsError(f"no run folder at {self.path}")
-        if not self.config_path.exists():
-            raise ResultsError(f"{self.path} is not a nasbench run: it has no {CONFIG}")
-        try:
-            return json.loads(self.config_path.read_text())
-        except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-            raise ResultsError(f"corrupt {self.config_path}: {exc}") from None
-        except OSError as exc:
-            raise atomic.storage_error(self.config_path, exc, "read") from None
-
-    def check_writable(self) -> None:
-        """Refuse, before anything is written, to go on with a run whose files were made read-only."""
-        for path in (self.config_path, self.trials_path, self.costs_path):
-            atomic.check_replaceable(path)
-
-    def write_table(self, table: TableText) -> None:
-        """Write the trial table atomically."""
-        atomic.write_text(self.trials_path, table.text())
-
-    def read_table(self) -> pd.DataFrame:
-        """The trial table as a DataFrame (empty when no trial has finished yet)."""
-        if not self.trials_path.exists():
-            return pd.DataFrame()
-        try:
-            frame = pd.read_csv(self.trials_path, keep_default_na=False, na_values=[""], **_EXACT_FLOATS)
-        except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as exc:
-            raise ResultsError(f"corrupt trial table {self.trials_path}: {str(exc).strip().splitlines()[0]}") from None
-        except OSError as exc:
-            raise atomic.storage_error(self.trials_path, exc, "read") from None
-        missing = _FIXED - set(frame.columns)
-        if missing:
-            raise ResultsError(f"corrupt trial table {self.trials_path}: missing columns {', '.join(sorted(missing))}")
-        return frame
-
-    def read_records(self) -> list[TrialRecord]:
-        """Records back from the table: numeric columns beyond the fixed ones are metrics, others extras."""
-        frame = self.read_table()
-        records = []
-        value_columns = sorted((c for c in frame.columns if _is_value_column(c)), key=lambda c: (len(c), c))
-        other = [c for c in frame.columns if c not in _FIXED | _OPTIONAL and c not in value_columns]
-        metric_set = {c for c in other if pd.api.types.is_numeric_dtype(frame[c]) and c not in NUMERIC_EXTRAS}
-        try:
-            for row in frame.to_dict("records"):
-                values = tuple(float(row[c]) for c in value_columns if not _missing(row[c]))
-                metrics = {c: float(row[c]) for c in other if c in metric_set and not _missing(row[c])}
-                extra = {c: _plain(row[c]) for c in other if c not in metric_set and not _missing(row[c])}
-                duplicate = row["duplicate_of"]
-                records.append(
-                    TrialRecord(
-                        number=int(row["number"]),
-                        arch=str(row["arch"]),
-                        hash=str(row["hash"]),
-                        state=TrialState(row["state"]),
-                        metrics=metrics,
-                        values=values or None,
-                        seed=int(row["seed"]),
-                        wall_seconds=float(row["wall_seconds"]),
-                        asked_at=int(row["asked_at"]),
-                        told_at=None if _missing(row["told_at"]) else int(row["told_at"]),
-                        error="" if _missing(row["error"]) else str(row["error"]),
-                        duplicate_of=None if _missing(duplicate) else int(duplicate),
-                        violates="" if _missing(row.get("violates")) else str(row["violates"]),
-                        budget="" if _missing(row.get("budget")) else str(row["budget"]),
-                        extra=extra,
-                    )
+def read_records(folder: RunFolder) -> list[TrialRecord]:
+    """Records back from the table: numeric columns beyond the fixed ones are metrics, others extras."""
+    frame = read_trials(folder)
+    records = []
+    value_columns = sorted((c for c in frame.columns if _is_value_column(c)), key=lambda c: (len(c), c))
+    other = [c for c in frame.columns if c not in _FIXED | _OPTIONAL and c not in value_columns]
+    metric_set = {c for c in other if pd.api.types.is_numeric_dtype(frame[c]) and c not in NUMERIC_EXTRAS}
+    try:
+        for row in frame.to_dict("records"):
+            values = tuple(float(row[c]) for c in value_columns if not _missing(row[c]))
+            metrics = {c: float(row[c]) for c in other if c in metric_set and not _missing(row[c])}
+            extra = {c: _plain(row[c]) for c in other if c not in metric_set and not _missing(row[c])}
+            duplicate = row["duplicate_of"]
+            records.append(
+                TrialRecord(
+                    number=int(row["number"]),
+                    arch=str(row["arch"]),
+                    hash=str(row["hash"]),
+                    state=TrialState(row["state"]),
+                    metrics=metrics,
+                    values=values or None,
+                    seed=int(row["seed"]),
+                    wall_seconds=float(row["wall_seconds"]),
+                    asked_at=int(row["asked_at"]),
+                    told_at=None if _missing(row["told_at"]) else int(row["told_at"]),
+                    error="" if _missing(row["error"]) else str(row["error"]),
+                    duplicate_of=None if _missing(duplicate) else int(duplicate),
+                    violates="" if _missing(row.get("violates")) else str(row["violates"]),
+                    budget="" if _missing(row.get("budget")) else str(row["budget"]),
+                    extra=extra,
                 )
-        except (ValueError, TypeError) as exc:
-            raise ResultsError(f"corrupt trial table {self.trials_path}: {exc}") from None
-        return records
-
-
-class RunLock:
-    """An exclusive lock on a run folder; the operating system drops it if the process dies."""
-
-    def __init__(self, path: Path) -> None:
-        try:
-            import fcntl
-        except ImportError:  # no advisory locks on this platform: run unguarded
-            self._handle = None
-            return
-        try:
-            self._handle = open(path, "a+")
-        except OSError as exc:
-            raise atomic.storage_error(path, exc) from None
-        try:
-            fcntl.flock(self._handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except OSError:
-            holder = self._holder()
-            self._handle.close()
-            raise ResultsError(
-                f"{path.parent} is in use by another nasbench process (pid {holder}); wait for it or stop it"
-            ) from None
-        try:
-            self._handle.seek(0)
-            self._handle.truncate()
-            self._handle.write(str(os.getpid()))
-            self._handle.flush()
-        except OSError as exc:
-            self._handle.close()
-            raise atomic.storage_error(path, exc) from None
-
-    def _holder(self) -> str:
-        """The pid the holder writes just after it locks: a reader between the two waits for it."""
-        for _ in range(HOLDER_WAITS):
-            self._handle.seek(0)
-            holder = self._handle.read().strip()
-            if holder:
-                return holder
-            time.sleep(HOLDER_WAIT_SECONDS)
-        return "unknown"
-
-    def release(self) -> None:
-        if self._handle is not None and not self._handle.closed:
-            self._handle.close()  # closing drops the lock
+            )
+    except (ValueError, TypeError) as exc:
+        raise ResultsError(f"corrupt trial table {folder.trials_path}: {exc}") from None
+    return records
 
 
 def best_record(records: Iterable[TrialRecord]) -> TrialRecord | None:

@@ -13,17 +13,18 @@ import numpy as np
 from nasbench.backend import Backend
 from nasbench.catalog import BACKENDS, EVALUATORS, SPACES, STRATEGIES
 from nasbench.config import SearchConfig
-from nasbench.constraints import ConstrainedSpace
-from nasbench.cost_model import UNITS, CostModel, MeasuredCosts
+from nasbench.costs.constraints import ConstrainedSpace
+from nasbench.costs.cost_model import UNITS, CostModel, MeasuredCosts
 from nasbench.errors import InvalidOption, ResultsError
-from nasbench.evaluator import Evaluator, derive_seed
+from nasbench.evaluator import Evaluator
 from nasbench.objective import Objective
-from nasbench.registry import keyword_options
-from nasbench.results import RunFolder, RunLock, TrialRecord, is_table_column
+from nasbench.options import keyword_options
+from nasbench.results import TrialRecord, is_table_column, read_records
 from nasbench.session import SearchSession
 from nasbench.space import Buildable, DataSpec, SearchSpace
+from nasbench.storage.run_folder import RunFolder, RunLock
 from nasbench.strategy import Strategy
-from nasbench.trial import TrialState
+from nasbench.trial import TrialState, derive_seed
 
 
 @dataclass
@@ -125,8 +126,9 @@ def _assemble(config: SearchConfig, folder: RunFolder, on_record) -> Search:
         space = ConstrainedSpace(space, constraints, costs)
     context = run_keywords(STRATEGIES.get(config.strategy), objective, folder)
     strategy = STRATEGIES.create(config.strategy, space, seed=config.seed, **context, **config.strategy_options)
+    trial_budget = config.trial_budget_value().over(evaluator.budget_defaults())
     backend = BACKENDS.create(config.backend, **config.backend_options)
-    backend.check(evaluator)
+    backend.check(evaluator, trial_budget)
     session = SearchSession(
         strategy,
         objective,
@@ -135,6 +137,7 @@ def _assemble(config: SearchConfig, folder: RunFolder, on_record) -> Search:
         config.seed,
         on_record,
         costs=MeasuredCosts(costs, measured) if measured else None,
+        trial_budget=trial_budget,
     )
     return Search(config, folder, space, strategy, evaluator, objective, session, backend, costs=costs)
 
@@ -166,8 +169,10 @@ def start(config: SearchConfig, out: str | Path, on_record: Callable[[TrialRecor
         config.strategy_options = {**defaults, **config.strategy_options}
     search = _assemble(config, folder, on_record)  # fails on bad options before anything is written
     config.backend_options = _backend_options(search.backend, config.backend_options)
-    # every hyperparameter, defaults included, so that resume rebuilds the strategy as it ran
+    # every option, defaults included, so that resume rebuilds the strategy and evaluator as they ran
     config.strategy_options = {**config.strategy_options, **search.strategy.options()}
+    config.evaluator_options = {**config.evaluator_options, **search.evaluator.options()}
+    config.trial_budget = search.session.trial_budget.to_dict()  # what every trial trains for, spelled out
     data = data_of(search.evaluator, search.space)
     config.data = None if data is None else asdict(data)  # a look-up-only space builds no networks
     if isinstance(search.space, ConstrainedSpace):  # an impossible bound is reported now, not mid-search
@@ -211,7 +216,7 @@ def resume(
 
 
 def _resume(folder, config, lock, budget, on_record, backend, backend_options) -> Search:
-    records = folder.read_records()
+    records = read_records(folder)
     evaluated = sum(r.evaluated and r.state is not TrialState.RUNNING for r in records)
     if budget is not None and budget < evaluated:
         raise InvalidOption(f"--budget {budget} is below the {evaluated} networks this run has already evaluated")

@@ -20,12 +20,13 @@ from dataclasses import replace
 
 from nasbench.arch import Arch
 from nasbench.errors import NasbenchError, ResultsError
-from nasbench.evaluator import Metrics, derive_seed
+from nasbench.evaluator import Metrics
 from nasbench.objective import Objective
-from nasbench.results import RunFolder, TrialRecord, best_record
+from nasbench.results import TrialRecord, best_record
+from nasbench.storage.run_folder import RunFolder
+from nasbench.storage.table_text import TableText
 from nasbench.strategy import Strategy
-from nasbench.table_text import TableText
-from nasbench.trial import Finished, Outcome, Trial, TrialState
+from nasbench.trial import Budget, Finished, Outcome, Trial, TrialState, derive_seed
 
 #: consecutive already-seen proposals after which the space is taken to be exhausted
 MAX_CONSECUTIVE_DUPLICATES = 1000
@@ -40,6 +41,7 @@ class SearchSession:
 
     With ``folder=None`` nothing is written (benchmarks, notebooks). ``costs``, when given, adds
     metrics to every evaluation's own (those the evaluator reports win): the costs a cost model counts.
+    ``trial_budget`` is what each trial is evaluated with (``budget_of``): its epochs, say.
     """
 
     def __init__(
@@ -51,6 +53,7 @@ class SearchSession:
         seed: int,
         on_record: Callable[[TrialRecord], None] | None = None,
         costs: Callable[[Arch], Metrics] | None = None,
+        trial_budget: Budget = Budget(),
     ) -> None:
         if strategy.max_objectives < objective.size:
             raise NasbenchError(
@@ -64,6 +67,8 @@ class SearchSession:
         self.seed = seed
         self.on_record = on_record
         self.costs = costs
+        #: what every trial is trained for unless its strategy gives it a budget of its own (a sweep's points)
+        self.trial_budget = trial_budget
         self.records: dict[int, TrialRecord] = {}
         self.exhausted: str | None = None  # why the search stopped before its budget, if it did
         self._table = TableText()  # the table's rows, by trial number
@@ -144,6 +149,10 @@ class SearchSession:
     def _next_event(self) -> int:
         self._events += 1
         return self._events - 1
+
+    def budget_of(self, trial: Trial) -> Budget:
+        """What ``trial`` is evaluated with: its own budget's fields over the search's ``trial_budget``."""
+        return trial.budget.over(self.trial_budget)
 
     def evaluation_seed(self, trial: Trial) -> int:
         """Training seed of a trial: the same network (and budget) trains the same way, whenever it runs."""

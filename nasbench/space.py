@@ -82,8 +82,11 @@ class SearchSpace(ABC):
         return arch.to_graph()
 
     def options(self) -> dict[str, Any]:
-        """The constructor keywords that recreate this space."""
-        return {}
+        """The constructor keywords that recreate this space, read off the constructor: keep each option
+        as an attribute of the same name (``nasbench.options.constructor_options``), or override this."""
+        from nasbench.options import constructor_options
+
+        return constructor_options(self)
 
     def capability(self, kind: type[C]) -> C | None:
         """What offers capability ``kind`` for this space: the space itself when it inherits ``kind``, else ``None``."""

@@ -15,9 +15,9 @@ import numpy as np
 
 from nasbench.arch import Arch
 from nasbench.errors import InvalidArchitecture, NasbenchError
-from nasbench.evaluator import Budget
+from nasbench.options import constructor_options
 from nasbench.space import SearchSpace, require_capability
-from nasbench.trial import Outcome, Trial
+from nasbench.trial import Budget, Outcome, Trial
 
 #: proposals in a row the space may refuse (``InvalidArchitecture``) before the search gives up
 MAX_REFUSED_IN_A_ROW = 1000
@@ -93,8 +93,10 @@ class Strategy(ABC):
         forget the draw, so the next ``_propose(number)`` draws anew. No-op by default."""
 
     def options(self) -> dict:
-        """The constructor keywords (besides space and seed) that recreate this strategy."""
-        return {}
+        """The constructor keywords (besides space, seed and what the run fills in) that recreate this
+        strategy, read off the constructor: keep each option as an attribute of the same name
+        (``nasbench.options.constructor_options``), or override this."""
+        return constructor_options(self)
 
     def summary(self, folder: Path) -> str | None:
         """Called once a run has spent its budget: write what the strategy learnt into the run folder

@@ -1,13 +1,13 @@
-"""Trials as a strategy sees them: what was asked, and how it ended."""
+"""Trials as a strategy sees them: what was asked, with what budget and seed, and how it ended."""
 
 from __future__ import annotations
 
 import enum
+import hashlib
 from dataclasses import dataclass, field
 from typing import Any
 
 from nasbench.arch import Arch
-from nasbench.budget import Budget
 
 
 class TrialState(str, enum.Enum):
@@ -15,6 +15,56 @@ class TrialState(str, enum.Enum):
     COMPLETE = "COMPLETE"
     FAIL = "FAIL"
     PRUNED = "PRUNED"  # stopped early; values are those of the last report
+
+
+@dataclass(frozen=True)
+class Budget:
+    """How much to spend on one candidate; ``None`` fields mean the evaluator's default.
+
+    A search gives every trial the default budget; a sweep gives each of its points its own
+    (training-set size, epochs, replicate), and the budget is then part of the trial's identity.
+    """
+
+    epochs: int | None = None
+    data_fraction: float = 1.0
+    #: training examples, the first ``train_size`` of the training split (nested sets, so data curves
+    #: are smooth); ``None``: ``data_fraction`` of the split
+    train_size: int | None = None
+    #: which independent training of the same network and budget this is (it changes the seed)
+    replicate: int = 0
+
+    def __post_init__(self) -> None:
+        from nasbench.errors import InvalidOption
+
+        if self.epochs is not None and self.epochs < 1:
+            raise InvalidOption(f"a budget's epochs must be positive, got {self.epochs}")
+        if self.train_size is not None and self.train_size < 1:
+            raise InvalidOption(f"a budget's train_size must be positive, got {self.train_size}")
+        if self.replicate < 0:
+            raise InvalidOption(f"a budget's replicate must be 0 or more, got {self.replicate}")
+
+    def to_dict(self) -> dict:
+        """The fields that differ from the default (plain values, for a Ray trial's config or JSON)."""
+        default = Budget()
+        return {k: v for k, v in vars(self).items() if v != getattr(default, k)}
+
+    @classmethod
+    def from_dict(cls, data: dict) -> Budget:
+        return cls(**data)
+
+    def key(self) -> str:
+        """A canonical text of the fields set (``""`` for the default budget)."""
+        return ",".join(f"{k}={v}" for k, v in self.to_dict().items())
+
+    def over(self, base: Budget) -> Budget:
+        """This budget's fields where they are set, ``base``'s elsewhere (a sweep point over the search's)."""
+        return Budget(**{**vars(base), **self.to_dict()})
+
+
+def derive_seed(seed: int, *keys: object) -> int:
+    """A 31-bit seed determined by ``seed`` and ``keys`` (stable across processes and runs)."""
+    text = ":".join(str(k) for k in (seed, *keys))
+    return int.from_bytes(hashlib.sha256(text.encode()).digest()[:4], "little") & 0x7FFFFFFF
 
 
 @dataclass(frozen=True)

@@ -72,8 +72,8 @@ def nb201_dir(tmp_path_factory) -> Path:
 
 @pytest.fixture(scope="session")
 def nb201_table():
+    from nasbench.evaluators.tabular import TabularEvaluator
     from nasbench.search_spaces.nb201 import NB201Space
-    from nasbench.tabular import TabularEvaluator
 
     return TabularEvaluator(NB201Space(), "nb201")
 
@@ -81,7 +81,7 @@ def nb201_table():
 @pytest.fixture
 def one_thread():
     """torch on one CPU thread: on a shared machine, competing for cores is several times slower."""
-    from nasbench.costs import torch_threads
+    from nasbench.training.devices import torch_threads
 
     with torch_threads(1):
         yield

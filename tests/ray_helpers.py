@@ -16,7 +16,8 @@ from pathlib import Path
 
 from nasbench.errors import CandidateFailed
 from nasbench.evaluator import Evaluator
-from nasbench.tabular import TabularEvaluator
+from nasbench.evaluators.tabular import TabularEvaluator
+from nasbench.trial import Budget
 
 
 class FailsFirst(Evaluator):
@@ -54,24 +55,23 @@ class Broken(Evaluator):
 
 
 class Curves(Evaluator):
-    """Validation accuracy climbing linearly to the table's value over ``epochs`` reported epochs."""
+    """Validation accuracy climbing linearly to the table's value over the trial's epochs (``epochs`` by default)."""
 
     def __init__(self, table, epochs: int = 4) -> None:
-        self.table, self.reported_epochs = table, epochs
+        self.table, self.epochs = table, epochs
 
-    @property
-    def epochs(self) -> int:
-        return self.reported_epochs
+    def budget_defaults(self):
+        return Budget(epochs=self.epochs)
 
     def metric_names(self):
         return self.table.metric_names() + ("epochs",)
 
     def __call__(self, arch, budget, *, seed, report=None):
-        final = self.table(arch, budget, seed=seed)
-        for epoch in range(1, self.epochs + 1):
+        final, epochs = self.table(arch, budget, seed=seed), budget.epochs
+        for epoch in range(1, epochs + 1):
             if report is not None:
-                report(epoch, {"valid_accuracy": final["valid_accuracy"] * epoch / self.epochs, "epochs": float(epoch)})
-        return {**final, "epochs": float(self.epochs)}
+                report(epoch, {"valid_accuracy": final["valid_accuracy"] * epoch / epochs, "epochs": float(epoch)})
+        return {**final, "epochs": float(epochs)}
 
 
 class Slow(Evaluator):
@@ -159,7 +159,7 @@ def processes_marked(mark: str) -> list:
 
 def end_processes_marked(mark: str, grace: float = 3.0) -> None:
     """End, by process id, what a test started: SIGTERM, then SIGKILL after ``grace`` seconds."""
-    from nasbench.ray_backend.processes import end_processes
+    from nasbench.backends.ray.processes import end_processes
 
     end_processes(processes_marked(mark), grace)
 

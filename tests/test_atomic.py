@@ -2,7 +2,7 @@
 
 import stat
 
-from nasbench import atomic
+from nasbench.storage import atomic
 
 
 def test_written_files_have_the_permissions_of_a_plain_write(tmp_path):

@@ -5,16 +5,17 @@ import pandas as pd
 import pytest
 from toy_space import ChainSpace
 
+from nasbench.backends.local import evaluate_in_process
 from nasbench.config import SearchConfig
-from nasbench.constraints import Constraints, constrain
+from nasbench.costs.constraints import Constraints, constrain
 from nasbench.errors import InvalidOption
-from nasbench.local_backend import evaluate_in_process
 from nasbench.objective import Objective
-from nasbench.results import RunFolder
+from nasbench.results import read_records
 from nasbench.search import resume, start
 from nasbench.search_spaces.nb201 import NB201Space
 from nasbench.session import SearchSession
 from nasbench.space import DataSpec
+from nasbench.storage.run_folder import RunFolder
 from nasbench.strategies import RandomSearch, WLBayesOpt
 from nasbench.strategies.bayes_opt import FEATURE_TABLE
 from nasbench.strategies.wl_features import WLFeatures
@@ -114,7 +115,7 @@ def test_a_run_stopped_with_a_trial_running_resumes_exactly(nb201_table, tmp_pat
     with pytest.raises(KeyboardInterrupt):
         evaluate_in_process(session("cut"), stops_at_20)
     resumed = session("cut")
-    resumed.replay(RunFolder(tmp_path / "cut").read_records())
+    resumed.replay(read_records(RunFolder(tmp_path / "cut")))
     evaluate_in_process(resumed, nb201_table)
     a = pd.read_csv(tmp_path / "full" / "trials.csv").drop(columns="wall_seconds")
     b = pd.read_csv(tmp_path / "cut" / "trials.csv").drop(columns="wall_seconds")

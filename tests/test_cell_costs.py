@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from nasbench.analysis.cell_costs import CIFAR, CIFAR_ADDED, CIFAR_BASE, _costs, cell_costs, edge_costs
+from nasbench.costs.nb201_cells import CIFAR, CIFAR_ADDED, CIFAR_BASE, _costs, cell_costs, edge_costs
 from nasbench.search_spaces.nb201 import NB201Space
 
 CELLS = [

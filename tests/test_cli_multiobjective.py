@@ -2,9 +2,9 @@ import optuna
 import pandas as pd
 import pytest
 
+from nasbench.analysis.pareto import pareto_front
 from nasbench.cli import main
 from nasbench.objective import Objective, Target
-from nasbench.pareto import pareto_front
 
 
 def run(capsys, *argv):

@@ -6,12 +6,13 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from nasbench.constraints import ConstrainedSpace, Constraints, ConstraintUnsatisfiable, constrain
-from nasbench.cost_model import CostModel
-from nasbench.costs import count_macs, count_params
+from nasbench.costs.constraints import ConstrainedSpace, Constraints, ConstraintUnsatisfiable, constrain
+from nasbench.costs.cost_model import CostModel
+from nasbench.costs.counting import count_macs, count_params
+from nasbench.costs.latency import measure_latency_ms
 from nasbench.errors import InvalidOption
-from nasbench.latency import measure_latency_ms
 from nasbench.objective import CostPenalty
+from nasbench.results import read_records
 from nasbench.search_spaces.mbconv import MBConvSpace, preset
 from nasbench.space import DataSpec, DecisionSequence
 
@@ -277,11 +278,11 @@ def test_bad_cost_flags_are_one_line(cli, tmp_path, nb201_dir, argv, message):
 def test_decision_strategies_cannot_slip_past_the_bounds(nb201_table, tmp_path):
     """RL builds networks from decisions, not from the constrained sampler: the session refuses
     the ones over the bound without evaluating them, and a resumed run replays the refusals."""
-    from nasbench.local_backend import evaluate_in_process
+    from nasbench.backends.local import evaluate_in_process
     from nasbench.objective import Objective
-    from nasbench.results import RunFolder
     from nasbench.search_spaces.nb201 import NB201Space
     from nasbench.session import SearchSession
+    from nasbench.storage.run_folder import RunFolder
     from nasbench.strategies import Reinforce
 
     data = DataSpec(1, 8, 8, 10)
@@ -309,7 +310,7 @@ def test_decision_strategies_cannot_slip_past_the_bounds(nb201_table, tmp_path):
     cut, _ = session(RunFolder(tmp_path / "cut"), 15)
     evaluate_in_process(cut, evaluator)
     resumed, _ = session(RunFolder(tmp_path / "cut"), 30)
-    resumed.replay(RunFolder(tmp_path / "cut").read_records())
+    resumed.replay(read_records(RunFolder(tmp_path / "cut")))
     evaluate_in_process(resumed, evaluator)
     a = pd.read_csv(tmp_path / "full" / "trials.csv").drop(columns="wall_seconds")
     b = pd.read_csv(tmp_path / "cut" / "trials.csv").drop(columns="wall_seconds")

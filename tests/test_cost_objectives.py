@@ -12,9 +12,9 @@ import json
 import pandas as pd
 import pytest
 
-from nasbench.cost_model import CostModel
+from nasbench.analysis.pareto import pareto_front
+from nasbench.costs.cost_model import CostModel
 from nasbench.objective import Objective, Target
-from nasbench.pareto import pareto_front
 from nasbench.search_spaces.nb201 import NB201Space
 
 

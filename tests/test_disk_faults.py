@@ -18,7 +18,7 @@ import pandas as pd
 import pytest
 
 from nasbench.errors import ResultsError
-from nasbench.results import RunLock
+from nasbench.storage.run_folder import RunLock
 
 SEARCH = ["search", "--space", "nb201", "--benchmark", "nb201", "--seed", "3", "--quiet"]
 SEARCH += ["-S", "population_size=10", "-S", "tournament_size=3"]

@@ -2,7 +2,7 @@
 
 import pytest
 
-from nasbench.costs import count_macs, count_params
+from nasbench.costs.counting import count_macs, count_params
 from nasbench.search_spaces.nasnet import NASNET_A, NASNetSpace
 from nasbench.space import DataSpec
 

@@ -8,7 +8,6 @@ import torch
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from nasbench.costs import torch_threads
 from nasbench.errors import InvalidArchitecture, InvalidOption
 from nasbench.search_spaces.nasnet import (
     COMBINERS,
@@ -23,6 +22,7 @@ from nasbench.search_spaces.nasnet import (
 from nasbench.search_spaces.nasnet.genotype import unused_states
 from nasbench.search_spaces.nasnet.modules import NASNetNetwork
 from nasbench.space import DataSpec, DecisionSequence
+from nasbench.training.devices import torch_threads
 
 DIGITS = DataSpec(1, 8, 8, 10)
 

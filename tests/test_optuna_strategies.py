@@ -6,13 +6,14 @@ import pytest
 from toy_space import ChainSpace
 
 from nasbench import search as searching
+from nasbench.backends.local import evaluate_in_process
 from nasbench.config import SearchConfig
 from nasbench.errors import ResultsError
-from nasbench.local_backend import evaluate_in_process
 from nasbench.objective import Objective, Target
-from nasbench.results import RunFolder
+from nasbench.results import read_records
 from nasbench.search_spaces.nb201 import NB201Space
 from nasbench.session import SearchSession
+from nasbench.storage.run_folder import RunFolder
 from nasbench.strategies import OptunaNSGA2, OptunaTPE
 from nasbench.trial import Outcome, TrialState
 
@@ -46,7 +47,7 @@ def study_session(kind, folder, budget, seed=3):
 def resume_and_compare(kind, tmp_path, budget, table):
     """Resume the run in ``cut`` to the end; its trial table must equal the uninterrupted run's in ``full``."""
     resumed = study_session(kind, tmp_path / "cut", budget)
-    resumed.replay(RunFolder(tmp_path / "cut").read_records())
+    resumed.replay(read_records(RunFolder(tmp_path / "cut")))
     evaluate_in_process(resumed, table)
     full = pd.read_csv(tmp_path / "full" / "trials.csv").drop(columns="wall_seconds")
     cut = pd.read_csv(tmp_path / "cut" / "trials.csv").drop(columns="wall_seconds")

@@ -2,8 +2,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from nasbench.analysis.pareto import non_dominated, pareto_front, plot_front
 from nasbench.objective import Objective, Target
-from nasbench.pareto import non_dominated, pareto_front, plot_front
 
 ACC_MACS = Objective((Target("valid_accuracy"), Target("macs", maximize=False)))
 

@@ -23,9 +23,10 @@ from nasbench.arch import Arch
 from nasbench.catalog import EVALUATORS, SPACES, STRATEGIES
 from nasbench.config import SearchConfig
 from nasbench.errors import InvalidArchitecture, InvalidOption
-from nasbench.evaluator import Budget, Evaluator
+from nasbench.evaluator import Evaluator
 from nasbench.graph import INPUT, OUTPUT
 from nasbench.space import DecisionSequence, SearchSpace
+from nasbench.trial import Budget
 
 LETTERS = 4
 LENGTH = 5

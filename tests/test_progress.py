@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from nasbench.cli.progress import trial_line
 from nasbench.objective import Objective, Target
-from nasbench.progress import trial_line
 from nasbench.results import TrialRecord
 from nasbench.search_spaces.nasnet import NASNetSpace
 from nasbench.trial import TrialState

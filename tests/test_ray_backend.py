@@ -6,13 +6,12 @@ import pandas as pd
 import pytest
 import ray_helpers
 
+from nasbench.backends.ray import RayBackend
 from nasbench.cli import main
 from nasbench.objective import Objective
-from nasbench.ray_backend import RayBackend
-from nasbench.ray_backend.tuning import evaluate_on_ray
-from nasbench.results import RunFolder
 from nasbench.search_spaces.nb201 import NB201Space
 from nasbench.session import SearchSession
+from nasbench.storage.run_folder import RunFolder
 from nasbench.strategies import RandomSearch
 from nasbench.trial import TrialState
 
@@ -41,8 +40,9 @@ class Listening(RandomSearch):
 
 def search(folder, evaluator, budget, seed=0, **options):
     strategy = Listening(NB201Space(), seed=seed)
-    session = SearchSession(strategy, Objective(), RunFolder(folder), budget, seed)
-    evaluate_on_ray(session, NB201Space(), evaluator, folder, RayBackend(**options))
+    trial_budget = evaluator.budget_defaults()
+    session = SearchSession(strategy, Objective(), RunFolder(folder), budget, seed, trial_budget=trial_budget)
+    RayBackend(**options).run(session, NB201Space(), evaluator, folder)
     return strategy, pd.read_csv(folder / "trials.csv")
 
 

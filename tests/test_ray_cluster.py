@@ -14,13 +14,12 @@ import pandas as pd
 import pytest
 import ray_helpers
 
+from nasbench.backends.ray import RayBackend
 from nasbench.errors import NasbenchError
 from nasbench.objective import Objective
-from nasbench.ray_backend import RayBackend
-from nasbench.ray_backend.tuning import evaluate_on_ray
-from nasbench.results import RunFolder
 from nasbench.search_spaces.nb201 import NB201Space
 from nasbench.session import SearchSession
+from nasbench.storage.run_folder import RunFolder
 from nasbench.strategies import RandomSearch
 
 pytestmark = pytest.mark.slow
@@ -100,12 +99,8 @@ def test_trials_run_on_both_nodes_and_the_table_says_which(two_nodes, nb201_tabl
     run, started = tmp_path / "run", tmp_path / "started"
     run.mkdir(), started.mkdir()
     session = SearchSession(RandomSearch(NB201Space(), seed=0), Objective(), RunFolder(run), budget=6, seed=0)
-    evaluate_on_ray(
-        session,
-        NB201Space(),
-        ray_helpers.Rendezvous(nb201_table, str(started)),
-        run,
-        RayBackend(address=address, max_concurrent=2),
+    RayBackend(address=address, max_concurrent=2).run(
+        session, NB201Space(), ray_helpers.Rendezvous(nb201_table, str(started)), run
     )
     table = pd.read_csv(run / "trials.csv")
     table = table[table.duplicate_of.isna()]
@@ -122,5 +117,5 @@ def test_a_trial_no_node_can_hold_is_refused_not_waited_for(two_nodes, nb201_tab
     with pytest.raises(
         NasbenchError, match=r"no Ray node can hold a trial of 2 CPU\(s\) and 0 GPU\(s\) \(the largest has 1 and 0\)"
     ):
-        evaluate_on_ray(session, NB201Space(), nb201_table, tmp_path, RayBackend(address=address, cpus_per_trial=2))
+        RayBackend(address=address, cpus_per_trial=2).run(session, NB201Space(), nb201_table, tmp_path)
     assert not (tmp_path / "trials.csv").exists()

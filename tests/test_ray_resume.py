@@ -15,9 +15,9 @@ import pytest
 import ray_helpers
 
 from nasbench import search as searching
+from nasbench.backends.ray.processes import RECORD, end_stale_processes
 from nasbench.cli import main
 from nasbench.errors import ResultsError
-from nasbench.ray_backend.processes import RECORD, end_stale_processes
 
 # columns that say where and how fast a trial ran, not what it found
 WHERE = ["wall_seconds", "node_id", "node_ip", "attempts"]

@@ -4,13 +4,14 @@ import pytest
 import torch
 from toy_space import ChainSpace
 
+from nasbench.backends.local import evaluate_in_process
 from nasbench.errors import InvalidOption
-from nasbench.local_backend import evaluate_in_process
 from nasbench.objective import Objective
-from nasbench.results import RunFolder
+from nasbench.results import read_records
 from nasbench.search_spaces.nb201 import NB201Space
 from nasbench.session import SearchSession
 from nasbench.space import SearchSpace
+from nasbench.storage.run_folder import RunFolder
 from nasbench.strategies import Reinforce
 from nasbench.trial import Outcome, Trial, TrialState
 
@@ -65,12 +66,12 @@ def test_batches_are_asynchronous():
     rl = Reinforce(space, seed=1, batch_size=3)
     trials = [rl.ask() for _ in range(5)]
     assert all(t is not None for t in trials)
-    before = [p.detach().clone() for p in rl.controller.parameters()]
+    before = [p.detach().clone() for p in rl.policy.parameters()]
     for trial in trials[:2]:
         rl.tell(trial, Outcome(TrialState.COMPLETE, (space.reward(trial.arch),)))
-    assert rl.updates == 0 and all(torch.equal(a, b) for a, b in zip(before, rl.controller.parameters()))
+    assert rl.updates == 0 and all(torch.equal(a, b) for a, b in zip(before, rl.policy.parameters()))
     rl.tell(trials[4], Outcome(TrialState.FAIL))  # a failure completes the batch, as the worst reward
-    assert rl.updates == 1 and not all(torch.equal(a, b) for a, b in zip(before, rl.controller.parameters()))
+    assert rl.updates == 1 and not all(torch.equal(a, b) for a, b in zip(before, rl.policy.parameters()))
     rl.tell(trials[2], Outcome(TrialState.PRUNED, (1.0,)))
     assert rl.updates == 1
     with pytest.raises(ValueError, match="was not asked"):
@@ -110,12 +111,12 @@ def test_resume_replays_to_the_same_policy(nb201_table, tmp_path):
     with pytest.raises(KeyboardInterrupt):
         evaluate_in_process(cut, Interrupt())
     resumed = session(tmp_path / "cut")
-    resumed.replay(RunFolder(tmp_path / "cut").read_records())
+    resumed.replay(read_records(RunFolder(tmp_path / "cut")))
     evaluate_in_process(resumed, nb201_table)
     a = pd.read_csv(tmp_path / "full" / "trials.csv").drop(columns="wall_seconds")
     b = pd.read_csv(tmp_path / "cut" / "trials.csv").drop(columns="wall_seconds")
     pd.testing.assert_frame_equal(a, b)
-    for p, q in zip(full.strategy.controller.parameters(), resumed.strategy.controller.parameters()):
+    for p, q in zip(full.strategy.policy.parameters(), resumed.strategy.policy.parameters()):
         assert torch.equal(p, q)
 
 

@@ -4,13 +4,13 @@ from dataclasses import replace
 
 import pytest
 
-from nasbench.costs import torch_threads
 from nasbench.errors import InvalidOption, NasbenchError
+from nasbench.evaluators.training import TrainingEvaluator
 from nasbench.scaling import EFFICIENTNET, compound, efficientnet, official, parse_variants, scale
 from nasbench.scaling.grid import coefficient_grid, grid_search
 from nasbench.scaling.table import costs, scaling_table
 from nasbench.search_spaces.mbconv import MBConvSpace, preset, round_filters
-from nasbench.training.evaluator import TrainingEvaluator
+from nasbench.training.devices import torch_threads
 
 # ../shared/REFERENCE.md, "EfficientNet B0-B7": torchvision's parameter counts (exact), the paper's
 # multiply-adds and torchvision's GFLOPS column (multiply-adds of convolutions and linear layers)

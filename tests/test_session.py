@@ -5,12 +5,13 @@ import pandas as pd
 import pytest
 
 from nasbench import session as sessions
+from nasbench.backends.local import evaluate_in_process
 from nasbench.errors import CandidateFailed, ResultsError
-from nasbench.local_backend import evaluate_in_process
 from nasbench.objective import Objective
-from nasbench.results import RunFolder
+from nasbench.results import read_records, read_trials
 from nasbench.search_spaces.nb201 import NB201Space
 from nasbench.session import SearchSession
+from nasbench.storage.run_folder import RunFolder
 from nasbench.strategies import RegularizedEvolution
 from nasbench.trial import TrialState
 
@@ -85,7 +86,7 @@ def test_resume_after_interrupt_gives_the_uninterrupted_trials(nb201_table, tmp_
     cut = session(RunFolder(tmp_path / "cut"), seed=5)
     with pytest.raises(KeyboardInterrupt):
         evaluate_in_process(cut, Counting(nb201_table, interrupt_at=25))
-    stored = RunFolder(tmp_path / "cut").read_records()
+    stored = read_records(RunFolder(tmp_path / "cut"))
     assert any(r.state is TrialState.RUNNING for r in stored)  # the interrupted trial is on record
 
     resumed = session(RunFolder(tmp_path / "cut"), seed=5)
@@ -102,16 +103,16 @@ def test_resume_refuses_a_table_from_another_seed(nb201_table, tmp_path):
     evaluate_in_process(session(RunFolder(tmp_path), seed=1, budget=10), nb201_table)
     other = session(RunFolder(tmp_path), seed=2)
     with pytest.raises(ResultsError, match="cannot resume"):
-        other.replay(RunFolder(tmp_path).read_records())
+        other.replay(read_records(RunFolder(tmp_path)))
 
 
 def test_corrupt_tables_are_reported(tmp_path):
     (tmp_path / "trials.csv").write_text("number,arch\n0,x\n")
     with pytest.raises(ResultsError, match="missing columns"):
-        RunFolder(tmp_path).read_records()
+        read_records(RunFolder(tmp_path))
     (tmp_path / "trials.csv").write_bytes(b"\xff\xfe\x00garbage")
     with pytest.raises(ResultsError, match="corrupt"):
-        RunFolder(tmp_path).read_records()
+        read_records(RunFolder(tmp_path))
 
 
 def test_an_exhausted_space_ends_the_search_with_what_it_found(tmp_path):
@@ -126,7 +127,7 @@ def test_an_exhausted_space_ends_the_search_with_what_it_found(tmp_path):
     evaluate_in_process(run, lambda arch, budget, *, seed, report=None: {"valid_accuracy": space.reward(arch)})
     assert "the space looks exhausted after 8 networks" in run.exhausted
     assert run.done() and run.best().metrics["valid_accuracy"] == 3.0
-    table = folder.read_table()
+    table = read_trials(folder)
     assert table.duplicate_of.isna().sum() == 8 and (table.state == "COMPLETE").all()
 
 
@@ -154,7 +155,7 @@ def test_slow_evaluations_are_on_disk_while_they_run_and_resume_past_a_nan(nb201
     monkeypatch.setattr(sessions, "SLOW_EVALUATION", 0.05)  # "slow": at least this long
     first = session(RunFolder(tmp_path), seed=4, budget=12)
     evaluate_in_process(first, Watching(nb201_table, tmp_path, nan_at=3))
-    stored = RunFolder(tmp_path).read_records()
+    stored = read_records(RunFolder(tmp_path))
     nan_trial = [r for r in stored if r.error == "metric 'valid_accuracy' is nan"]
     assert len(nan_trial) == 1 and nan_trial[0].state is TrialState.FAIL
     assert pd.read_csv(tmp_path / "trials.csv", keep_default_na=False, na_values=[""]).valid_accuracy.dtype == float
@@ -182,7 +183,7 @@ class Snapshot:
 def test_fast_evaluations_are_batched_and_a_killed_run_still_resumes_exactly(nb201_table, tmp_path):
     full = session(RunFolder(tmp_path / "full"), seed=6, budget=80)
     evaluate_in_process(full, Snapshot(nb201_table, tmp_path / "full", tmp_path / "killed", at=50))
-    on_disk = RunFolder(tmp_path / "killed").read_records()  # look-ups are fast: this lags behind the 49 done
+    on_disk = read_records(RunFolder(tmp_path / "killed"))  # look-ups are fast: this lags behind the 49 done
 
     resumed = session(RunFolder(tmp_path / "killed"), seed=6, budget=80)
     resumed.replay(on_disk)

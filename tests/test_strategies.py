@@ -1,9 +1,9 @@
 import numpy as np
 import pytest
 
+from nasbench.backends.local import evaluate_in_process
 from nasbench.catalog import STRATEGIES
 from nasbench.errors import InvalidOption
-from nasbench.local_backend import evaluate_in_process
 from nasbench.objective import Objective
 from nasbench.search_spaces.nb201 import NB201Space
 from nasbench.session import SearchSession

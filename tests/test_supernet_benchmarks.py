@@ -10,13 +10,13 @@ from pathlib import Path
 
 import pytest
 
-from nasbench import atomic
-from nasbench.supernet import MBConvSupernetSpace
-from nasbench.supernet_training import SupernetConfig
-from nasbench.supernet_training.run import CONFIG, WEIGHTS
+from nasbench.search_spaces.mbconv_supernet import MBConvSupernetSpace
+from nasbench.storage import atomic
+from nasbench.storage.run_folder import CONFIG, SUPERNET_WEIGHTS
+from nasbench.storage.weights import save_weights
+from nasbench.supernet_training.config import SupernetConfig
 from nasbench.supernet_training.worker import build_supernet
 from nasbench.training.data import load_data
-from nasbench.weights import save_weights
 
 ROOT = Path(__file__).resolve().parents[1]
 pytestmark = pytest.mark.slow
@@ -37,7 +37,7 @@ def untrained_run(tmp_path) -> Path:
     (tests/test_supernet_ray.py and test_supernet_cli.py train on Ray)."""
     space = MBConvSupernetSpace()
     atomic.write_json(tmp_path / CONFIG, {"supernet": SupernetConfig(space=space.name, epochs=1).to_dict()})
-    save_weights(build_supernet(space, load_data("digits"), 0), tmp_path / WEIGHTS)
+    save_weights(build_supernet(space, load_data("digits"), 0), tmp_path / SUPERNET_WEIGHTS)
     return tmp_path
 
 

@@ -7,13 +7,13 @@ import json
 import pandas as pd
 import pytest
 
-from nasbench import atomic
-from nasbench.supernet import MBConvSupernetSpace
-from nasbench.supernet_training import SupernetConfig
-from nasbench.supernet_training.run import CONFIG, WEIGHTS
+from nasbench.search_spaces.mbconv_supernet import MBConvSupernetSpace
+from nasbench.storage import atomic
+from nasbench.storage.run_folder import CONFIG, SUPERNET_WEIGHTS
+from nasbench.storage.weights import save_weights
+from nasbench.supernet_training.config import SupernetConfig
 from nasbench.supernet_training.worker import build_supernet
 from nasbench.training.data import load_data
-from nasbench.weights import save_weights
 
 
 @pytest.fixture
@@ -22,7 +22,7 @@ def finished_run(tmp_path):
     space = MBConvSupernetSpace()
     run = tmp_path / "supernet"
     atomic.write_json(run / CONFIG, {"supernet": SupernetConfig(space=space.name, epochs=1).to_dict()})
-    save_weights(build_supernet(space, load_data("digits"), 0), run / WEIGHTS)
+    save_weights(build_supernet(space, load_data("digits"), 0), run / SUPERNET_WEIGHTS)
     return run
 
 
@@ -52,7 +52,7 @@ def test_search_refuses_a_missing_supernet_or_training_flags(cli, tmp_path, fini
     assert code == 2 and "holds no supernet run" in err
     code, _, err = cli("search", "--supernet", str(finished_run), "--epochs", "3", "--out", str(tmp_path / "s"))
     assert code == 2 and "--epochs are the supernet run's own" in err
-    (finished_run / WEIGHTS).unlink()
+    (finished_run / SUPERNET_WEIGHTS).unlink()
     code, _, err = cli("search", "--supernet", str(finished_run), "--out", str(tmp_path / "s"))
     assert code == 2 and "has not finished training" in err
 

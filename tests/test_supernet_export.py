@@ -8,12 +8,13 @@ import pytest
 import torch
 from test_export import RUN_OUTSIDE_NASBENCH
 
-from nasbench.constraints import ConstrainedSpace, Constraints
-from nasbench.cost_model import CostModel
-from nasbench.costs import count_macs, count_params
+from nasbench.costs.constraints import ConstrainedSpace, Constraints
+from nasbench.costs.cost_model import CostModel
+from nasbench.costs.counting import count_macs, count_params
 from nasbench.export import export_architecture, load_exported
+from nasbench.search_spaces.mbconv_supernet import MBConvSupernetSpace
+from nasbench.search_spaces.vit_supernet import ViTSupernetSpace
 from nasbench.space import DataSpec
-from nasbench.supernet import MBConvSupernetSpace, ViTSupernetSpace
 
 pytestmark = pytest.mark.usefixtures("one_thread")
 

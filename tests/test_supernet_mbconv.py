@@ -7,11 +7,12 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from nasbench.catalog import SPACES
-from nasbench.cost_model import CostModel
+from nasbench.costs.cost_model import CostModel
 from nasbench.errors import InvalidArchitecture, InvalidOption
 from nasbench.search_spaces.mbconv import MBConvArch, MBConvSpace
+from nasbench.search_spaces.mbconv_supernet import MBConvSupernetSpace
 from nasbench.space import DataSpec, DecisionSequence
-from nasbench.supernet import MBConvSupernetSpace, WeightSharing
+from nasbench.supernet import WeightSharing
 
 SMALL = DataSpec(3, 16, 16, 5)
 

@@ -16,8 +16,10 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from nasbench.supernet_training import SupernetConfig, resume_supernet, train_supernet
-from nasbench.supernet_training.run import CHECKPOINTS, EPOCHS, WEIGHTS, Execution
+from nasbench.storage.run_folder import CHECKPOINTS, EPOCHS, SUPERNET_WEIGHTS
+from nasbench.supernet_training.config import SupernetConfig
+from nasbench.supernet_training.execution import Execution
+from nasbench.supernet_training.run import resume_supernet, train_supernet
 
 pytestmark = pytest.mark.slow
 TESTS = Path(__file__).resolve().parent
@@ -56,7 +58,7 @@ def test_one_worker_run_folder_holds_config_epoch_table_and_weights(one_worker):
     assert list(table["epoch"]) == [1, 2, 3]
     assert table["loss_largest"].iloc[-1] < table["loss_largest"].iloc[0]
     assert {"valid_accuracy_largest", "valid_accuracy_smallest"} <= set(table.columns)
-    assert (one_worker / "config.json").exists() and (one_worker / WEIGHTS).exists()
+    assert (one_worker / "config.json").exists() and (one_worker / SUPERNET_WEIGHTS).exists()
     assert len(list((one_worker / CHECKPOINTS).glob("attempt-*/epoch-*"))) == 1  # only the latest is kept
 
 
@@ -74,7 +76,8 @@ _TRAIN = textwrap.dedent(
     import logging, os, sys
     sys.path.insert(0, {tests!r})
     import ray, ray.cloudpickle, toy_supernet
-    from nasbench.supernet_training import SupernetConfig, train_supernet
+    from nasbench.supernet_training.config import SupernetConfig
+    from nasbench.supernet_training.run import train_supernet
     ray.init(address={address!r}, include_dashboard=False, log_to_driver=False, logging_level=logging.ERROR)
     ray.cloudpickle.register_pickle_by_value(toy_supernet)
     train_supernet(toy_supernet.ToySupernetSpace(), SupernetConfig.from_dict({config!r}), {run!r}, quiet=True)
@@ -100,13 +103,13 @@ def test_a_killed_run_resumes_to_the_weights_of_an_uninterrupted_one(ray_toy, on
             time.sleep(0.2)
         process.send_signal(signal.SIGKILL)  # mid-way through epoch 2: no chance to clean up
         process.wait()
-        assert not (run / WEIGHTS).exists()
+        assert not (run / SUPERNET_WEIGHTS).exists()
         resume_supernet(run, ray_toy, Execution(workers=1), quiet=True)
     finally:
         if process.poll() is None:
             process.kill()
         end_processes_marked(env["NASBENCH_TEST_MARK"])
-    assert (run / WEIGHTS).read_bytes() == (one_worker / WEIGHTS).read_bytes()
+    assert (run / SUPERNET_WEIGHTS).read_bytes() == (one_worker / SUPERNET_WEIGHTS).read_bytes()
     pd.testing.assert_series_equal(
         pd.read_csv(run / EPOCHS)["loss_largest"], pd.read_csv(one_worker / EPOCHS)["loss_largest"]
     )

@@ -10,25 +10,27 @@ import pytest
 import torch
 import torch.nn.functional as F
 
-from nasbench import atomic
 from nasbench.errors import ResultsError
-from nasbench.evaluator import Budget
-from nasbench.supernet import MBConvSupernetSpace
-from nasbench.supernet_training import SupernetConfig, SupernetEvaluator
+from nasbench.evaluators.supernet import SupernetEvaluator
+from nasbench.search_spaces.mbconv_supernet import MBConvSupernetSpace
+from nasbench.storage import atomic
+from nasbench.storage.run_folder import CONFIG, SUPERNET_WEIGHTS
+from nasbench.storage.weights import save_weights
 from nasbench.supernet_training.checkpoint import (
     OPTIMIZER,
     TrainingState,
     is_complete,
+    latest_checkpoint,
     load_checkpoint,
     save_checkpoint,
 )
-from nasbench.supernet_training.run import CONFIG, WEIGHTS, latest_checkpoint
+from nasbench.supernet_training.config import SupernetConfig
 from nasbench.supernet_training.sandwich import distillation_loss, dropout_off, sandwich_step, step_children
 from nasbench.supernet_training.schedule import lr_factor, make_scheduler
 from nasbench.supernet_training.worker import build_supernet
 from nasbench.supernet_training.zero_init import zero_last_norm_scales
 from nasbench.training.data import load_data
-from nasbench.weights import save_weights
+from nasbench.trial import Budget
 
 
 @pytest.fixture(scope="module")
@@ -151,7 +153,7 @@ def _finished_run(folder, space, digits):
     """A run folder as training leaves it (untrained weights: the evaluator's mechanics are under test)."""
     config = SupernetConfig(space=space.name, epochs=1)
     atomic.write_json(folder / CONFIG, {"supernet": config.to_dict()})
-    save_weights(build_supernet(space, digits, 0), folder / WEIGHTS)
+    save_weights(build_supernet(space, digits, 0), folder / SUPERNET_WEIGHTS)
     return folder
 
 
@@ -164,7 +166,7 @@ def test_supernet_evaluator_scores_the_extracted_child_with_inherited_weights(sp
     assert set(evaluator.metric_names()) == set(metrics)
     assert metrics["params"] < sum(p.numel() for p in build_supernet(space, digits, 0).parameters())
     model = evaluator.child(child, torch.device("cpu"))
-    supernet = evaluator.supernet(torch.device("cpu"))
+    supernet = evaluator.load_supernet(torch.device("cpu"))
     space.recalibrate(supernet, child, [digits.train.images[i : i + 64] for i in range(0, 512, 64)])
     x = digits.valid.images[:32]
     torch.testing.assert_close(model(x), supernet.eval()(x, child), rtol=1e-4, atol=1e-4)
@@ -173,7 +175,7 @@ def test_supernet_evaluator_scores_the_extracted_child_with_inherited_weights(sp
 
 def test_supernet_evaluator_refuses_an_unfinished_run_or_another_space(space, digits, tmp_path):
     run = _finished_run(tmp_path / "run", space, digits)
-    (run / WEIGHTS).unlink()
+    (run / SUPERNET_WEIGHTS).unlink()
     with pytest.raises(ResultsError, match="has not finished training"):
         SupernetEvaluator(space, str(run))
     with pytest.raises(ResultsError, match="holds no supernet run"):

@@ -7,12 +7,13 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from nasbench.catalog import SPACES
-from nasbench.cost_model import CostModel
-from nasbench.costs import count_params
+from nasbench.costs.cost_model import CostModel
+from nasbench.costs.counting import count_params
 from nasbench.errors import InvalidArchitecture, UnknownName
 from nasbench.search_spaces.vit import Layer, ViTArch, ViTSpace
+from nasbench.search_spaces.vit_supernet import RANGES, ViTSupernetSpace
 from nasbench.space import DataSpec, DecisionSequence
-from nasbench.supernet import RANGES, ViTSupernetSpace, WeightSharing
+from nasbench.supernet import WeightSharing
 
 DIGITS = DataSpec(1, 8, 8, 10)
 

@@ -12,12 +12,12 @@ import pandas as pd
 import pytest
 
 from nasbench.errors import InvalidOption
-from nasbench.evaluator import Budget
-from nasbench.results import RunFolder
+from nasbench.results import read_records
 from nasbench.scaling.sweep import Network, multiplier_family, sweep_points
 from nasbench.search_spaces.mbconv import MBConvSpace
+from nasbench.storage.run_folder import RunFolder
 from nasbench.strategies.sweep import Sweep
-from nasbench.trial import Trial
+from nasbench.trial import Budget, Trial
 
 # two small networks x two training-set sizes of digits, one epoch each
 SWEEP = ["sweep", "--width", "0.25", "0.5", "--train-size", "64", "128", "--epochs", "1", "--dataset", "digits",
@@ -77,7 +77,7 @@ def test_a_sweep_killed_and_resumed_equals_an_uninterrupted_one(tmp_path):
         time.sleep(0.2)
     os.kill(killed.pid, signal.SIGKILL)
     killed.wait()
-    assert len([r for r in RunFolder(tmp_path / "killed").read_records() if r.state.value == "COMPLETE"]) < 4
+    assert len([r for r in read_records(RunFolder(tmp_path / "killed")) if r.state.value == "COMPLETE"]) < 4
 
     resumed = _sweep_process("sweep", "--resume", str(tmp_path / "killed"), "--quiet")
     assert resumed.wait(timeout=600) == 0, resumed.stderr.read().decode()

@@ -4,7 +4,7 @@ import io
 
 import pandas as pd
 
-from nasbench.table_text import TableText
+from nasbench.storage.table_text import TableText
 
 
 def test_rows_are_replaced_and_new_columns_reach_every_line():

@@ -1,9 +1,9 @@
 import pytest
 
 from nasbench.errors import CandidateFailed, DataError
-from nasbench.evaluator import Budget
+from nasbench.evaluators.tabular import TabularEvaluator
 from nasbench.search_spaces.nb201 import NB201Cell, NB201Space
-from nasbench.tabular import TabularEvaluator
+from nasbench.trial import Budget
 
 BEST = "|nor_conv_3x3~0|+|nor_conv_3x3~0|nor_conv_3x3~1|+|skip_connect~0|nor_conv_3x3~1|nor_conv_1x1~2|"
 

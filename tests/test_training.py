@@ -4,18 +4,18 @@ import numpy as np
 import pytest
 import torch
 
-from nasbench.costs import count_params, torch_threads
+from nasbench.backends.local import evaluate_in_process
+from nasbench.costs.counting import count_params
 from nasbench.errors import CandidateFailed, InvalidOption
-from nasbench.evaluator import Budget
-from nasbench.local_backend import evaluate_in_process
+from nasbench.evaluators.training import TrainingEvaluator
 from nasbench.objective import Objective
 from nasbench.search_spaces.nasnet import NASNET_A, NASNetSpace
 from nasbench.session import SearchSession
 from nasbench.strategies import RandomSearch
 from nasbench.training.data import load_data
-from nasbench.training.evaluator import TrainingEvaluator
+from nasbench.training.devices import torch_threads
 from nasbench.training.trainer import TrainConfig, recalibrate_batch_norm
-from nasbench.trial import TrialState
+from nasbench.trial import Budget, TrialState
 
 DIVERGING_LR = 1e30  # weight decay then overflows the weights to inf on the second step
 

@@ -80,7 +80,7 @@ def test_defaults_and_flags_reach_the_space_and_the_trainer(capsys, tmp_path):
     config = json.loads((out / "config.json").read_text())
     assert (config["space"], config["strategy"], config["budget"]) == ("nasnet", "evo", 2)
     assert config["space_options"] == {"cells": 2, "filters": 4}
-    assert config["evaluator_options"] == {"dataset": "digits", "epochs": 1}
+    assert config["evaluator_options"]["dataset"] == "digits" and config["trial_budget"] == {"epochs": 1}
     code, _, stderr = run(capsys, "search", "--resume", str(out), "--budget", "3")
     assert code == 0, stderr
     assert (pd.read_csv(out / "trials.csv").duplicate_of.isna()).sum() == 3

@@ -5,15 +5,16 @@ import json
 
 import pytest
 
+from nasbench.backends.local import evaluate_in_process
 from nasbench.errors import InvalidOption
-from nasbench.local_backend import evaluate_in_process
 from nasbench.objective import CostPenalty, Objective
-from nasbench.results import RunFolder
+from nasbench.options import check_finite, check_options
+from nasbench.results import read_records
 from nasbench.search_spaces.nb201 import NB201Space
 from nasbench.session import SearchSession
+from nasbench.storage.run_folder import RunFolder
 from nasbench.strategies import RegularizedEvolution
 from nasbench.trial import TrialState
-from nasbench.validation import check_finite, check_options
 
 NB201 = ["search", "--space", "nb201", "--benchmark", "nb201", "--budget", "20", "--quiet"]
 
@@ -59,7 +60,7 @@ def test_non_finite_space_training_and_constraint_options_are_refused(cli, tmp_p
 
 
 def test_check_options_names_the_key_and_the_declared_type():
-    from nasbench.registry import keyword_options
+    from nasbench.options import keyword_options
 
     params = keyword_options(RegularizedEvolution)
     check_options(params, {"population_size": 8, "tournament_size": 2}, "strategy 'evo'")
@@ -120,7 +121,7 @@ def test_a_non_finite_metric_fails_its_trial_with_the_reason(nb201_table, tmp_pa
     broken = session.records[1]
     assert broken.state is TrialState.FAIL and broken.error == f"metric 'valid_accuracy' is {value}"
     assert broken.values is None and session.best().number != 1
-    stored = {r.number: r for r in RunFolder(tmp_path).read_records()}
+    stored = {r.number: r for r in read_records(RunFolder(tmp_path))}
     assert stored[1].state is TrialState.FAIL and stored[1].values is None
 
 

@@ -7,11 +7,11 @@ import torch
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from nasbench.backends.local import evaluate_in_process
 from nasbench.catalog import SPACES, STRATEGIES
-from nasbench.cost_model import CostModel
-from nasbench.costs import count_params, mac_breakdown
+from nasbench.costs.cost_model import CostModel
+from nasbench.costs.counting import count_params, mac_breakdown
 from nasbench.errors import InvalidArchitecture, InvalidOption
-from nasbench.local_backend import evaluate_in_process
 from nasbench.objective import Objective, Target
 from nasbench.search_spaces.vit import PRESETS, Layer, ViTArch, ViTSpace, preset
 from nasbench.session import SearchSession

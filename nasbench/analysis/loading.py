@@ -8,10 +8,11 @@ from pathlib import Path
 
 import pandas as pd
 
-from nasbench import atomic
 from nasbench.config import SearchConfig
 from nasbench.errors import ResultsError
-from nasbench.results import RunFolder
+from nasbench.results import read_trials
+from nasbench.storage import atomic
+from nasbench.storage.run_folder import RunFolder
 
 #: the columns every loaded row has, first (metrics and costs follow, as the runs report them)
 RUN_COLUMNS = (
@@ -52,7 +53,7 @@ def _load(path: Path) -> pd.DataFrame:
         return _scale_table(path)
     folder = RunFolder(path)
     config = SearchConfig.from_dict(folder.read_config())
-    table = folder.read_table()
+    table = read_trials(folder)
     kind = "sweep" if config.strategy == "sweep" else "search"
     run = {
         "run": path.name,

@@ -14,8 +14,8 @@ from matplotlib.figure import Figure
 
 from nasbench.analysis.allocation import Allocation
 from nasbench.analysis.loss_law import LossLawFit
+from nasbench.analysis.pareto import front_over
 from nasbench.analysis.power_law import PowerLawFit
-from nasbench.pareto import front_over
 
 
 def _figure() -> tuple[Figure, object]:

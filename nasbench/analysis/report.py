@@ -14,7 +14,6 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from nasbench import atomic
 from nasbench.analysis import plots
 from nasbench.analysis.allocation import compute_optimal
 from nasbench.analysis.loading import load_runs
@@ -22,7 +21,8 @@ from nasbench.analysis.loss_law import fit_loss_law
 from nasbench.analysis.power_law import fit_power_law
 from nasbench.analysis.regret import best_so_far, regret
 from nasbench.errors import InvalidOption, NasbenchError
-from nasbench.results import RunFolder
+from nasbench.storage import atomic
+from nasbench.storage.run_folder import RunFolder
 
 #: rows of a run's table shown in the report (the whole table is in the run folder)
 MAX_ROWS = 200

@@ -71,9 +71,9 @@ def _data(args, usual: DataSpec) -> DataSpec:
 
 def run(args) -> int:
     from nasbench.catalog import SPACES
+    from nasbench.cli.progress import format_metrics
     from nasbench.export import export_architecture, export_trial
     from nasbench.options import parse_options
-    from nasbench.progress import format_metrics
 
     if (args.run is None) == (args.arch is None):
         raise NasbenchError("give either a run folder or --arch STRING --space NAME")

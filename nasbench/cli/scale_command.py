@@ -5,9 +5,9 @@ from __future__ import annotations
 from datetime import datetime
 from pathlib import Path
 
-from nasbench.cli.common import add_training_flags, flag, training_options
-from nasbench.devices import pick_device
+from nasbench.cli.common import add_training_flags, flag, training_options, trial_budget
 from nasbench.errors import NasbenchError
+from nasbench.training.devices import pick_device
 
 
 def add_parser(sub) -> None:
@@ -92,7 +92,7 @@ def run(args) -> int:
         raise NasbenchError("give --base or --from, not both")
     if args.resolution is not None and args.resolution < 1:
         raise NasbenchError(f"--resolution must be a positive number of pixels, got {args.resolution}")
-    training = training_options(args)
+    training = {**training_options(args), **trial_budget(args)}  # the proxy task's evaluator options
     if args.device is not None:
         pick_device(args.device)  # latency is measured here, in this process
     if not args.grid_search:

@@ -3,13 +3,27 @@
 from __future__ import annotations
 
 import sys
-import time
 from datetime import datetime
 from pathlib import Path
 
-from nasbench.cli.common import add_training_flags, flag, parse_pairs, training_options
+from nasbench.backends.ray import RayBackend
+from nasbench.cli.common import (
+    add_option_flags,
+    add_training_flags,
+    drive,
+    flag,
+    given_options,
+    parse_pairs,
+    refuse_on_resume,
+    training_options,
+    trial_budget,
+)
 from nasbench.errors import NasbenchError
+from nasbench.options import keyword_options
 from nasbench.search_spaces.nb201.bundled import BUNDLED_NAME
+
+#: the Ray backend's options, each a flag (``--max-concurrent``, ...)
+RAY_OPTIONS = tuple(keyword_options(RayBackend))
 
 
 def add_parser(sub) -> None:
@@ -129,55 +143,7 @@ def add_parser(sub) -> None:
         metavar="NAME",
         help="ray: each candidate is a Ray Tune trial (default when training); local: one after another in this process (default for look-ups such as --benchmark); or a plugin's",
     )
-    g.add_argument(
-        "--address",
-        default=None,
-        help="join the Ray cluster at ADDRESS (as printed by 'ray start --head'); default: an embedded local Ray",
-    )
-    g.add_argument(
-        "--cpus-per-trial", type=float, default=None, metavar="N", help="CPUs reserved for each trial (default: 1)"
-    )
-    g.add_argument(
-        "--gpus-per-trial",
-        type=float,
-        default=None,
-        metavar="N",
-        help="GPUs for each trial; 0.5 packs two candidates onto a GPU (default: 1 when there are GPUs and the candidates train, else 0)",
-    )
-    g.add_argument(
-        "--max-concurrent",
-        type=int,
-        default=None,
-        metavar="N",
-        help="trials running at once (default: as many as the resources allow); with 1, a run's trials do not depend on timing",
-    )
-    g.add_argument(
-        "--scheduler",
-        default=None,
-        choices=["none", "asha"],
-        help="asha: stop weak candidates early, by their per-epoch results (default: none)",
-    )
-    g.add_argument(
-        "--grace-period",
-        type=int,
-        default=None,
-        metavar="EPOCHS",
-        help="epochs every candidate trains before asha may stop it (default: 1)",
-    )
-    g.add_argument(
-        "--reduction-factor",
-        type=float,
-        default=None,
-        metavar="ETA",
-        help="asha keeps the best 1/ETA of the candidates at each rung (default: 4)",
-    )
-    g.add_argument(
-        "--max-failures",
-        type=int,
-        default=None,
-        metavar="N",
-        help="retries of a trial that raises or whose worker dies, before it is recorded as failed (default: 1)",
-    )
+    add_option_flags(g, RayBackend)
     g = p.add_argument_group("output")
     g.add_argument(
         "--out", default=None, metavar="DIR", help="run folder (default: results/<space>-<strategy>-s<seed>-<time>)"
@@ -191,15 +157,15 @@ def config_from_args(args):
     """The search configuration the flags describe (checked when the search is assembled)."""
     from nasbench.catalog import EVALUATORS, SPACES, STRATEGIES
     from nasbench.config import SearchConfig
-    from nasbench.constraints import Constraints
+    from nasbench.costs.constraints import Constraints
     from nasbench.objective import CostPenalty, Objective, Target
     from nasbench.options import parse_options
 
     supernet_config = None
     if args.supernet is not None:
-        from nasbench.supernet_training.run import read_config
+        from nasbench.supernet_training.config import read_supernet_config
 
-        supernet_config = read_config(Path(args.supernet))
+        supernet_config = read_supernet_config(Path(args.supernet))
     space = args.space or (supernet_config.space if supernet_config else "nasnet")
     strategy = args.strategy or "evo"
     space_options = parse_options(SPACES.get(space), args.space_option, f"space '{space}'")
@@ -214,6 +180,7 @@ def config_from_args(args):
         raise NasbenchError("--mnas-weight needs --mnas-target")
     objective = Objective(tuple(Target.parse(t) for t in args.objective) or Objective().targets, penalty)
     training = training_options(args)
+    given_training = [*training, *trial_budget(args)]
     default = "supernet" if args.supernet is not None else "tabular" if args.benchmark is not None else "train"
     evaluator = args.evaluator or default
     factory = EVALUATORS.get(evaluator)
@@ -221,12 +188,12 @@ def config_from_args(args):
     if args.supernet is not None:
         if evaluator != "supernet" or args.benchmark is not None or args.metric:
             raise NasbenchError("--supernet and --benchmark/--metric/--evaluator are different evaluators; give one")
-        fixed = [flag(k) for k in training if k != "device"]
+        fixed = [flag(k) for k in given_training if k != "device"]
         if fixed:
             raise NasbenchError(f"{', '.join(fixed)} are the supernet run's own and cannot be given with --supernet")
         evaluator_options.update(supernet=str(Path(args.supernet).resolve()), **training)
-    elif training and evaluator != "train":
-        raise NasbenchError(f"{', '.join(map(flag, training))} apply to training (--evaluator train) only")
+    elif given_training and evaluator != "train":
+        raise NasbenchError(f"{', '.join(map(flag, given_training))} apply to training (--evaluator train) only")
     if args.benchmark is not None:
         if evaluator != "tabular":
             raise NasbenchError(f"--benchmark applies to the tabular evaluator; give '{evaluator}' its options with -E")
@@ -243,7 +210,7 @@ def config_from_args(args):
         if "latency_ms" in wanted:
             evaluator_options["measure_latency"] = True
     budget = args.budget if args.budget is not None else factory.default_budget
-    backend_options = _ray_flags(args)
+    backend_options = given_options(args, RAY_OPTIONS)
     backend = args.backend or ("local" if factory.in_process and not backend_options else "ray")
     if backend != "ray" and backend_options:
         verb = "apply" if len(backend_options) > 1 else "applies"
@@ -264,69 +231,19 @@ def config_from_args(args):
         else {},
         backend=backend,
         backend_options=backend_options,
+        trial_budget=trial_budget(args),
     )
-
-
-#: flags of the Ray backend, by their option names
-_RAY_FLAGS = (
-    "address",
-    "cpus_per_trial",
-    "gpus_per_trial",
-    "max_concurrent",
-    "scheduler",
-    "grace_period",
-    "reduction_factor",
-    "max_failures",
-)
-
-
-def _ray_flags(args) -> dict:
-    """The Ray backend's options given on the command line."""
-    return {key: getattr(args, key) for key in _RAY_FLAGS if getattr(args, key) is not None}
-
-
-_CONFIG_FLAGS = (
-    "space",
-    "strategy",
-    "evaluator",
-    "seed",
-    "cells",
-    "filters",
-    "benchmark",
-    "supernet",
-    "out",
-    "dataset",
-    "data_dir",
-    "epochs",
-    "batch_size",
-    "lr",
-    "device",
-    "max_params",
-    "max_macs",
-    "max_latency_ms",
-    "mnas_target",
-    "mnas_weight",
-)
 
 
 def run(args) -> int:
     from nasbench import search as searching
-    from nasbench.progress import Progress
+    from nasbench.cli.progress import Progress
 
     if args.resume:
-        fixed = [flag(f) for f in _CONFIG_FLAGS if getattr(args, f) is not None]
-        fixed += [
-            flag(f)
-            for f in ("strategy_option", "space_option", "evaluator_option", "metric", "objective")
-            if getattr(args, f)
-        ]
-        if fixed:
-            raise NasbenchError(
-                f"{', '.join(fixed)} cannot change when resuming; only --budget and the execution flags can"
-            )
+        refuse_on_resume(args, RAY_OPTIONS, "a search")
         out = Path(args.resume)
         progress = Progress(quiet=args.quiet)
-        ray_flags = _ray_flags(args)  # they imply Ray, as when starting
+        ray_flags = given_options(args, RAY_OPTIONS)  # they imply Ray, as when starting
         backend = args.backend or ("ray" if ray_flags else None)
         search = searching.resume(
             out, args.budget, on_record=progress.record, backend=backend, backend_options=ray_flags
@@ -345,16 +262,9 @@ def run(args) -> int:
         progress.say(
             f"{ran.space}/{ran.strategy}{f' ({options})' if options else ''}, budget {ran.budget}, backend {ran.backend}"
         )
-    started = time.perf_counter()
-    try:
-        best = search.run()
-    except KeyboardInterrupt:
-        progress.close()
-        print(f"\ninterrupted; continue with: nasbench search --resume {out}", file=sys.stderr)
+    ended, best = drive(search, progress, "search")
+    if not ended:
         return 130
-    finally:
-        progress.close()
-    progress.summary(best, time.perf_counter() - started)
     if search.strategy_summary:
         print(search.strategy_summary)
     if search.session.exhausted:
@@ -365,7 +275,7 @@ def run(args) -> int:
 
 
 def _print_front(search) -> None:
-    from nasbench.pareto import FRONT_PLOT, FRONT_TABLE, write_front
+    from nasbench.analysis.pareto import FRONT_PLOT, FRONT_TABLE, write_front
 
     front = write_front(search.folder, search.objective)
     if front.empty:

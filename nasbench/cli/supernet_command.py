@@ -3,27 +3,17 @@
 from __future__ import annotations
 
 import sys
+from dataclasses import fields
 from datetime import datetime
 from pathlib import Path
 
-from nasbench.cli.common import flag
+from nasbench.cli.common import add_option_flags, given_options, refuse_on_resume
 from nasbench.errors import NasbenchError
+from nasbench.options import keyword_options
+from nasbench.supernet_training.execution import Execution
 
-#: flags that fix the run's configuration (resume keeps the stored values)
-_CONFIG_FLAGS = (
-    "space",
-    "dataset",
-    "data_dir",
-    "epochs",
-    "batch_size",
-    "lr",
-    "seed",
-    "random_children",
-    "warmup_epochs",
-    "weight_decay",
-    "label_smoothing",
-    "out",
-)
+#: where and how the workers run: the only flags a resumed training may change
+EXECUTION_OPTIONS = tuple(keyword_options(Execution))
 
 
 def add_parser(sub) -> None:
@@ -56,10 +46,7 @@ def add_parser(sub) -> None:
     g.add_argument("--weight-decay", type=float, default=None, help="(default: 3e-5)")
     g.add_argument("--label-smoothing", type=float, default=None, help="on the largest child (default: 0.1)")
     g = t.add_argument_group("execution (Ray Train)")
-    g.add_argument("--workers", type=int, default=1, help="data-parallel workers (default: 1)")
-    g.add_argument("--address", default=None, help="join the Ray cluster at ADDRESS; default: an embedded local Ray")
-    g.add_argument("--cpus-per-worker", type=float, default=1.0, help="CPUs (and torch threads) per worker")
-    g.add_argument("--gpus-per-worker", type=float, default=0.0, help="GPUs per worker; > 0 trains on GPUs (NCCL)")
+    add_option_flags(g, Execution)
     g = t.add_argument_group("output")
     g.add_argument("--out", default=None, metavar="DIR", help="run folder (default: results/supernet-<space>-<time>)")
     g.add_argument("--resume", default=None, metavar="DIR", help="continue the run in DIR from its last epoch")
@@ -70,28 +57,23 @@ def add_parser(sub) -> None:
 def run_train(args) -> int:
     from nasbench.catalog import SPACES
     from nasbench.options import parse_options
-    from nasbench.supernet_training import SupernetConfig, resume_supernet, train_supernet
-    from nasbench.supernet_training.run import Execution
+    from nasbench.supernet_training.config import SupernetConfig, read_supernet_config
+    from nasbench.supernet_training.run import resume_supernet, train_supernet
 
-    execution = Execution(args.workers, args.address, args.cpus_per_worker, args.gpus_per_worker)
+    execution = Execution(**given_options(args, EXECUTION_OPTIONS))
     try:
         if args.resume:
-            fixed = [flag(f) for f in _CONFIG_FLAGS if getattr(args, f) is not None] + (
-                ["--space-option"] if args.space_option else []
-            )
-            if fixed:
-                raise NasbenchError(f"{', '.join(fixed)} cannot change when resuming; only the execution flags can")
+            refuse_on_resume(args, EXECUTION_OPTIONS, "a supernet training")
             out = Path(args.resume)
-            from nasbench.supernet_training.run import read_config
-
-            stored = read_config(out)
+            stored = read_supernet_config(out)
             space = SPACES.create(stored.space, **stored.space_options)
             weights = resume_supernet(out, space, execution, quiet=args.quiet)
         else:
             if args.space is None:
                 raise NasbenchError("--space is required (a space with weight sharing, e.g. mbconv-supernet)")
             options = parse_options(SPACES.get(args.space), args.space_option, f"space '{args.space}'")
-            given = {k: getattr(args, k) for k in _CONFIG_FLAGS[1:-1] if getattr(args, k) is not None}
+            settings = [f.name for f in fields(SupernetConfig) if f.name not in ("space", "space_options")]
+            given = given_options(args, tuple(n for n in settings if hasattr(args, n)))
             if "data_dir" in given:
                 given["data_dir"] = str(Path(given["data_dir"]).resolve())
             config = SupernetConfig(space=args.space, space_options=options, **given)
@@ -109,7 +91,7 @@ def run_train(args) -> int:
 def _summary(run: Path, weights: Path) -> None:
     import pandas as pd
 
-    from nasbench.supernet_training.run import EPOCHS
+    from nasbench.storage.run_folder import EPOCHS
 
     table = pd.read_csv(run / EPOCHS)
     last = table.iloc[-1]

@@ -3,37 +3,17 @@
 from __future__ import annotations
 
 import sys
-import time
 from datetime import datetime
 from pathlib import Path
 
-from nasbench.cli.common import flag
+from nasbench.backends.ray import RayBackend
+from nasbench.cli.common import add_option_flags, drive, flag, given_options, refuse_on_resume
 from nasbench.errors import NasbenchError
+from nasbench.options import keyword_options
 
-#: flags of the Ray backend, by their option names
-RAY_FLAGS = ("address", "cpus_per_trial", "gpus_per_trial", "max_concurrent", "max_failures")
-#: flags that fix what a sweep trains: they cannot change on resume
-DEFINITION_FLAGS = (
-    "base",
-    "phi",
-    "alpha",
-    "beta",
-    "gamma",
-    "width",
-    "depth",
-    "arch",
-    "space",
-    "run",
-    "train_size",
-    "epochs",
-    "seeds",
-    "seed",
-    "dataset",
-    "batch_size",
-    "lr",
-    "device",
-    "out",
-)
+#: every point of a sweep trains to its end: the Ray backend's early-stopping options do not apply
+EARLY_STOPPING = ("scheduler", "grace_period", "reduction_factor")
+RAY_OPTIONS = tuple(n for n in keyword_options(RayBackend) if n not in EARLY_STOPPING)
 
 
 def add_parser(sub) -> None:
@@ -71,11 +51,7 @@ def add_parser(sub) -> None:
     g.add_argument("--device", default=None, help="auto (default), cpu, cuda, cuda:1, ...")
     g = p.add_argument_group("execution")
     g.add_argument("--backend", default=None, choices=["ray", "local"], help="ray (default) or local")
-    g.add_argument("--address", default=None, help="join the Ray cluster at ADDRESS")
-    g.add_argument("--cpus-per-trial", type=float, default=None, metavar="N", help="CPUs per trial (default: 1)")
-    g.add_argument("--gpus-per-trial", type=float, default=None, metavar="N", help="GPUs per trial")
-    g.add_argument("--max-concurrent", type=int, default=None, metavar="N", help="trials at once")
-    g.add_argument("--max-failures", type=int, default=None, metavar="N", help="retries of a failing trial")
+    add_option_flags(g, RayBackend, exclude=EARLY_STOPPING)
     g = p.add_argument_group("output")
     g.add_argument("--out", default=None, metavar="DIR", help="run folder (default: results/sweep-<time>)")
     g.add_argument("--resume", default=None, metavar="DIR", help="continue the sweep stored in DIR")
@@ -122,9 +98,9 @@ def config_from_args(args):
 
     space, space_options, networks = _networks(args)
     points = sweep_points(networks, args.train_size or [None], args.epochs or [None], args.seeds or 1)
-    # --epochs sets each point's budget, not the evaluator's default
-    training = {"dataset": "teacher", **{k: v for k, v in training_options(args).items() if k != "epochs"}}
-    backend_options = {k: getattr(args, k) for k in RAY_FLAGS if getattr(args, k) is not None}
+    # --epochs sets each point's budget
+    training = {"dataset": "teacher", **training_options(args)}
+    backend_options = given_options(args, RAY_OPTIONS)
     backend = args.backend or "ray"
     if backend != "ray" and backend_options:
         raise NasbenchError(f"{', '.join(map(flag, backend_options))} apply to --backend ray only")
@@ -142,15 +118,13 @@ def config_from_args(args):
 
 def run(args) -> int:
     from nasbench import search as searching
-    from nasbench.progress import Progress
+    from nasbench.cli.progress import Progress
 
     progress = Progress(quiet=args.quiet)
     if args.resume:
-        fixed = [flag(f) for f in DEFINITION_FLAGS if getattr(args, f) is not None]
-        if fixed:
-            raise NasbenchError(f"{', '.join(fixed)} cannot change when resuming a sweep; only execution flags can")
+        refuse_on_resume(args, RAY_OPTIONS, "a sweep")
         out = Path(args.resume)
-        ray_flags = {k: getattr(args, k) for k in RAY_FLAGS if getattr(args, k) is not None}
+        ray_flags = given_options(args, RAY_OPTIONS)
         search = searching.resume(out, on_record=progress.record, backend=args.backend, backend_options=ray_flags)
         if search.config.strategy != "sweep":
             search.release()
@@ -163,14 +137,7 @@ def run(args) -> int:
         if not args.quiet:
             print(f"sweep of {config.budget} trainings, backend {search.config.backend}: {out}", file=sys.stderr)
     progress.start(search)
-    started = time.perf_counter()
-    try:
-        best = search.run()
-    except KeyboardInterrupt:
-        progress.close()
-        print(f"\ninterrupted; continue with: nasbench sweep --resume {out}", file=sys.stderr)
+    ended, best = drive(search, progress, "sweep")
+    if not ended:
         return 130
-    finally:
-        progress.close()
-    progress.summary(best, time.perf_counter() - started)
     return 0 if best is not None else 1

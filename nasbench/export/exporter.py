@@ -20,12 +20,12 @@ import torch
 from torch import nn
 
 import nasbench
-from nasbench import atomic
 from nasbench.arch import Arch
-from nasbench.costs import count_macs, count_params
+from nasbench.costs.counting import count_macs, count_params
 from nasbench.errors import InvalidOption, NasbenchError, ResultsError
 from nasbench.export.source import model_source
 from nasbench.space import Buildable, DataSpec, SearchSpace, require_capability
+from nasbench.storage import atomic
 
 FORMATS = ("export", "onnx")  # beyond model.py and weights.pt: torch.export program, ONNX
 #: every file an export may write

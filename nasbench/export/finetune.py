@@ -23,9 +23,9 @@ def run_data(config: SearchConfig) -> Data:
     if config.evaluator == "supernet":
         from pathlib import Path
 
-        from nasbench.supernet_training.run import read_config
+        from nasbench.supernet_training.config import read_supernet_config
 
-        supernet = read_config(Path(options["supernet"]))
+        supernet = read_supernet_config(Path(options["supernet"]))
         return load_data(supernet.dataset, supernet.data_dir, supernet.split_seed, supernet.image_size)
     if config.evaluator == "train":
         return load_data(

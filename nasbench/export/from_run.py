@@ -10,10 +10,11 @@ from nasbench.catalog import SPACES
 from nasbench.config import SearchConfig
 from nasbench.errors import ResultsError
 from nasbench.export.exporter import export_architecture
-from nasbench.results import RunFolder, TrialRecord, best_record
+from nasbench.results import TrialRecord, best_record, read_records
 from nasbench.space import Buildable, DataSpec, require_capability
+from nasbench.storage.run_folder import WEIGHTS_DIR, RunFolder
+from nasbench.storage.weights import load_weights
 from nasbench.trial import TrialState
-from nasbench.weights import WEIGHTS_DIR, load_weights
 
 
 def pick_trial(records: list[TrialRecord], run: Path, trial: int | None) -> TrialRecord:
@@ -48,7 +49,7 @@ def export_trial(
     """
     folder = RunFolder(run)
     config = SearchConfig.from_dict(folder.read_config())
-    record = pick_trial(folder.read_records(), folder.path, trial)
+    record = pick_trial(read_records(folder), folder.path, trial)
     space = SPACES.create(config.space, **config.space_options)
     arch = space.decode(record.arch)
     weights_file = folder.path / WEIGHTS_DIR / f"{record.hash}.safetensors"

@@ -8,9 +8,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from nasbench import atomic
 from nasbench.errors import InvalidOption
-from nasbench.results import CONFIG, TRIALS
 from nasbench.scaling.grid import (
     DEFAULT_ALPHAS,
     DEFAULT_BETAS,
@@ -24,6 +22,8 @@ from nasbench.scaling.rules import PAPER_COEFFICIENTS, Scaling, base_resolution,
 from nasbench.scaling.table import RunBest, best_of_run, scaling_table
 from nasbench.search_spaces.mbconv import MBConvArch, MBConvSpace, base_arch
 from nasbench.space import DataSpec
+from nasbench.storage import atomic
+from nasbench.storage.run_folder import CONFIG, TRIALS
 
 
 @dataclass
@@ -76,7 +76,7 @@ def run(request: ScaleRequest) -> ScaleReport:
     base, data, source = _base(request)
     evaluator = None
     if request.grid_search:
-        from nasbench.training.evaluator import TrainingEvaluator
+        from nasbench.evaluators.training import TrainingEvaluator
 
         evaluator = TrainingEvaluator(MBConvSpace(), **request.training)
         data = data or evaluator.data_spec()

@@ -105,7 +105,7 @@ def grid_search(
     ``nasbench scale --grid-search`` runs it as a sweep run instead (Ray, resume). Each network
     trains with a seed derived from ``seed`` and its hash, as in a search.
     """
-    from nasbench.local_backend import evaluate_in_process
+    from nasbench.backends.local import evaluate_in_process
     from nasbench.search_spaces.mbconv import MBConvSpace
     from nasbench.session import SearchSession
     from nasbench.strategies.sweep import Sweep
@@ -133,8 +133,8 @@ def grid_sweep(
     """The grid as a sweep run in ``run_dir`` on a backend (Ray or in process); a run already
     there (an interrupted grid) is resumed, and only its missing points are trained."""
     from nasbench import search
-    from nasbench.results import RunFolder
     from nasbench.scaling.sweep import sweep_config
+    from nasbench.storage.run_folder import RunFolder
 
     grid = list(grid)
     points = grid_points(base, base_res, grid, phi)

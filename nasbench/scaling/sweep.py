@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from nasbench.config import SearchConfig
 from nasbench.errors import InvalidOption, ResultsError
 from nasbench.objective import Objective, Target
+from nasbench.results import read_trials
 from nasbench.scaling.rules import Scaling, base_resolution, compound, scale
 from nasbench.search_spaces.mbconv import base_arch
 
@@ -49,15 +50,15 @@ def front_of_run(path: str) -> tuple[str, dict, list[Network]]:
     A multi-objective run's own objective gives the front; a single-objective one's first target
     is traded against multiply-adds.
     """
-    from nasbench.pareto import pareto_front
-    from nasbench.results import RunFolder
+    from nasbench.analysis.pareto import pareto_front
+    from nasbench.storage.run_folder import RunFolder
 
     folder = RunFolder(path)
     config = SearchConfig.from_dict(folder.read_config())
     objective = config.objective_value()
     if objective.size < 2:
         objective = Objective((objective.targets[0], Target("macs", maximize=False)))
-    table = folder.read_table()
+    table = read_trials(folder)
     missing = [t.metric for t in objective.targets if t.metric not in table.columns]
     if missing:
         raise ResultsError(f"{folder.path} has no column {', '.join(missing)} to take a Pareto front over")
@@ -105,7 +106,12 @@ def sweep_config(
     backend_options: dict | None = None,
     objective: Objective | None = None,
 ) -> SearchConfig:
-    """The run configuration of a sweep: the ``sweep`` strategy over ``points``, trained by the training evaluator."""
+    """The run configuration of a sweep: the ``sweep`` strategy over ``points``, trained by the training evaluator.
+
+    ``training`` holds evaluator options; its ``epochs``, if any, is the epochs of a point that names none.
+    """
+    training = dict(training or {})
+    epochs = training.pop("epochs", None)
     return SearchConfig(
         space=space,
         strategy="sweep",
@@ -114,8 +120,9 @@ def sweep_config(
         seed=seed,
         space_options=dict(space_options or {}),
         strategy_options={"points": points},
-        evaluator_options=dict(training or {}),
+        evaluator_options=training,
         objective=(objective or Objective()).to_dict(),
         backend=backend,
         backend_options=dict(backend_options or {}),
+        trial_budget={} if epochs is None else {"epochs": epochs},
     )

@@ -8,14 +8,15 @@ from pathlib import Path
 import pandas as pd
 import torch
 
-from nasbench.costs import conv_linear_macs, count_params, mac_breakdown
+from nasbench.costs.counting import conv_linear_macs, count_params, mac_breakdown
+from nasbench.costs.latency import measure_latency_ms
 from nasbench.errors import InvalidArchitecture, InvalidOption, ResultsError
-from nasbench.latency import measure_latency_ms
-from nasbench.results import RunFolder, best_record
+from nasbench.results import best_record, read_records
 from nasbench.scaling.rules import Scaling, scale
 from nasbench.search_spaces.mbconv import MBConvArch, MBConvSpace, build_network
 from nasbench.search_spaces.mbconv.size import check_buildable
 from nasbench.space import DataSpec
+from nasbench.storage.run_folder import RunFolder
 
 #: printed above the table, so nobody reads the counts as FLOPs
 MACS_NOTE = (
@@ -111,7 +112,7 @@ def best_of_run(path: str | Path) -> RunBest:
     config = SearchConfig.from_dict(folder.read_config())
     if config.space != MBConvSpace.name:
         raise ResultsError(f"{folder.path} searched the '{config.space}' space; only mbconv networks can be scaled")
-    best = best_record(folder.read_records())
+    best = best_record(read_records(folder))
     if best is None:
         raise ResultsError(f"{folder.path} has no completed trial to scale")
     space = MBConvSpace(**config.space_options)

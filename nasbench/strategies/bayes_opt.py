@@ -9,8 +9,8 @@ import numpy as np
 import pandas as pd
 
 from nasbench.arch import Arch
-from nasbench.atomic import write_text
 from nasbench.errors import InvalidOption
+from nasbench.storage.atomic import write_text
 from nasbench.strategies import wl_gp
 from nasbench.strategies.wl_features import WLFeatures
 from nasbench.strategy import Strategy
@@ -83,16 +83,6 @@ class WLBayesOpt(Strategy):
     def defaults_for_budget(cls, budget: int) -> dict:
         """Ten random trials need a budget of about 40 to leave room for the model; fewer below that."""
         return {"n_initial": min(10, max(2, budget // 4))}
-
-    def options(self) -> dict:
-        return {
-            "n_initial": self.n_initial,
-            "wl_iterations": self.wl_iterations,
-            "pool_parents": self.pool_parents,
-            "pool_mutations": self.pool_mutations,
-            "pool_random": self.pool_random,
-            "warp": self.warp,
-        }
 
     # ---------------------------------------------------------------- proposing
     def _key(self, arch: Arch) -> bytes:

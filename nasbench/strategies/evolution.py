@@ -41,9 +41,6 @@ class RegularizedEvolution(Strategy):
         population = min(20, max(2, budget // 4))
         return {"population_size": population, "tournament_size": min(population, max(2, population // 4))}
 
-    def options(self) -> dict:
-        return {"population_size": self.population_size, "tournament_size": self.tournament_size}
-
     def _propose(self, number: int) -> Arch | None:
         if not self._filled and len(self._population) + len(self._random_pending) < self.population_size:
             self._random_pending.add(number)

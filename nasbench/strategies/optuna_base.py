@@ -35,10 +35,9 @@ from optuna.trial import TrialState as OptunaState
 
 from nasbench.arch import Arch
 from nasbench.errors import InvalidArchitecture, InvalidOption, ResultsError
-from nasbench.evaluator import derive_seed
 from nasbench.space import DecisionSequence
 from nasbench.strategy import Strategy
-from nasbench.trial import Outcome, Trial, TrialState
+from nasbench.trial import Outcome, Trial, TrialState, derive_seed
 
 #: the name of the study inside ``study.db``
 STUDY_NAME = "nasbench"

@@ -48,13 +48,6 @@ class OptunaNSGA2(OptunaStrategy):
         """Optuna's population of 50 leaves a budget under 200 only a few generations; scale it down below that."""
         return {"population_size": min(50, max(4, budget // 4))}
 
-    def options(self) -> dict:
-        return {
-            "population_size": self.population_size,
-            "crossover_prob": self.crossover_prob,
-            "mutation_prob": self.mutation_prob,
-        }
-
     def sampler(self, seed: int) -> optuna.samplers.BaseSampler:
         return optuna.samplers.NSGAIISampler(
             seed=seed,

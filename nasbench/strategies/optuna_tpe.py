@@ -39,13 +39,6 @@ class OptunaTPE(OptunaStrategy):
         self.multivariate = multivariate
         self.constant_liar = constant_liar
 
-    def options(self) -> dict:
-        return {
-            "n_startup_trials": self.n_startup_trials,
-            "multivariate": self.multivariate,
-            "constant_liar": self.constant_liar,
-        }
-
     def sampler(self, seed: int) -> optuna.samplers.BaseSampler:
         return optuna.samplers.TPESampler(
             seed=seed,

@@ -5,11 +5,11 @@ from __future__ import annotations
 import torch
 
 from nasbench.arch import Arch
-from nasbench.costs import torch_threads
 from nasbench.errors import InvalidOption
 from nasbench.space import DecisionSequence
 from nasbench.strategies.controller import IndependentController, LSTMController
 from nasbench.strategy import Strategy
+from nasbench.training.devices import torch_threads
 from nasbench.trial import Outcome, Trial, TrialState
 
 CONTROLLERS = ("lstm", "independent")
@@ -82,7 +82,7 @@ class Reinforce(Strategy):
         if threads is not None and threads < 1:
             raise InvalidOption(f"threads must be at least 1 (or None: torch's setting), got {threads}")
         super().__init__(space, seed=seed)
-        self.controller_kind = controller
+        self.controller = controller
         self.hidden_size = hidden_size
         self.learning_rate = learning_rate
         self.batch_size = batch_size
@@ -96,10 +96,10 @@ class Reinforce(Strategy):
         with torch.random.fork_rng(devices=[]):
             torch.manual_seed(seed)
             if controller == "lstm":
-                self.controller = LSTMController(sizes, hidden_size, logit_bound)
+                self.policy = LSTMController(sizes, hidden_size, logit_bound)
             else:
-                self.controller = IndependentController(sizes, logit_bound)
-        self.optimizer = torch.optim.Adam(self.controller.parameters(), lr=learning_rate)
+                self.policy = IndependentController(sizes, logit_bound)
+        self.optimizer = torch.optim.Adam(self.policy.parameters(), lr=learning_rate)
         self.generator = torch.Generator().manual_seed(seed)
         self._pending: dict[int, list[int]] = {}  # asked, not told: the sampled decisions
         self._batch: list[tuple[list[int], float]] = []  # (decisions, normalised advantage)
@@ -109,21 +109,9 @@ class Reinforce(Strategy):
         self._rewarded: set[str] = set()  # networks (graph hashes) whose reward was learnt from
         self.updates = 0
 
-    def options(self) -> dict:
-        return {
-            "controller": self.controller_kind,
-            "hidden_size": self.hidden_size,
-            "learning_rate": self.learning_rate,
-            "batch_size": self.batch_size,
-            "baseline_decay": self.baseline_decay,
-            "entropy_weight": self.entropy_weight,
-            "logit_bound": self.logit_bound,
-            "threads": self.threads,
-        }
-
     def _propose(self, number: int) -> Arch:
         with torch.no_grad(), torch_threads(self.threads):
-            decisions, _, _ = self.controller(1, generator=self.generator)
+            decisions, _, _ = self.policy(1, generator=self.generator)
         chosen = [int(d) for d in decisions[0]]
         self._pending[number] = chosen
         return self.decisions.from_decisions(chosen)
@@ -175,7 +163,7 @@ class Reinforce(Strategy):
         advantages = torch.tensor([a for _, a in self._batch], dtype=torch.float32)
         self._batch.clear()
         with torch_threads(self.threads):
-            _, log_prob, entropy = self.controller(len(decisions), decisions)
+            _, log_prob, entropy = self.policy(len(decisions), decisions)
             loss = -(advantages * log_prob).mean() - self.entropy_weight * entropy.mean()
             self.optimizer.zero_grad()
             loss.backward()
@@ -185,10 +173,10 @@ class Reinforce(Strategy):
     def probabilities(self) -> list[list[float]]:
         """The policy's marginal probability of each choice, estimated from its greedy path (for inspection)."""
         with torch.no_grad():
-            state = self.controller.initial_state(1)
+            state = self.policy.initial_state(1)
             previous, out = None, []
-            for step in range(len(self.controller.sizes)):
-                logits, state = self.controller.logits(step, state, previous)
+            for step in range(len(self.policy.sizes)):
+                logits, state = self.policy.logits(step, state, previous)
                 probs = torch.softmax(logits, dim=-1)[0]
                 out.append([float(p) for p in probs])
                 previous = probs.argmax().reshape(1)

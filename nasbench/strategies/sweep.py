@@ -12,10 +12,9 @@ from __future__ import annotations
 
 from nasbench.arch import Arch
 from nasbench.errors import InvalidOption
-from nasbench.evaluator import Budget
 from nasbench.space import SearchSpace
 from nasbench.strategy import Strategy
-from nasbench.trial import Outcome, Trial
+from nasbench.trial import Budget, Outcome, Trial
 
 #: the keys of a point; only ``arch`` is required
 POINT_KEYS = ("arch", "network", "train_size", "epochs", "replicate")
@@ -49,9 +48,6 @@ class Sweep(Strategy):
 
     def tell(self, trial: Trial, outcome: Outcome) -> None:
         pass
-
-    def options(self) -> dict:
-        return {"points": [dict(p) for p in self.points]}
 
 
 def _checked(index: int, point) -> dict:

@@ -1,7 +1,9 @@
-"""Weight-sharing supernets whose children are ordinary ``mbconv`` and ``vit`` architectures."""
+"""Weight sharing: the capability of a space whose children are sliced from one supernet, and the slicing.
+
+The supernet spaces themselves (``mbconv-supernet``, ``vit-supernet``) live with the other spaces in
+``nasbench.search_spaces``.
+"""
 
 from nasbench.supernet.capability import WeightSharing
-from nasbench.supernet.mbconv_space import MBConvSupernetSpace
-from nasbench.supernet.vit_space import RANGES, ViTSupernetSpace
 
-__all__ = ["RANGES", "MBConvSupernetSpace", "ViTSupernetSpace", "WeightSharing"]
+__all__ = ["WeightSharing"]

@@ -17,8 +17,9 @@ from typing import Any
 import torch
 from safetensors.torch import load, save
 
-from nasbench import atomic
 from nasbench.errors import ResultsError
+from nasbench.storage import atomic
+from nasbench.storage.run_folder import RunFolder
 
 STATE = "state.json"
 SUPERNET = "supernet.safetensors"
@@ -132,3 +133,10 @@ def load_checkpoint(
 def load_supernet_weights(folder: Path) -> dict[str, torch.Tensor]:
     """The supernet's weights from a verified checkpoint."""
     return load(read_verified(Path(folder))[1][SUPERNET])
+
+
+def latest_checkpoint(run: Path) -> Path | None:
+    """The complete checkpoint of the most epochs in the run folder, or None."""
+    attempts = RunFolder(run).checkpoints_dir.glob("attempt-*/epoch-*")
+    found = [p for p in attempts if p.is_dir() and is_complete(p)]
+    return max(found, key=lambda p: (checkpoint_epoch(p), p.parent.name), default=None)

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import math
 from dataclasses import asdict, dataclass, field, fields
+from pathlib import Path
 
 from nasbench.errors import InvalidOption, ResultsError
+from nasbench.storage.run_folder import CONFIG, RunFolder
 
 
 @dataclass(frozen=True)
@@ -72,3 +74,12 @@ class SupernetConfig:
             return cls(**data)
         except (InvalidOption, TypeError) as exc:
             raise ResultsError(f"supernet run configuration: {exc}") from None
+
+
+def read_supernet_config(run: str | Path) -> SupernetConfig:
+    """The configuration of the supernet training in the run folder ``run``."""
+    folder = RunFolder(run)
+    if not folder.exists():
+        raise ResultsError(f"{run} holds no supernet run ({CONFIG} is missing)")
+    stored = folder.read_config()
+    return SupernetConfig.from_dict(stored.get("supernet") if isinstance(stored, dict) else None)

@@ -12,30 +12,26 @@ checkpoint half-written when the process was killed is passed over, never loaded
 from __future__ import annotations
 
 import io
-import json
 import re
 import shutil
 import sys
 import threading
-from dataclasses import asdict, dataclass
+from dataclasses import asdict
 from pathlib import Path
 
 import pandas as pd
 
-from nasbench import atomic
 from nasbench.errors import InvalidOption, NasbenchError, ResultsError
-from nasbench.results import RunLock
 from nasbench.space import SearchSpace, require_capability
+from nasbench.storage import atomic
+from nasbench.storage.run_folder import RunFolder
 from nasbench.supernet import WeightSharing
 from nasbench.supernet_training import worker
-from nasbench.supernet_training.checkpoint import SUPERNET, checkpoint_epoch, is_complete, read_verified
-from nasbench.supernet_training.config import SupernetConfig
+from nasbench.supernet_training.checkpoint import SUPERNET, checkpoint_epoch, latest_checkpoint, read_verified
+from nasbench.supernet_training.config import SupernetConfig, read_supernet_config
+from nasbench.supernet_training.execution import Execution
 from nasbench.training.data import load_data
 
-CONFIG = "config.json"
-EPOCHS = "epochs.csv"
-CHECKPOINTS = "checkpoints"
-WEIGHTS = "supernet.safetensors"  # the trained supernet, written when training ends
 _ATTEMPT = re.compile(r"^attempt-(\d+)$")
 #: columns of the epoch table, in order
 EPOCH_COLUMNS = (
@@ -51,49 +47,16 @@ EPOCH_COLUMNS = (
 )
 
 
-@dataclass(frozen=True)
-class Execution:
-    """Where the workers run; may change when a run is resumed (the result does not depend on it
-    beyond the tolerance of data-parallel arithmetic)."""
-
-    workers: int = 1
-    address: str | None = None  # a Ray cluster; None starts an embedded local Ray
-    cpus_per_worker: float = 1.0  # also the worker's torch threads on the CPU
-    gpus_per_worker: float = 0.0  # > 0 trains on GPUs, with NCCL between the workers
-
-    def __post_init__(self) -> None:
-        if self.workers < 1:
-            raise InvalidOption(f"--workers must be at least 1, got {self.workers}")
-        if not self.cpus_per_worker > 0 or self.gpus_per_worker < 0:
-            raise InvalidOption("--cpus-per-worker must be positive and --gpus-per-worker 0 or more")
-
-
-def read_config(run: Path) -> SupernetConfig:
-    path = Path(run) / CONFIG
-    if not path.exists():
-        raise ResultsError(f"{run} holds no supernet run ({CONFIG} is missing)")
-    try:
-        stored = json.loads(path.read_text())
-    except (OSError, ValueError) as exc:
-        raise ResultsError(f"corrupt {path}: {exc}") from None
-    return SupernetConfig.from_dict(stored.get("supernet") if isinstance(stored, dict) else None)
-
-
-def latest_checkpoint(run: Path) -> Path | None:
-    """The complete checkpoint of the most epochs in the run folder, or None."""
-    found = [p for p in (Path(run) / CHECKPOINTS).glob("attempt-*/epoch-*") if p.is_dir() and is_complete(p)]
-    return max(found, key=lambda p: (checkpoint_epoch(p), p.parent.name), default=None)
-
-
 def _next_attempt(run: Path) -> str:
-    numbers = [int(m.group(1)) for p in (Path(run) / CHECKPOINTS).glob("attempt-*") if (m := _ATTEMPT.match(p.name))]
+    attempts = RunFolder(run).checkpoints_dir.glob("attempt-*")
+    numbers = [int(m.group(1)) for p in attempts if (m := _ATTEMPT.match(p.name))]
     return f"attempt-{max(numbers, default=0) + 1}"
 
 
 def write_epochs(run: Path, history: list[dict]) -> None:
     buffer = io.StringIO()
     pd.DataFrame(history, columns=list(EPOCH_COLUMNS)).to_csv(buffer, index=False)
-    atomic.write_text(Path(run) / EPOCHS, buffer.getvalue())
+    atomic.write_text(RunFolder(run).epochs_path, buffer.getvalue())
 
 
 def train_supernet(
@@ -102,16 +65,16 @@ def train_supernet(
     """Sandwich-train ``space``'s supernet into the new run folder ``out``; returns the trained weights' file."""
     require_capability(space, WeightSharing, "supernet training")
     out = Path(out)
-    if (out / CONFIG).exists():
+    folder = RunFolder(out)
+    if folder.exists():
         raise ResultsError(f"{out} already holds a run; resume it with --resume {out} or choose another --out")
     data = load_data(config.dataset, config.data_dir, config.split_seed, config.image_size)  # checks the data now
     _check_batches(config, execution, len(data.train.labels))
-    out.mkdir(parents=True, exist_ok=True)
     if not quiet:
         print(f"sandwich training {space.name} into {out}", file=sys.stderr)
-    lock = RunLock(out / ".lock")
+    lock = folder.lock()
     try:
-        atomic.write_json(out / CONFIG, {"supernet": config.to_dict(), "data": asdict(data.spec)})
+        folder.write_config({"supernet": config.to_dict(), "data": asdict(data.spec)})
         return _run(space, config, out, execution, quiet)
     finally:
         lock.release()
@@ -119,14 +82,14 @@ def train_supernet(
 
 def resume_supernet(run: str | Path, space: SearchSpace, execution: Execution = Execution(), quiet=False) -> Path:
     """Continue the run in ``run`` from its latest complete checkpoint; ``space`` is the run's own,
-    built from its configuration (``read_config(run)``)."""
+    built from its configuration (``read_supernet_config(run)``)."""
     run = Path(run)
-    config = read_config(run)
+    config = read_supernet_config(run)
     if space.name != config.space:
         raise InvalidOption(f"{run} trains space '{config.space}', not '{space.name}'")
     data = load_data(config.dataset, config.data_dir, config.split_seed, config.image_size)
     _check_batches(config, execution, len(data.train.labels))
-    lock = RunLock(run / ".lock")
+    lock = RunFolder(run).lock()
     try:
         return _run(space, config, run, execution, quiet)
     finally:
@@ -143,7 +106,7 @@ def _check_batches(config: SupernetConfig, execution: Execution, train_size: int
 
 
 def _run(space: SearchSpace, config: SupernetConfig, run: Path, execution: Execution, quiet: bool) -> Path:
-    from nasbench.ray_backend.cluster import check_reachable, quiet_tune, ray_connection
+    from nasbench.backends.ray.cluster import check_reachable, quiet_tune, ray_connection
 
     if execution.address is not None:
         check_reachable(execution.address)
@@ -151,13 +114,13 @@ def _run(space: SearchSpace, config: SupernetConfig, run: Path, execution: Execu
     done = 0 if start is None else checkpoint_epoch(start)
     if done >= config.epochs:
         _finish(run, start)
-        return run / WEIGHTS
+        return RunFolder(run).supernet_weights
     if not quiet and start is not None:
         print(f"resuming {run} after epoch {done} of {config.epochs}", file=sys.stderr)
     with ray_connection(execution.address, run), quiet_tune():
         final = _fit(space, config, run, execution, start, quiet)
     _finish(run, final)
-    return run / WEIGHTS
+    return RunFolder(run).supernet_weights
 
 
 def _fit(space, config, run, execution, start, quiet) -> Path:
@@ -184,7 +147,7 @@ def _fit(space, config, run, execution, start, quiet) -> Path:
         ),
         run_config=ray.train.RunConfig(
             name=_next_attempt(run),
-            storage_path=str((run / CHECKPOINTS).resolve()),
+            storage_path=str(RunFolder(run).checkpoints_dir.resolve()),
             checkpoint_config=ray.train.CheckpointConfig(num_to_keep=1),
             failure_config=ray.train.FailureConfig(max_failures=0),
         ),
@@ -211,11 +174,13 @@ def _first_line(exc: BaseException) -> str:
 
 def _finish(run: Path, checkpoint: Path) -> None:
     """Publish the trained weights and the epoch table, and drop the checkpoints of earlier attempts."""
+    folder = RunFolder(run)
     meta, files = read_verified(checkpoint)
-    atomic.write_bytes(run / WEIGHTS, files[SUPERNET])
+    atomic.write_bytes(folder.supernet_weights, files[SUPERNET])
     write_epochs(run, meta["history"])
-    for attempt in (run / CHECKPOINTS).glob("attempt-*"):
-        if attempt != checkpoint.parent:
+    kept = checkpoint.parent.resolve()  # Ray reports absolute paths; the run folder may be relative
+    for attempt in folder.checkpoints_dir.glob("attempt-*"):
+        if attempt.resolve() != kept:
             shutil.rmtree(attempt, ignore_errors=True)
 
 

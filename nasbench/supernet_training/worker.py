@@ -16,7 +16,6 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from nasbench.evaluator import derive_seed
 from nasbench.space import SearchSpace
 from nasbench.supernet import WeightSharing
 from nasbench.supernet_training.checkpoint import TrainingState, load_checkpoint, save_checkpoint
@@ -27,6 +26,7 @@ from nasbench.supernet_training.schedule import make_scheduler
 from nasbench.supernet_training.zero_init import zero_last_norm_scales
 from nasbench.training.data import Data, load_data
 from nasbench.training.trainer import evaluate
+from nasbench.trial import derive_seed
 
 # keys of the loop's configuration (plain values and the space, which Ray pickles to the workers)
 CONFIG, SPACE, PROGRESS, THREADS, RESUME = "config", "space", "progress", "threads", "resume"

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from torch import nn
 
-from nasbench.supernet.mbconv_modules import ElasticMBConv
+from nasbench.search_spaces.mbconv_supernet.modules import ElasticMBConv
 
 
 def zero_last_norm_scales(supernet: nn.Module) -> int:

@@ -10,11 +10,10 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from nasbench.costs import torch_threads
-from nasbench.devices import check_device_name, pick_device
 from nasbench.errors import CandidateFailed, InvalidOption
 from nasbench.evaluator import Metrics, Reporter
 from nasbench.training.data import Data, Split
+from nasbench.training.devices import check_device_name, pick_device, torch_threads
 
 #: images per forward pass where no gradient is taken (evaluation, batch-norm re-estimation)
 EVAL_BATCH = 512

@@ -84,6 +84,7 @@ class NASNetSpace(SearchSpace, Buildable, DecisionSequence):
         self.dropout = float(macro["dropout"])
         self.skip_reduction_input = bool(macro["skip_reduction_input"])
         self.auxiliary = bool(auxiliary)
+        self.preset = preset
         self._check()
         if preset is not None:  # what the published model was trained on
             chosen = network_preset(preset)
@@ -116,19 +117,6 @@ class NASNetSpace(SearchSpace, Buildable, DecisionSequence):
             raise InvalidOption(
                 "the nasnet auxiliary head sits before the last reduction cell; it needs reductions >= 1"
             )
-
-    def options(self) -> dict:
-        return {
-            "cells": self.cells,
-            "filters": self.filters,
-            "reductions": self.reductions,
-            "stem": self.stem,
-            "stem_multiplier": self.stem_multiplier,
-            "drop_path": self.drop_path,
-            "dropout": self.dropout,
-            "skip_reduction_input": self.skip_reduction_input,
-            "auxiliary": self.auxiliary,
-        }
 
     def paper_name(self, arch: NASNetGenotype) -> str:
         """The network ``build`` makes of ``arch``, named as in the paper ("N @ F")."""

@@ -23,9 +23,6 @@ class NB201Space(SearchSpace, Buildable, DecisionSequence):
         self.filters = filters
         self.cells = cells
 
-    def options(self) -> dict:
-        return {"filters": self.filters, "cells": self.cells}
-
     def sample(self, rng: np.random.Generator) -> NB201Cell:
         return NB201Cell(tuple(OPS[i] for i in rng.integers(len(OPS), size=len(EDGES))))
 

@@ -9,6 +9,7 @@ from typing import ClassVar
 import numpy as np
 
 from nasbench.errors import InvalidArchitecture, InvalidOption, UnknownName
+from nasbench.options import comma_choices, comma_text
 from nasbench.search_spaces.vit.genotype import Layer, ViTArch
 from nasbench.search_spaces.vit.presets import PRESETS
 from nasbench.space import Buildable, DataSpec, DecisionSequence, NetworkSpec, SearchSpace
@@ -29,24 +30,6 @@ def network_spec(arch: ViTArch, data: DataSpec) -> NetworkSpec:
         )
     kwargs = {"in_channels": data.channels, "num_classes": data.num_classes, "image_size": (data.height, data.width)}
     return NetworkSpec("nasbench.search_spaces.vit.modules", "ViTNetwork", {**arch.network_kwargs(), **kwargs})
-
-
-def choices(value, kind: type, what: str, space: str) -> tuple:
-    """Distinct positive values, sorted, from a comma-separated string or a sequence."""
-    items = [i for i in value.split(",") if i.strip()] if isinstance(value, str) else list(value)
-    try:
-        parsed = tuple(sorted(kind(item) for item in items))
-    except (TypeError, ValueError):
-        raise InvalidOption(
-            f"{space} option {what} should be a comma-separated list of {kind.__name__}s, got {value!r}"
-        ) from None
-    if not parsed or len(set(parsed)) != len(parsed) or any(p <= 0 for p in parsed):
-        raise InvalidOption(f"{space} option {what} needs distinct positive values, got {value!r}")
-    return parsed
-
-
-def text(values: tuple) -> str:
-    return ",".join(repr(v) if isinstance(v, float) else str(v) for v in values)
 
 
 class LayeredDecisions(DecisionSequence):
@@ -82,7 +65,9 @@ class LayeredDecisions(DecisionSequence):
         for name, options in [*self.global_choices(), ("depth", self.depths)]:
             value = arch.depth if name == "depth" else getattr(arch, name)
             if value not in options:
-                raise InvalidArchitecture(f"{name} {value} of {arch} is outside this space's choices {text(options)}")
+                raise InvalidArchitecture(
+                    f"{name} {value} of {arch} is outside this space's choices {comma_text(options)}"
+                )
             decisions.append(options.index(value))
         for i, layer in enumerate(arch.layers):
             for name, value, options in (
@@ -91,7 +76,7 @@ class LayeredDecisions(DecisionSequence):
             ):
                 if value not in options:
                     raise InvalidArchitecture(
-                        f"layer {i} {name} {value} of {arch} is outside this space's choices {text(options)}"
+                        f"layer {i} {name} {value} of {arch} is outside this space's choices {comma_text(options)}"
                     )
                 decisions.append(options.index(value))
         return decisions + [0, 0] * (max(self.depths) - arch.depth)
@@ -145,24 +130,14 @@ class ViTSpace(SearchSpace, Buildable, LayeredDecisions):
         mlp_ratios: str = "2.0,3.0,4.0",
         head_dim: int = 64,
     ) -> None:
-        self.patches = choices(patches, int, "patches", "vit")
-        self.embeds = choices(embeds, int, "embeds", "vit")
-        self.depths = choices(depths, int, "depths", "vit")
-        self.heads = choices(heads, int, "heads", "vit")
-        self.mlp_ratios = choices(mlp_ratios, float, "mlp_ratios", "vit")
+        self.patches = comma_choices(patches, int, "patches", "vit")
+        self.embeds = comma_choices(embeds, int, "embeds", "vit")
+        self.depths = comma_choices(depths, int, "depths", "vit")
+        self.heads = comma_choices(heads, int, "heads", "vit")
+        self.mlp_ratios = comma_choices(mlp_ratios, float, "mlp_ratios", "vit")
         if isinstance(head_dim, bool) or not isinstance(head_dim, int) or head_dim < 1:
             raise InvalidOption(f"vit option head_dim must be a positive integer, got {head_dim!r}")
         self.head_dim = head_dim
-
-    def options(self) -> dict:
-        return {
-            "patches": text(self.patches),
-            "embeds": text(self.embeds),
-            "depths": text(self.depths),
-            "heads": text(self.heads),
-            "mlp_ratios": text(self.mlp_ratios),
-            "head_dim": self.head_dim,
-        }
 
     def global_choices(self) -> list[tuple[str, tuple]]:
         return [("patch", self.patches), ("embed", self.embeds)]

@@ -3,6 +3,6 @@
 Importing this package does not import Ray; a search imports it when it starts.
 """
 
-from nasbench.ray_backend.backend import RayBackend
+from nasbench.backends.ray.backend import RayBackend
 
 __all__ = ["RayBackend"]

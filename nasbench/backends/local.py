@@ -6,12 +6,13 @@ from pathlib import Path
 
 from nasbench.backend import Backend
 from nasbench.errors import NasbenchError
-from nasbench.evaluator import Budget, Evaluator, run_evaluation
+from nasbench.evaluator import Evaluator, run_evaluation
 from nasbench.session import SearchSession
 from nasbench.space import SearchSpace
+from nasbench.trial import Budget
 
 
-def evaluate_in_process(session: SearchSession, evaluator: Evaluator, budget: Budget = Budget()) -> None:
+def evaluate_in_process(session: SearchSession, evaluator: Evaluator) -> None:
     """Ask, evaluate, tell until the session's budget is spent."""
     try:
         while not session.done():
@@ -22,8 +23,8 @@ def evaluate_in_process(session: SearchSession, evaluator: Evaluator, budget: Bu
                         f"strategy '{session.strategy.name}' proposes nothing although no trial is running"
                     )
                 break
-            own = trial.budget if trial.budget.key() else budget  # a sweep's point brings its own
-            session.finish(trial, run_evaluation(evaluator, trial.arch, own, seed=session.evaluation_seed(trial)))
+            budget, seed = session.budget_of(trial), session.evaluation_seed(trial)
+            session.finish(trial, run_evaluation(evaluator, trial.arch, budget, seed=seed))
     finally:
         session.flush()
 
@@ -31,7 +32,7 @@ def evaluate_in_process(session: SearchSession, evaluator: Evaluator, budget: Bu
 class LocalBackend(Backend):
     """Evaluates candidates one after another in this process (no options)."""
 
-    def check(self, evaluator: Evaluator) -> None:
+    def check(self, evaluator: Evaluator, budget: Budget) -> None:
         """Every evaluator runs in process, on a device this machine must have."""
         evaluator.check_device()
 

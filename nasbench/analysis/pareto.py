@@ -7,9 +7,10 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from nasbench import atomic
 from nasbench.objective import Objective
-from nasbench.results import RunFolder
+from nasbench.results import read_trials
+from nasbench.storage import atomic
+from nasbench.storage.run_folder import RunFolder
 
 FRONT_TABLE = "pareto.csv"
 FRONT_PLOT = "pareto.png"
@@ -80,7 +81,7 @@ def plot_front(frame: pd.DataFrame, front: pd.DataFrame, objective: Objective, p
 def write_front(folder: RunFolder, objective: Objective) -> pd.DataFrame:
     """Write ``pareto.csv`` and ``pareto.png`` into a run folder; returns the front (empty, and
     nothing written, when no trial completed)."""
-    frame = folder.read_table()
+    frame = read_trials(folder)
     front = pareto_front(frame, objective)
     if front.empty:
         return front

@@ -13,8 +13,8 @@ from pathlib import Path
 
 import psutil
 
-from nasbench import atomic
 from nasbench.errors import ResultsError
+from nasbench.storage import atomic
 
 RECORD = "ray.json"
 

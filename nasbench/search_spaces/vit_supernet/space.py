@@ -8,12 +8,13 @@ from typing import ClassVar
 import numpy as np
 
 from nasbench.errors import InvalidArchitecture, InvalidOption, UnknownName
+from nasbench.options import comma_choices, comma_text
 from nasbench.search_spaces.vit import Layer, ViTArch, ViTSpace, network_spec
-from nasbench.search_spaces.vit.space import LayeredDecisions, choices, text
+from nasbench.search_spaces.vit.space import LayeredDecisions
+from nasbench.search_spaces.vit_supernet.modules import ViTSupernet
 from nasbench.space import Buildable, DataSpec, NetworkSpec, SearchSpace
 from nasbench.supernet.capability import WeightSharing
 from nasbench.supernet.slicing import copy_slices
-from nasbench.supernet.vit_modules import ViTSupernet
 
 #: ranges of a supernet by name: AutoFormer's tiny and small (Chen et al. 2021; ../shared/REFERENCE.md) at
 #: 224 x 224, and two for proxy tasks (8 x 8 digits with patch 2, 32 x 32 images with patch 4)
@@ -81,10 +82,10 @@ class ViTSupernetSpace(SearchSpace, Buildable, LayeredDecisions, WeightSharing):
             raise UnknownName(f"unknown vit-supernet ranges '{ranges}'; choose from: {', '.join(RANGES)}")
         row = RANGES[ranges]
         self.ranges = ranges
-        self.embeds = choices(row["embeds"] if embeds is None else embeds, int, "embeds", self.name)
-        self.depths = choices(row["depths"] if depths is None else depths, int, "depths", self.name)
-        self.heads = choices(row["heads"] if heads is None else heads, int, "heads", self.name)
-        self.mlp_ratios = choices(
+        self.embeds = comma_choices(row["embeds"] if embeds is None else embeds, int, "embeds", self.name)
+        self.depths = comma_choices(row["depths"] if depths is None else depths, int, "depths", self.name)
+        self.heads = comma_choices(row["heads"] if heads is None else heads, int, "heads", self.name)
+        self.mlp_ratios = comma_choices(
             row["mlp_ratios"] if mlp_ratios is None else mlp_ratios, float, "mlp_ratios", self.name
         )
         self.patch = row["patch"] if patch is None else patch
@@ -93,17 +94,6 @@ class ViTSupernetSpace(SearchSpace, Buildable, LayeredDecisions, WeightSharing):
             if isinstance(value, bool) or not isinstance(value, int) or value < 1:
                 raise InvalidOption(f"vit-supernet option {what} must be a positive integer, got {value!r}")
         self._data = DataSpec(*row["data"])
-        self._overrides = {
-            "embeds": embeds,
-            "depths": depths,
-            "heads": heads,
-            "mlp_ratios": mlp_ratios,
-            "patch": patch,
-            "head_dim": head_dim,
-        }
-
-    def options(self) -> dict:
-        return {"ranges": self.ranges, **{k: v for k, v in self._overrides.items() if v is not None}}
 
     # ------------------------------------------------------ DecisionSequence
     def global_choices(self) -> list[tuple[str, tuple]]:
@@ -144,10 +134,10 @@ class ViTSupernetSpace(SearchSpace, Buildable, LayeredDecisions, WeightSharing):
     def child_space(self) -> SearchSpace:
         return ViTSpace(
             patches=str(self.patch),
-            embeds=text(self.embeds),
-            depths=text(self.depths),
-            heads=text(self.heads),
-            mlp_ratios=text(self.mlp_ratios),
+            embeds=comma_text(self.embeds),
+            depths=comma_text(self.depths),
+            heads=comma_text(self.heads),
+            mlp_ratios=comma_text(self.mlp_ratios),
             head_dim=self.head_dim,
         )
 

@@ -8,14 +8,16 @@ from pathlib import Path
 import torch
 
 from nasbench.arch import Arch
-from nasbench.costs import count_macs, count_params, torch_threads
-from nasbench.devices import pick_device
-from nasbench.evaluator import Budget, Evaluator, Metrics, Reporter
-from nasbench.latency import measure_latency_ms
+from nasbench.costs.counting import count_macs, count_params
+from nasbench.costs.latency import measure_latency_ms
+from nasbench.evaluator import Evaluator, Metrics, Reporter
 from nasbench.space import Buildable, DataSpec, SearchSpace, require_capability
+from nasbench.storage.run_folder import RunFolder
+from nasbench.storage.weights import save_weights
 from nasbench.training.data import load_data
+from nasbench.training.devices import pick_device, torch_threads
 from nasbench.training.trainer import TrainConfig, train
-from nasbench.weights import WEIGHTS_DIR, save_weights
+from nasbench.trial import Budget
 
 #: what a scaling law is fitted to, derived from the training metrics
 SCALING_METRICS = ("train_examples", "train_compute", "train_error", "valid_error")
@@ -65,8 +67,18 @@ class TrainingEvaluator(Evaluator):
         self.weights_dir: Path | None = None
         self.dataset = dataset
         self.data_dir = data_dir
+        self.epochs = epochs  # a trial's epochs when neither the search nor the trial sets them
+        self.batch_size = batch_size
+        self.lr = lr
+        self.weight_decay = weight_decay
+        self.label_smoothing = label_smoothing
         self.split_seed = split_seed
         self.image_size = image_size
+        self.device = device
+        self.measure_latency = measure_latency  # adds latency_ms: batch of one on the training device, after training
+        self.aux_weight = aux_weight
+        self.cpu_threads = cpu_threads
+        self.bn_batches = bn_batches
         self.config = TrainConfig(
             epochs=epochs,
             batch_size=batch_size,
@@ -78,12 +90,11 @@ class TrainingEvaluator(Evaluator):
             cpu_threads=cpu_threads,
             bn_batches=bn_batches,
         )
-        self.measure_latency = measure_latency  # adds latency_ms: batch of one on the training device, after training
         self._has_test = self._data().test is not None  # loads (and checks) the data now, not mid-search
 
     def attach_run_folder(self, path: Path) -> None:
         """Trained weights are kept in the run folder, for export."""
-        self.weights_dir = Path(path) / WEIGHTS_DIR
+        self.weights_dir = RunFolder(path).weights_dir
 
     def check_device(self) -> None:
         """Refuse a device this machine does not have (where the candidates will train here)."""
@@ -96,10 +107,9 @@ class TrainingEvaluator(Evaluator):
         """The shape of the data candidates are trained on."""
         return self._data().spec
 
-    @property
-    def epochs(self) -> int:
-        """Epochs per candidate, each reported: an early-stopping scheduler places its rungs by them."""
-        return self.config.epochs
+    def budget_defaults(self) -> Budget:
+        """``epochs`` per candidate (each reported, so an early-stopping scheduler can stop between them)."""
+        return Budget(epochs=self.epochs)
 
     @property
     def uses_gpu(self) -> bool:

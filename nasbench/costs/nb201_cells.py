@@ -13,7 +13,7 @@ from collections.abc import Iterable
 
 import pandas as pd
 
-from nasbench.costs import count_macs, count_params
+from nasbench.costs.counting import count_macs, count_params
 from nasbench.search_spaces.nb201 import NB201Space
 from nasbench.space import DataSpec
 

@@ -1,4 +1,4 @@
-"""The Ray backend's options, checked before a run folder is written."""
+"""The Ray backend: its options, checked before a run folder is written, and a search run as one Tune experiment."""
 
 from __future__ import annotations
 
@@ -7,13 +7,14 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from nasbench.backend import Backend
-from nasbench.errors import InvalidOption
-from nasbench.ray_backend.cluster import check_reachable
+from nasbench.backends.ray.cluster import check_reachable
+from nasbench.errors import InvalidOption, NasbenchError
 
 if TYPE_CHECKING:
     from nasbench.evaluator import Evaluator
     from nasbench.session import SearchSession
     from nasbench.space import SearchSpace
+    from nasbench.trial import Budget
 
 SCHEDULERS = ("none", "asha")
 
@@ -66,35 +67,23 @@ class RayBackend(Backend):
         self.reduction_factor = float(reduction_factor)
         self.max_failures = max_failures
 
-    def options(self) -> dict:
-        """The constructor keywords that recreate this backend (stored in config.json)."""
-        return {
-            "address": self.address,
-            "cpus_per_trial": self.cpus_per_trial,
-            "gpus_per_trial": self.gpus_per_trial,
-            "max_concurrent": self.max_concurrent,
-            "scheduler": self.scheduler,
-            "grace_period": self.grace_period,
-            "reduction_factor": self.reduction_factor,
-            "max_failures": self.max_failures,
-        }
-
-    def check(self, evaluator: Evaluator) -> None:
+    def check(self, evaluator: Evaluator, budget: Budget) -> None:
         """Refuse, before anything is written, what cannot run: a cluster nobody answers at
-        ``address``, a device the embedded Ray's machine (this one) lacks, early stopping for an
-        evaluator without epochs to stop at."""
+        ``address``, a device the embedded Ray's machine (this one) lacks, early stopping of trials
+        without epochs to stop at."""
         if self.address is not None:
             check_reachable(self.address)  # its nodes' devices are theirs to check
         else:
             self._check_fits_this_machine()
             evaluator.check_device()
-        if self.scheduler == "asha":
-            epochs = evaluator.epochs
-            if epochs - 1 < self.grace_period:
-                raise InvalidOption(
-                    f"early stopping needs candidates trained for more than grace_period={self.grace_period} epoch(s); "
-                    f"this evaluator reports {epochs}"
-                )
+        self._check_early_stopping(budget)
+
+    def _check_early_stopping(self, budget: Budget) -> None:
+        if self.scheduler == "asha" and (budget.epochs or 1) - 1 < self.grace_period:
+            raise InvalidOption(
+                f"early stopping needs candidates trained for more than grace_period={self.grace_period} epoch(s); "
+                f"they train for {budget.epochs or 1}"
+            )
 
     def _check_fits_this_machine(self) -> None:
         """A trial asking for more than the machine has would wait for it forever."""
@@ -111,6 +100,57 @@ class RayBackend(Backend):
             )
 
     def run(self, session: SearchSession, space: SearchSpace, evaluator: Evaluator, folder: Path) -> None:
-        from nasbench.ray_backend.tuning import evaluate_on_ray
+        """Run the session's remaining evaluations as Tune trials; Tune's logs go to ``folder/tune``."""
+        from ray import tune
 
-        evaluate_on_ray(session, space, evaluator, folder, self)
+        from nasbench.backends.ray import tuning
+        from nasbench.backends.ray.cluster import quiet_tune, ray_connection
+        from nasbench.backends.ray.searcher import SessionSearcher
+        from nasbench.backends.ray.trainable import evaluate_trial
+
+        folder = Path(folder).resolve()
+        if session.done():
+            return
+        scheduler = None
+        if self.scheduler == "asha":
+            self._check_early_stopping(session.trial_budget)
+            scheduler = tuning.asha(session.trial_budget.epochs, self.grace_period, self.reduction_factor)
+        storage = folder / tuning.TUNE_DIR
+        with ray_connection(self.address, folder):
+            resources = {"cpu": self.cpus_per_trial, "gpu": tuning.gpus_per_trial(self.gpus_per_trial, evaluator)}
+            tuning.check_some_node_fits(resources, folder)
+            trainable = tune.with_parameters(
+                evaluate_trial,
+                space=space,
+                evaluator=evaluator,
+                objective=session.objective,
+                workdir=os.getcwd(),
+                threads=max(1, int(self.cpus_per_trial)),  # torch in the worker uses the CPUs the trial holds
+            )
+            searcher = SessionSearcher(session)
+            with quiet_tune():
+                tune.Tuner(
+                    tune.with_resources(trainable, resources),
+                    tune_config=tune.TuneConfig(
+                        search_alg=searcher,
+                        scheduler=scheduler,
+                        num_samples=-1,  # the searcher says when the budget is spent
+                        max_concurrent_trials=self.max_concurrent,
+                        reuse_actors=True,
+                        trial_name_creator=tuning.trial_name,
+                        trial_dirname_creator=tuning.trial_name,
+                    ),
+                    run_config=tune.RunConfig(
+                        name=tuning.experiment_name(storage),
+                        storage_path=str(storage),
+                        failure_config=tune.FailureConfig(max_failures=self.max_failures),
+                        callbacks=[searcher.watcher()],
+                        verbose=0,
+                    ),
+                ).fit()
+        session.flush()
+        searcher.raise_error()
+        if not session.done():
+            raise NasbenchError(
+                f"Tune stopped with {session.running()} trial(s) unfinished; resume the run to evaluate them"
+            )

@@ -12,17 +12,19 @@ from pathlib import Path
 import torch
 
 from nasbench.arch import Arch
-from nasbench.costs import count_macs, count_params, torch_threads
-from nasbench.devices import check_device_name, pick_device
+from nasbench.costs.counting import count_macs, count_params
 from nasbench.errors import InvalidOption, ResultsError
-from nasbench.evaluator import Budget, Evaluator, Metrics, Reporter
+from nasbench.evaluator import Evaluator, Metrics, Reporter
 from nasbench.space import DataSpec, SearchSpace, require_capability
+from nasbench.storage.run_folder import RunFolder
+from nasbench.storage.weights import load_weights, save_weights
 from nasbench.supernet import WeightSharing
+from nasbench.supernet_training.config import read_supernet_config
 from nasbench.supernet_training.inherit import inherited_child
-from nasbench.supernet_training.run import WEIGHTS, read_config
 from nasbench.training.data import load_data
+from nasbench.training.devices import check_device_name, pick_device, torch_threads
 from nasbench.training.trainer import evaluate
-from nasbench.weights import WEIGHTS_DIR, load_weights, save_weights
+from nasbench.trial import Budget
 
 
 @lru_cache(maxsize=2)  # a worker scores many children of the same supernet
@@ -48,12 +50,13 @@ class SupernetEvaluator(Evaluator):
         require_capability(space, WeightSharing, "a search with --supernet")
         self.space = space
         self.run = Path(supernet).resolve()
-        self.config = read_config(self.run)
+        self.supernet = str(self.run)
+        self.config = read_supernet_config(self.run)
         if self.config.space != space.name:
             raise InvalidOption(
                 f"the supernet in {self.run} was trained for space '{self.config.space}', not '{space.name}'"
             )
-        if not (self.run / WEIGHTS).exists():
+        if not RunFolder(self.run).supernet_weights.exists():
             raise ResultsError(
                 f"the supernet in {self.run} has not finished training; "
                 f"continue it with: nasbench supernet train --resume {self.run}"
@@ -71,7 +74,7 @@ class SupernetEvaluator(Evaluator):
         return load_data(c.dataset, c.data_dir, c.split_seed, c.image_size)
 
     def attach_run_folder(self, path: Path) -> None:
-        self.weights_dir = Path(path) / WEIGHTS_DIR
+        self.weights_dir = RunFolder(path).weights_dir
 
     def data_spec(self) -> DataSpec:
         return self._data().spec
@@ -83,16 +86,12 @@ class SupernetEvaluator(Evaluator):
     def uses_gpu(self) -> bool:
         return self.device != "cpu"
 
-    @property
-    def epochs(self) -> int:
-        return 1  # one report per child: there is no training to stop early
-
     def metric_names(self) -> tuple[str, ...]:
         return ("valid_accuracy", "valid_loss", "params", "macs") + (("test_accuracy",) if self._has_test else ())
 
-    def supernet(self, device: torch.device) -> torch.nn.Module:
+    def load_supernet(self, device: torch.device) -> torch.nn.Module:
         """The trained supernet on ``device``."""
-        path = self.run / WEIGHTS
+        path = RunFolder(self.run).supernet_weights
         weights = _supernet_weights(str(path), path.stat().st_mtime_ns)
         module = self.space.capability(WeightSharing).build_supernet(self._data().spec)
         module.load_state_dict(weights)
@@ -101,7 +100,7 @@ class SupernetEvaluator(Evaluator):
     def child(self, arch: Arch, device: torch.device) -> torch.nn.Module:
         """``arch`` with its inherited weights and recalibrated batch norm."""
         return inherited_child(
-            self.space, self.supernet(device), arch, self._data(), device, self.bn_batches, self.config.batch_size
+            self.space, self.load_supernet(device), arch, self._data(), device, self.bn_batches, self.config.batch_size
         )
 
     def __call__(self, arch: Arch, budget: Budget, *, seed: int, report: Reporter | None = None) -> Metrics:

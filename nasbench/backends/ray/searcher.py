@@ -10,9 +10,9 @@ from __future__ import annotations
 from ray.tune import Callback
 from ray.tune.search import Searcher
 
+from nasbench.backends.ray.outcome import outcome
+from nasbench.backends.ray.trainable import ARCH, BUDGET, NUMBER, SEED
 from nasbench.errors import NasbenchError
-from nasbench.ray_backend.outcome import outcome
-from nasbench.ray_backend.trainable import ARCH, BUDGET, NUMBER, SEED
 from nasbench.session import SearchSession
 from nasbench.trial import Trial
 
@@ -61,7 +61,7 @@ class SessionSearcher(Searcher):
             ARCH: trial.arch.to_string(),
             NUMBER: trial.number,
             SEED: self.session.evaluation_seed(trial),
-            BUDGET: trial.budget.to_dict(),
+            BUDGET: self.session.budget_of(trial).to_dict(),
         }
 
     def on_trial_complete(self, trial_id: str, result: dict | None = None, error: bool = False) -> None:

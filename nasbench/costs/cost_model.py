@@ -14,13 +14,13 @@ from pathlib import Path
 
 import torch
 
-from nasbench import atomic
 from nasbench.arch import Arch
-from nasbench.costs import count_macs, count_params
-from nasbench.devices import pick_device
+from nasbench.costs.counting import count_macs, count_params
+from nasbench.costs.latency import device_label, measure_latency_ms
 from nasbench.errors import ResultsError
-from nasbench.latency import device_label, measure_latency_ms
 from nasbench.space import Buildable, DataSpec, SearchSpace, require_capability
+from nasbench.storage import atomic
+from nasbench.training.devices import pick_device
 
 #: the costs a model answers, with the unit each is given in
 UNITS = {"params": "parameters", "macs": "multiply-adds", "latency_ms": "ms"}

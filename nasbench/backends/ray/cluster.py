@@ -11,8 +11,8 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+from nasbench.backends.ray.processes import end_stale_processes, forget_processes, record_processes
 from nasbench.errors import NasbenchError
-from nasbench.ray_backend.processes import end_stale_processes, forget_processes, record_processes
 
 #: environment while Tune runs: the plain (silent at verbose=0) reporter, and Ctrl-C raising
 #: KeyboardInterrupt in the driver at once, as with the local backend

@@ -17,8 +17,9 @@ import time
 from contextlib import nullcontext
 
 from nasbench.errors import CandidateFailed, InvalidArchitecture, NasbenchError
-from nasbench.evaluator import Budget, Metrics
+from nasbench.evaluator import Metrics
 from nasbench.objective import Objective
+from nasbench.trial import Budget
 
 # trial config (BUDGET: ``Budget.to_dict()``, empty for the evaluator's default)
 ARCH, NUMBER, SEED, BUDGET = "arch", "number", "seed", "budget"
@@ -49,7 +50,7 @@ def _threads(count: int):
     ``OMP_NUM_THREADS``, the trial's CPUs."""
     if "torch" not in sys.modules:
         return nullcontext()
-    from nasbench.costs import torch_threads
+    from nasbench.training.devices import torch_threads
 
     return torch_threads(count)
 

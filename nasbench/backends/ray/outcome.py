@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 
-from nasbench.ray_backend.trainable import ERROR, FINAL, METRICS, NODE, WALL
+from nasbench.backends.ray.trainable import ERROR, FINAL, METRICS, NODE, WALL
 from nasbench.trial import Finished, TrialState
 
 _PREFIX = METRICS + "/"  # Tune hands the searcher flattened results

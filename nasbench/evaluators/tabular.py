@@ -13,9 +13,10 @@ import pandas as pd
 
 from nasbench.arch import Arch
 from nasbench.errors import CandidateFailed, DataError, InvalidArchitecture
-from nasbench.evaluator import Budget, Evaluator, Metrics, Reporter
+from nasbench.evaluator import Evaluator, Metrics, Reporter
 from nasbench.search_spaces.nb201.bundled import resolve_benchmark
 from nasbench.space import SearchSpace
+from nasbench.trial import Budget
 
 #: columns that may hold the architecture string, in order of preference
 KEY_COLUMNS = ("arch_str", "ArchitectureString", "arch")

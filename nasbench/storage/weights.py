@@ -7,8 +7,8 @@ from pathlib import Path
 import torch
 from torch import nn
 
-from nasbench import atomic
 from nasbench.errors import ResultsError
+from nasbench.storage import atomic
 
 #: sub-folder of a run that holds the weights of trained candidates, one file per graph hash
 WEIGHTS_DIR = "weights"

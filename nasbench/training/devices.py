@@ -1,6 +1,9 @@
-"""Devices by name: which names are devices at all, and which of them this machine has."""
+"""Where torch runs: devices by name (which names are devices at all, which this machine has) and CPU threads."""
 
 from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 import torch
 
@@ -29,3 +32,16 @@ def pick_device(name: str = "auto") -> torch.device:
     if device.type == "cuda" and (device.index or 0) >= torch.cuda.device_count():
         raise InvalidOption(f"device {name!r} is not on this machine ({torch.cuda.device_count()} CUDA devices)")
     return device
+
+
+@contextmanager
+def torch_threads(count: int | None) -> Iterator[None]:
+    """Run torch's CPU kernels on ``count`` threads inside the block (``None``: leave as is)."""
+    before = torch.get_num_threads()
+    if count is not None and count != before:
+        torch.set_num_threads(count)
+    try:
+        yield
+    finally:
+        if torch.get_num_threads() != before:
+            torch.set_num_threads(before)

@@ -8,11 +8,11 @@ from __future__ import annotations
 
 import logging
 import warnings
-from collections.abc import Iterator
-from contextlib import contextmanager
 
 import torch
 from torch import nn
+
+from nasbench.training.devices import torch_threads
 
 #: fvcore operator groups that the papers count: convolutions and fully connected layers
 CONV_LINEAR = ("conv", "linear", "matmul", "einsum", "bmm", "addmm")
@@ -21,19 +21,6 @@ CONV_LINEAR = ("conv", "linear", "matmul", "einsum", "bmm", "addmm")
 def count_params(model: nn.Module) -> int:
     """Trainable and frozen parameters (BN affine included, buffers not)."""
     return sum(p.numel() for p in model.parameters())
-
-
-@contextmanager
-def torch_threads(count: int | None) -> Iterator[None]:
-    """Run torch's CPU kernels on ``count`` threads inside the block (``None``: leave as is)."""
-    before = torch.get_num_threads()
-    if count is not None and count != before:
-        torch.set_num_threads(count)
-    try:
-        yield
-    finally:
-        if torch.get_num_threads() != before:
-            torch.set_num_threads(before)
 
 
 def mac_breakdown(model: nn.Module, input_shape: tuple[int, ...], threads: int | None = 1) -> dict[str, int]:

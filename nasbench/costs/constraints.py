@@ -17,11 +17,11 @@ from typing import Any
 import numpy as np
 
 from nasbench.arch import Arch
-from nasbench.cost_model import UNITS, CostModel
-from nasbench.devices import check_device_name
+from nasbench.costs.cost_model import UNITS, CostModel
 from nasbench.errors import InvalidOption, NasbenchError
+from nasbench.options import check_positive
 from nasbench.space import DataSpec, SearchSpace
-from nasbench.validation import check_positive
+from nasbench.training.devices import check_device_name
 
 
 class ConstraintUnsatisfiable(NasbenchError):
