@@ -27,7 +27,8 @@ PAPER = {"cifar": (3.3e6, None), "mobile": (5.3e6, 564e6), "large": (88.9e6, 23.
 
 def presets(with_large_macs: bool, names: list[str]) -> None:
     print(
-        f"{'network':8s} {'N @ F':>9s} {'params':>12s} {'paper':>7s} {'MACs (fvcore)':>15s} {'paper':>7s} {'seconds':>8s}"
+        f"{'network':8s} {'N @ F':>9s} {'params':>12s} {'paper':>7s} "
+        f"{'MACs (fvcore)':>15s} {'paper':>7s} {'seconds':>8s}"
     )
     for name in names:
         preset = NETWORKS[name]
@@ -40,7 +41,8 @@ def presets(with_large_macs: bool, names: list[str]) -> None:
         paper_params, paper_macs = PAPER[name]
         print(
             f"{name:8s} {space.paper_name(NASNET_A):>9s} {count_params(model):>12,d} {paper_params / 1e6:>6.1f}M "
-            f"{'-' if macs is None else f'{macs:,d}':>15s} {'-' if paper_macs is None else f'{paper_macs / 1e6:,.0f}M':>7s} {seconds:8.1f}"
+            f"{'-' if macs is None else f'{macs:,d}':>15s} "
+            f"{'-' if paper_macs is None else f'{paper_macs / 1e6:,.0f}M':>7s} {seconds:8.1f}"
         )
 
 
@@ -60,7 +62,8 @@ def threads(repeats: int, epochs: int) -> None:
             times[count].append(time.perf_counter() - start)
     for count, values in times.items():
         print(
-            f"cpu_threads={count}: median {np.median(values):.2f} s per candidate ({epochs} epochs), runs {', '.join(f'{v:.2f}' for v in values)}"
+            f"cpu_threads={count}: median {np.median(values):.2f} s per candidate ({epochs} epochs), "
+            f"runs {', '.join(f'{v:.2f}' for v in values)}"
         )
     ratios = [b / a for a, b in zip(times[1], times[default])]
     print(f"torch's default ({default} threads) / one thread: median {np.median(ratios):.2f}x (pairwise)")

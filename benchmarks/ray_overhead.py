@@ -149,7 +149,8 @@ def main() -> None:
     median = {k: statistics.median(v) for k, v in times.items()}
     trial = {k: statistics.median(v) for k, v in per_trial.items()}
     print(
-        f"\nmedians of {args.rounds} rounds, {args.trials} trials of {args.epochs} epochs each; load average {load:.1f} on {os.cpu_count()} cores"
+        f"\nmedians of {args.rounds} rounds, {args.trials} trials of {args.epochs} epochs each; "
+        f"load average {load:.1f} on {os.cpu_count()} cores"
     )
     print("| measurement | wall time | one trial (median) |")
     print("|---|---|---|")
@@ -162,7 +163,8 @@ def main() -> None:
     print(f"\nRay overhead once started: {100 * (median['ray2'] / median['pool2'] - 1):+.1f} %")
     if 1 in widths:
         print(
-            f"speed-up of 2 concurrent trials over 1: Ray {median['ray1'] / median['ray2']:.2f}x, pool {median['pool1'] / median['pool2']:.2f}x"
+            f"speed-up of 2 concurrent trials over 1: Ray {median['ray1'] / median['ray2']:.2f}x, "
+            f"pool {median['pool1'] / median['pool2']:.2f}x"
         )
 
 

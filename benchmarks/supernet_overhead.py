@@ -1,4 +1,5 @@
-"""Slicing overhead of the supernets: a child run through ``supernet(x, child)`` against the same child built standalone.
+"""Slicing overhead of the supernets: a child run through ``supernet(x, child)`` against the same child built
+standalone.
 
 For the largest and the smallest child of each supernet, the standalone network is ``extract``'s
 (the child space's own network with the sliced weights); both run in eval mode without gradients

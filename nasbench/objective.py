@@ -61,7 +61,8 @@ class CostPenalty:
             numbers = []
         if not sep or not metric or len(numbers) not in (2, 3):
             raise InvalidOption(
-                f"MnasNet target {target!r} with weight {weight!r} should read METRIC=VALUE (e.g. macs=400e6) and W or W_BELOW,W_ABOVE"
+                f"MnasNet target {target!r} with weight {weight!r} should read METRIC=VALUE (e.g. macs=400e6) "
+                "and W or W_BELOW,W_ABOVE"
             )
         return cls(metric, numbers[0], numbers[1], numbers[2] if len(numbers) == 3 else None)
 

@@ -145,7 +145,8 @@ class DecisionSequence(Capability):
 
 
 def require_capability(space: SearchSpace, capability: type[C], who: str) -> C:
-    """What offers ``capability`` for the space; fails with a clear message when ``who`` needs it and the space lacks it."""
+    """What offers ``capability`` for the space; fails with a clear message when ``who`` needs it and the
+    space lacks it."""
     from nasbench.errors import InvalidOption
 
     found = space.capability(capability)

@@ -70,7 +70,8 @@ BAD = [
     ["search", "--resume", "/no/such/run"],
     # export
     ["export", "--arch", "garbage", "--space", "nb201", "--out", "{new}"],
-    ["export", "--arch", "stem_c16_s1_silu/ir_r1000000_k3_s1_e1_c8/head_c128_d0.2", "--space", "mbconv", "--out", "{new}"],
+    ["export", "--arch", "stem_c16_s1_silu/ir_r1000000_k3_s1_e1_c8/head_c128_d0.2", "--space", "mbconv",
+     "--out", "{new}"],
     ["export", "--arch", NASNET_A.replace("(0)", "(" + "1" * 4301 + ")", 1), "--space", "nasnet", "--out", "{new}"],
     ["export", "--arch", NASNET_A.replace("(0)", "(" + "1" * 50 + ")", 1), "--space", "nasnet", "--out", "{new}"],
     ["export", "--arch", "x", "--space", "nope", "--out", "{new}"],

@@ -16,7 +16,8 @@ def run(capsys, *argv):
 def test_nsga2_run_writes_its_pareto_front(capsys, nb201_dir, tmp_path):
     out = tmp_path / "run"
     code, stdout, _ = run(
-        capsys, "search", "--backend", "local", "--space", "nb201", "--strategy", "nsga2", "--benchmark", str(nb201_dir), "--budget", "20",
+        capsys, "search", "--backend", "local", "--space", "nb201", "--strategy", "nsga2",
+        "--benchmark", str(nb201_dir), "--budget", "20",
         "--objective", "valid_accuracy", "--objective", "train_seconds:min", "--out", str(out), "--quiet",
     )  # fmt: skip
     assert code == 0

@@ -37,7 +37,8 @@ def test_nasnet_a_mobile_4_at_1056():
 
 
 def test_nasnet_a_large_6_at_4032():
-    """REFERENCE.md: NASNet-A Large (6 @ 4032, 331 x 331): 88.9M parameters; Keras's NASNetLarge has 88,753,150 trainable."""
+    """REFERENCE.md: NASNet-A Large (6 @ 4032, 331 x 331): 88.9M parameters; Keras's NASNetLarge has
+    88,753,150 trainable."""
     space, model = build("large", DataSpec(3, 331, 331, 1000))
     assert space.paper_name(NASNET_A) == "6 @ 4032"
     assert count_params(model) == 88_753_150

@@ -2,7 +2,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from nasbench.analysis.pareto import non_dominated, pareto_front, plot_front
+from nasbench.analysis.pareto import evaluated, non_dominated, pareto_front
+from nasbench.analysis.plots import plot_front, save
 from nasbench.objective import Objective, Target
 
 ACC_MACS = Objective((Target("valid_accuracy"), Target("macs", maximize=False)))
@@ -51,8 +52,8 @@ def test_a_missing_metric_is_named():
 
 def test_plot_is_a_png(tmp_path):
     frame = table()
-    plot_front(frame, pareto_front(frame, ACC_MACS), ACC_MACS, tmp_path / "front.png")
-    assert (tmp_path / "front.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    (png, _) = save(plot_front(evaluated(frame), pareto_front(frame, ACC_MACS), ACC_MACS), tmp_path / "front")
+    assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
 
 
 def test_no_completed_trial_no_front(tmp_path):

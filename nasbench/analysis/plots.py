@@ -16,6 +16,7 @@ from nasbench.analysis.allocation import Allocation
 from nasbench.analysis.loss_law import LossLawFit
 from nasbench.analysis.pareto import front_over
 from nasbench.analysis.power_law import PowerLawFit
+from nasbench.objective import Objective
 
 
 def _figure() -> tuple[Figure, object]:
@@ -97,23 +98,36 @@ def plot_iso_loss(fit: LossLawFit, N, D, allocation: Allocation | None = None, l
 
 
 def plot_pareto(
-    frame: pd.DataFrame, x: str, y: str, x_max: bool = False, y_max: bool = True, log_x: bool = True
+    frame: pd.DataFrame,
+    x: str,
+    y: str,
+    x_max: bool = False,
+    y_max: bool = True,
+    log_x: bool = True,
+    front: pd.DataFrame | None = None,
 ) -> Figure:
-    """Every row over two columns, with the rows no other dominates drawn as a staircase."""
+    """Every row over two columns, with the front drawn as a staircase: ``front`` when given (a front over
+    more objectives than the two drawn), else the rows no other dominates over ``x`` and ``y``."""
     figure, axes = _figure()
     rows = frame.dropna(subset=[x, y])
-    front = front_over(rows, {y: y_max, x: x_max}).sort_values(x)
+    front = (front_over(rows, {y: y_max, x: x_max}) if front is None else front).sort_values(x)
     axes.scatter(rows[x], rows[y], s=8, color="0.65", label="networks")
     axes.step(front[x], front[y], where="post" if not x_max else "pre", color="C3")
     axes.scatter(front[x], front[y], s=18, color="C3", zorder=3, label=f"Pareto front ({len(front)})")
     if log_x:
         axes.set_xscale("log")
-    axes.set_xlabel(x)
-    axes.set_ylabel(y)
+    axes.set_xlabel(f"{x} ({'higher' if x_max else 'lower'} is better)")
+    axes.set_ylabel(f"{y} ({'higher' if y_max else 'lower'} is better)")
     axes.legend(fontsize=7)
     axes.grid(alpha=0.3)
     figure.tight_layout()
     return figure
+
+
+def plot_front(frame: pd.DataFrame, front: pd.DataFrame, objective: Objective) -> Figure:
+    """A search's evaluated trials over its first two targets (the first up the y axis), with its front."""
+    y, x = objective.targets[0], objective.targets[1]
+    return plot_pareto(frame, x.metric, y.metric, x.maximize, y.maximize, log_x=False, front=front)
 
 
 def plot_regret(curves: pd.DataFrame, by: str = "strategy", sem: str | None = "sem", ylabel: str = "regret") -> Figure:

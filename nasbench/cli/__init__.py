@@ -46,7 +46,8 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-#: the disk's own faults, from a file nasbench does not reach through nasbench.storage.atomic (a plot, a library's files)
+#: the disk's own faults, from a file nasbench does not reach through nasbench.storage.atomic (a plot, a
+#: library's files)
 DISK_FAULTS = frozenset({errno.ENOSPC, errno.EDQUOT, errno.EROFS, errno.EACCES, errno.EPERM, errno.EIO})
 #: the longest error line printed: a message quoting a megabyte of input is cut
 MAX_MESSAGE = 500

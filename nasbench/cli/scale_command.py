@@ -21,7 +21,8 @@ def add_parser(sub) -> None:
     p.add_argument(
         "--base",
         default=None,
-        help="preset (efficientnet-b0, mobilenet-v2, mnasnet-a1, mnasnet-b1, tiny) or architecture string (default: efficientnet-b0)",
+        help="preset (efficientnet-b0, mobilenet-v2, mnasnet-a1, mnasnet-b1, tiny) or architecture string "
+        "(default: efficientnet-b0)",
     )
     p.add_argument(
         "--from",

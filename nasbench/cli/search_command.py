@@ -141,7 +141,8 @@ def add_parser(sub) -> None:
         "--backend",
         default=None,
         metavar="NAME",
-        help="ray: each candidate is a Ray Tune trial (default when training); local: one after another in this process (default for look-ups such as --benchmark); or a plugin's",
+        help="ray: each candidate is a Ray Tune trial (default when training); local: one after another in this "
+        "process (default for look-ups such as --benchmark); or a plugin's",
     )
     add_option_flags(g, RayBackend)
     g = p.add_argument_group("output")
@@ -260,7 +261,8 @@ def run(args) -> int:
         ran = search.config  # with the defaults the run filled in
         options = ", ".join(f"{k}={v}" for k, v in ran.strategy_options.items())
         progress.say(
-            f"{ran.space}/{ran.strategy}{f' ({options})' if options else ''}, budget {ran.budget}, backend {ran.backend}"
+            f"{ran.space}/{ran.strategy}{f' ({options})' if options else ''}, "
+            f"budget {ran.budget}, backend {ran.backend}"
         )
     ended, best = drive(search, progress, "search")
     if not ended:
@@ -275,12 +277,21 @@ def run(args) -> int:
 
 
 def _print_front(search) -> None:
-    from nasbench.analysis.pareto import FRONT_PLOT, FRONT_TABLE, write_front
+    """Write the run's Pareto front (``pareto.csv``, ``pareto.png``) and print it."""
+    from nasbench.analysis.pareto import evaluated, pareto_front
+    from nasbench.analysis.plots import plot_front, png_bytes
+    from nasbench.results import read_trials
+    from nasbench.storage import atomic
+    from nasbench.storage.run_folder import FRONT_PLOT, FRONT_TABLE
 
-    front = write_front(search.folder, search.objective)
+    trials = read_trials(search.folder)
+    front = pareto_front(trials, search.objective)
     if front.empty:
         print("no Pareto front: no trial completed")
         return
+    atomic.write_text(search.folder.path / FRONT_TABLE, front.to_csv(index=False))
+    figure = plot_front(evaluated(trials), front, search.objective)
+    atomic.write_bytes(search.folder.path / FRONT_PLOT, png_bytes(figure))
     columns = ["number"] + list(dict.fromkeys(t.metric for t in search.objective.targets)) + ["arch"]
     print(f"Pareto front ({len(front)} network{'' if len(front) == 1 else 's'}):")
     print(front[columns].to_string(index=False, max_rows=20))

@@ -64,7 +64,8 @@ def load_table(path: str | Path, columns: Mapping[str, str], optional: Iterable[
         if source is None:
             names = sorted({c for h in headers.values() for c in h if not c.startswith("Unnamed")})
             raise DataError(
-                f"no benchmark table in {path} has a column '{column}' (for metric {metric}); map one with --metric {metric}=COLUMN; columns: {', '.join(names)}"
+                f"no benchmark table in {path} has a column '{column}' (for metric {metric}); "
+                f"map one with --metric {metric}=COLUMN; columns: {', '.join(names)}"
             )
         key = next((k for k in KEY_COLUMNS if k in headers[source]), None)
         if key is None:

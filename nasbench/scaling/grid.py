@@ -33,7 +33,8 @@ def coefficient_grid(
     target: float = 2.0,
     tolerance: float = 0.05,
 ) -> list[tuple[float, float, float]]:
-    """Every (alpha, beta, gamma) whose ``alpha * beta^2 * gamma^2`` is within ``tolerance`` (relative) of ``target``."""
+    """Every (alpha, beta, gamma) whose ``alpha * beta^2 * gamma^2`` is within ``tolerance`` (relative) of
+    ``target``."""
     if target <= 1 or tolerance < 0:
         raise InvalidOption(f"the grid needs target > 1 and tolerance >= 0, got {target} and {tolerance}")
     grid = []

@@ -33,7 +33,8 @@ def parse_variants(text: str) -> list[str]:
         match = re.fullmatch(r"(b\d)(?:-(b\d))?", part)
         if match is None or any(g is not None and g not in EFFICIENTNET for g in match.groups()):
             raise InvalidOption(
-                f"variant {part!r} should name rows of the EfficientNet table ({names[0]}-{names[-1]}), e.g. b0-b7 or b1,b3"
+                f"variant {part!r} should name rows of the EfficientNet table ({names[0]}-{names[-1]}), "
+                "e.g. b0-b7 or b1,b3"
             )
         first, last = names.index(match.group(1)), names.index(match.group(2) or match.group(1))
         if last < first:

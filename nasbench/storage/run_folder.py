@@ -1,9 +1,10 @@
 """A run's folder, for searches, sweeps and supernet trainings alike: every file it holds, by name,
 its configuration, and the lock that lets one process drive it.
 
-A search or sweep keeps ``config.json``, ``trials.csv`` (``nasbench.results``), ``costs.json`` and
-``weights/<hash>.safetensors``; a supernet training keeps ``config.json``, ``epochs.csv``,
-``checkpoints/`` and, once it ends, ``supernet.safetensors``.
+A search or sweep keeps ``config.json``, ``trials.csv`` (``nasbench.results``), ``costs.json``,
+``weights/<hash>.safetensors`` and, with several objectives, ``pareto.csv`` and ``pareto.png``. A
+supernet training keeps ``config.json``, ``epochs.csv``, ``checkpoints/`` and, once it ends,
+``supernet.safetensors``.
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ CONFIG = "config.json"
 TRIALS = "trials.csv"
 COSTS = "costs.json"  # costs counted for constraints and cost objectives (nasbench.costs.cost_model)
 WEIGHTS_DIR = "weights"  # the weights of trained candidates, one file per graph hash
+FRONT_TABLE, FRONT_PLOT = "pareto.csv", "pareto.png"  # a multi-objective search's Pareto front
 EPOCHS = "epochs.csv"  # a supernet training's loss and accuracy per epoch
 CHECKPOINTS = "checkpoints"  # a supernet training's checkpoints, one folder per start or resume
 SUPERNET_WEIGHTS = "supernet.safetensors"  # the trained supernet, written when its training ends

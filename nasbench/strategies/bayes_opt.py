@@ -239,4 +239,7 @@ class WLBayesOpt(Strategy):
         path = Path(folder) / FEATURE_TABLE
         write_text(path, table.to_csv(index=False, float_format="%.6g"))
         best = table.iloc[0]
-        return f"bo credits most: {best.feature} ({best.credit:+.3g} s.d. of the model's values per occurrence); sub-structures: {path}"
+        return (
+            f"bo credits most: {best.feature} ({best.credit:+.3g} s.d. of the model's values per occurrence); "
+            f"sub-structures: {path}"
+        )

@@ -126,7 +126,8 @@ class OptunaStrategy(Strategy):
             d != optuna.study.StudyDirection.MAXIMIZE for d in study.directions
         ):
             raise ResultsError(
-                f"the study in {self.storage} does not maximise {self.objectives} objective(s); it belongs to another run"
+                f"the study in {self.storage} does not maximise {self.objectives} objective(s); "
+                "it belongs to another run"
             )
         if self.value_names is not None and study.metric_names != self.value_names:
             with warnings.catch_warnings():  # "experimental" since Optuna 3.2
@@ -154,7 +155,8 @@ class OptunaStrategy(Strategy):
             return self._arch(stored.params, stored.distributions)
         if number != len(self._optuna_number):
             raise ResultsError(
-                f"the study in {self.storage} holds {len(self._optuna_number)} trials, the run asks for trial {number}; it belongs to another run"
+                f"the study in {self.storage} holds {len(self._optuna_number)} trials, the run asks for "
+                f"trial {number}; it belongs to another run"
             )
         attempt = self._attempts.get(number, 0)
         keys = (number,) if attempt == 0 else (number, attempt)
@@ -176,7 +178,8 @@ class OptunaStrategy(Strategy):
     def _arch(self, params: dict, distributions: dict) -> Arch:
         if distributions != self.distributions:
             raise ResultsError(
-                f"the study in {self.storage} has parameters {sorted(distributions)} that are not this space's decisions"
+                f"the study in {self.storage} has parameters {sorted(distributions)} "
+                "that are not this space's decisions"
             )
         return self.decisions.from_decisions([params[name] for name in self.names])
 
@@ -190,6 +193,7 @@ class OptunaStrategy(Strategy):
             return
         if len(outcome.values) != self.objectives:
             raise ValueError(
-                f"strategy '{self.name}' optimises {self.objectives} objective(s); trial {trial.number} has {len(outcome.values)} values"
+                f"strategy '{self.name}' optimises {self.objectives} objective(s); "
+                f"trial {trial.number} has {len(outcome.values)} values"
             )
         self.study.tell(number, list(outcome.values))

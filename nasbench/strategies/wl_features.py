@@ -81,7 +81,8 @@ class WLFeatures:
         return columns, values
 
     def key(self, arch: Arch, graphs) -> bytes:
-        """Equal for architectures with equal feature counts (so for all equivalent ones): cheaper than the graph hash."""
+        """Equal for architectures with equal feature counts (so for all equivalent ones): cheaper than the
+        graph hash."""
         key = self._keys.get(arch)
         if key is None:
             columns, values = self.row(arch, None if arch in self._rows else graphs(arch))

@@ -26,7 +26,8 @@ def leading(tensor: torch.Tensor, shape: tuple[int, ...] | torch.Size) -> torch.
 
 
 def batch_norm(x: torch.Tensor, bn: nn.BatchNorm2d, channels: int) -> torch.Tensor:
-    """``bn`` on the first ``channels`` channels, updating the slices of its running statistics as ``nn.BatchNorm2d`` would.
+    """``bn`` on the first ``channels`` channels, updating the slices of its running statistics as
+    ``nn.BatchNorm2d`` would.
 
     The slices are views, so training updates land in the full buffers; a ``momentum`` of ``None``
     gives the cumulative average that recalibration uses.

@@ -37,7 +37,8 @@ def load_data(dataset: str, data_dir: str | None = None, split_seed: int = 0, im
         raise InvalidOption(f"dataset '{dataset}' needs --data-dir")
     if dataset in EMBEDDED and data_dir:
         raise InvalidOption(
-            f"{dataset} is embedded and reads no --data-dir ({data_dir}); name the data's format with --dataset cifar10 or folder"
+            f"{dataset} is embedded and reads no --data-dir ({data_dir}); "
+            "name the data's format with --dataset cifar10 or folder"
         )
     return _load_cached(dataset, str(Path(data_dir).resolve()) if data_dir else None, split_seed, image_size)
 

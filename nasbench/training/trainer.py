@@ -53,7 +53,8 @@ class TrainConfig:
             raise InvalidOption(f"lr must be a positive number, got {self.lr}")
         if min(self.aux_weight, self.bn_batches) < 0 or (self.cpu_threads is not None and self.cpu_threads < 1):
             raise InvalidOption(
-                f"aux_weight and bn_batches must be non-negative and cpu_threads positive, got {self.aux_weight}, {self.bn_batches}, {self.cpu_threads}"
+                "aux_weight and bn_batches must be non-negative and cpu_threads positive, "
+                f"got {self.aux_weight}, {self.bn_batches}, {self.cpu_threads}"
             )
 
 

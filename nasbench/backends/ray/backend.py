@@ -92,7 +92,8 @@ class RayBackend(Backend):
         cpus = os.cpu_count() or 1
         if self.cpus_per_trial > cpus:
             raise InvalidOption(
-                f"--cpus-per-trial {self.cpus_per_trial:g} is more than the {cpus} CPUs of this machine; no trial could start"
+                f"--cpus-per-trial {self.cpus_per_trial:g} is more than the {cpus} CPUs of this machine; "
+                "no trial could start"
             )
         if self.gpus_per_trial and not torch.cuda.is_available():
             raise InvalidOption(

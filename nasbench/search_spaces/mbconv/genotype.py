@@ -226,7 +226,8 @@ class MBConvArch(Arch):
             resolution = _number(parts.pop(0)[3:], "resolution 'res<N>'", int)
         if len(parts) < 3 or not parts[0].startswith("stem") or not parts[-1].startswith("head"):
             raise InvalidArchitecture(
-                f"MBConv string {text!r} should read [res<N>{SEPARATOR}]stem_...{SEPARATOR}<block>{SEPARATOR}...{SEPARATOR}head_..."
+                f"MBConv string {text!r} should read "
+                f"[res<N>{SEPARATOR}]stem_...{SEPARATOR}<block>{SEPARATOR}...{SEPARATOR}head_..."
             )
         stem, stem_words = _tokens(parts[0][len("stem") :].lstrip("_"), {"c", "s"})
         head, head_words = _tokens(parts[-1][len("head") :].lstrip("_"), {"c", "d"})

@@ -23,7 +23,8 @@ def _out_size(size: int, stride: int) -> int:
 
 
 def estimate_costs(arch: MBConvArch, in_channels: int, num_classes: int, height: int, width: int) -> tuple[int, int]:
-    """(parameters, multiply-adds) of ``arch`` on images of ``height`` x ``width`` (its own resolution if it has one)."""
+    """(parameters, multiply-adds) of ``arch`` on images of ``height`` x ``width`` (its own resolution if it
+    has one)."""
     if arch.resolution is not None:
         height = width = arch.resolution
     h, w = _out_size(height, arch.stem_stride), _out_size(width, arch.stem_stride)
