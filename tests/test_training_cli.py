@@ -127,3 +127,17 @@ def test_bad_input_is_one_line_and_writes_nothing(capsys, tmp_path, argv, messag
     assert message.replace("{tmp}", str(tmp_path)) in err
     assert len(err.strip().splitlines()) == 1 and "Traceback" not in err
     assert not (tmp_path / "r").exists()
+
+
+@pytest.mark.parametrize(
+    ("flags", "reason"),
+    [
+        (["--epochs", "1"], "they train for 1"),  # --epochs is every trial's budget: no epoch to stop after
+        (["--epochs", "3", "--grace-period", "3", "-E", "epochs=9"], "they train for 3"),  # not the evaluator's 9
+    ],
+)
+def test_early_stopping_places_its_rungs_by_the_epochs_each_trial_trains_for(capsys, tmp_path, flags, reason):
+    out = tmp_path / "run"
+    code, _, stderr = run(capsys, "search", "--scheduler", "asha", *flags, "--out", str(out))
+    assert code == 2 and reason in stderr and len(stderr.strip().splitlines()) == 1
+    assert not out.exists()
