@@ -67,6 +67,8 @@ class TrialRecord:
 
 
 _FIXED = {"number", "arch", "hash", "state", "seed", "wall_seconds", "asked_at", "told_at", "error", "duplicate_of"}
+#: fixed columns that hold numbers (``value`` and ``value_<i>`` too)
+_NUMERIC = {"number", "seed", "wall_seconds", "asked_at", "told_at", "duplicate_of"}
 #: fixed columns that tables written before they existed may lack
 _OPTIONAL = {"violates", "budget"}
 #: backend columns that hold numbers but are not metrics (read back into ``extra``)
@@ -85,9 +87,28 @@ def _is_value_column(name: str) -> bool:
 def read_trials(folder: RunFolder) -> pd.DataFrame:
     """The trial table of a run as a DataFrame (empty when no trial has been asked yet)."""
     frame = folder.read_table()
+    if not len(frame.columns):
+        return frame
     missing = _FIXED - set(frame.columns)
-    if len(frame.columns) and missing:
+    if missing:
         raise ResultsError(f"corrupt trial table {folder.trials_path}: missing columns {', '.join(sorted(missing))}")
+    states = {s.value for s in TrialState}
+    unknown = frame.index[~frame["state"].isin(states)]
+    if len(unknown):
+        row = unknown[0]
+        raise ResultsError(
+            f"corrupt trial table {folder.trials_path}: line {row + 2} has state {frame['state'][row]!r}, "
+            f"not one of {', '.join(sorted(states))}"
+        )
+    numeric = [c for c in frame.columns if c in _NUMERIC or _is_value_column(c)]
+    for column in numeric:
+        if not pd.api.types.is_numeric_dtype(frame[column]):
+            row = pd.to_numeric(frame[column], errors="coerce").isna() & frame[column].notna()
+            first = frame.index[row][0]
+            raise ResultsError(
+                f"corrupt trial table {folder.trials_path}: line {first + 2} has {column} {frame[column][first]!r}, "
+                "not a number"
+            )
     return frame
 
 

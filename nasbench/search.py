@@ -211,7 +211,7 @@ def resume(
     try:
         return _resume(folder, config, lock, budget, on_record, backend, backend_options)
     except BaseException:
-        lock.release()
+        lock.abandon()  # refused: the run folder stays as it was
         raise
 
 

@@ -151,7 +151,10 @@ def require_capability(space: SearchSpace, capability: type[C], who: str) -> C:
 
     found = space.capability(capability)
     if found is None:
+        name = capability.__name__
         raise InvalidOption(
-            f"{who} needs a space with the {capability.__name__} capability; '{space.name}' does not have it"
+            f"{who} needs a space with the {name} capability; '{space.name}' does not have it (a space class "
+            f"declares it by inheriting it, e.g. class {type(space).__name__}(SearchSpace, {name}); "
+            "having its methods is not enough)"
         )
     return found

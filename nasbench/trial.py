@@ -17,6 +17,10 @@ class TrialState(str, enum.Enum):
     PRUNED = "PRUNED"  # stopped early; values are those of the last report
 
 
+#: the most epochs a network is trained for: more is a typo, not a plan (ImageNet recipes take a few hundred)
+MAX_EPOCHS = 10_000
+
+
 @dataclass(frozen=True)
 class Budget:
     """How much to spend on one candidate; ``None`` fields mean the evaluator's default.
@@ -36,8 +40,8 @@ class Budget:
     def __post_init__(self) -> None:
         from nasbench.errors import InvalidOption
 
-        if self.epochs is not None and self.epochs < 1:
-            raise InvalidOption(f"a budget's epochs must be positive, got {self.epochs}")
+        if self.epochs is not None and not 1 <= self.epochs <= MAX_EPOCHS:
+            raise InvalidOption(f"a budget's epochs must be in 1..{MAX_EPOCHS:,}, got {self.epochs}")
         if self.train_size is not None and self.train_size < 1:
             raise InvalidOption(f"a budget's train_size must be positive, got {self.train_size}")
         if self.replicate < 0:

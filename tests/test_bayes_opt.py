@@ -8,7 +8,7 @@ from toy_space import ChainSpace
 from nasbench.backends.local import evaluate_in_process
 from nasbench.config import SearchConfig
 from nasbench.costs.constraints import Constraints, constrain
-from nasbench.errors import InvalidOption
+from nasbench.errors import InvalidArchitecture, InvalidOption
 from nasbench.objective import Objective
 from nasbench.results import read_records
 from nasbench.search import resume, start
@@ -140,6 +140,23 @@ def test_any_space_that_samples_and_mutates():
 
     session = search(bo, reward, budget=40)
     assert session.best().values[0] == 6  # the target chain, found among 729 in 40 networks
+
+
+class Refusing(NB201Space):
+    """NB201 whose draws the space sometimes refuses (as a decision vector that makes no network would be)."""
+
+    def sample(self, rng):
+        arch = super().sample(rng)
+        if rng.random() < 0.2:  # a pool of 40 samples then holds a refused one all but once in 7,000 asks
+            raise InvalidArchitecture("refused draw")
+        return arch
+
+
+def test_draws_the_space_refuses_are_dropped_from_the_pool_not_the_search(nb201_table):
+    strategy = WLBayesOpt(Refusing(), seed=0, n_initial=4, pool_random=40)
+    session = SearchSession(strategy, Objective(), None, budget=25, seed=0)
+    evaluate_in_process(session, nb201_table)
+    assert len(session.records) >= 25 and session.best() is not None
 
 
 def test_bad_options():

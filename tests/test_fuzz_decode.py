@@ -13,11 +13,21 @@ from hypothesis import strategies as st
 
 from nasbench.errors import InvalidArchitecture
 from nasbench.search_spaces.mbconv import MBConvSpace
+from nasbench.search_spaces.mbconv_supernet import MBConvSupernetSpace
 from nasbench.search_spaces.nasnet import NASNetSpace
 from nasbench.search_spaces.nb201 import NB201Space
+from nasbench.search_spaces.vit import ViTSpace
+from nasbench.search_spaces.vit_supernet import ViTSupernetSpace
 
 MEGABYTE = 1_000_000
-SPACES = {"nb201": NB201Space, "nasnet": NASNetSpace, "mbconv": lambda: MBConvSpace(base="tiny")}
+SPACES = {
+    "nb201": NB201Space,
+    "nasnet": NASNetSpace,
+    "mbconv": lambda: MBConvSpace(base="tiny"),
+    "vit": ViTSpace,
+    "vit-supernet": ViTSupernetSpace,
+    "mbconv-supernet": MBConvSupernetSpace,
+}
 
 
 def _fragments(space) -> list[str]:

@@ -30,10 +30,11 @@ def text_of(book) -> str:
 def test_scaling_laws_notebook(tmp_path):
     book = execute(
         "1_scaling_laws.ipynb",
-        f"WIDTHS = [0.25, 0.5]\nTRAIN_SIZES = [64, 128]\nEPOCHS = 1\nRESAMPLES = 20\nOUT = {str(tmp_path / 'sweep')!r}",
+        "WIDTHS = [0.25, 0.5, 1.0]\nTRAIN_SIZES = [64, 128]\nEPOCHS = 1\nRESAMPLES = 20\n"
+        f"OUT = {str(tmp_path / 'sweep')!r}",
     )
     text = text_of(book)
-    assert "4 trainings" in text and "irreducible loss" in text and "N_opt ~ C^a" in text
+    assert "6 trainings" in text and "irreducible loss" in text and "N_opt ~ C^a" in text
 
 
 @pytest.mark.slow

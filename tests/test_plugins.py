@@ -26,6 +26,7 @@ from nasbench.errors import InvalidArchitecture, InvalidOption
 from nasbench.evaluator import Evaluator
 from nasbench.graph import INPUT, OUTPUT
 from nasbench.space import DecisionSequence, SearchSpace
+from nasbench.strategies import Reinforce
 from nasbench.trial import Budget
 
 LETTERS = 4
@@ -232,3 +233,17 @@ def test_registration_takes_subclasses_under_new_names(monkeypatch):
         nasbench.register_strategy("evo", STRATEGIES.get("random"))
     nasbench.register_strategy("mine", STRATEGIES.get("random"))
     assert "mine" in STRATEGIES.names()
+
+
+def test_a_space_with_a_capabilitys_methods_but_not_its_class_is_told_to_inherit_it():
+    class Undeclared(SearchSpace):  # WordSpace's decisions, without declaring DecisionSequence
+        name = "undeclared"
+        sample, mutate, decode = WordSpace.sample, WordSpace.mutate, WordSpace.decode
+        decision_sizes, to_decisions, from_decisions = (
+            WordSpace.decision_sizes,
+            WordSpace.to_decisions,
+            WordSpace.from_decisions,
+        )
+
+    with pytest.raises(InvalidOption, match=r"class Undeclared\(SearchSpace, DecisionSequence\)"):
+        Reinforce(Undeclared(), seed=0)

@@ -90,6 +90,29 @@ def test_the_closed_form_split_minimises_the_law_at_fixed_compute():
 
 def test_bad_data_is_refused_in_one_line():
     with pytest.raises(NasbenchError, match="positive"):
-        fit_power_law([1, 2, 3], [0.5, -1, 0.2])
-    with pytest.raises(NasbenchError, match="two values"):
-        fit_loss_law([1, 1, 1], [1, 2, 3], [3, 2, 1])
+        fit_power_law([1, 2, 3, 4], [0.5, -1, 0.2, 0.1])
+    with pytest.raises(NasbenchError, match="at least 2 distinct values of N, got 1"):
+        fit_loss_law([1] * 6, [1, 2, 3, 4, 5, 6], [3, 2, 1, 1, 1, 1])
+
+
+@pytest.mark.parametrize("points", [1, 2, 3])
+def test_a_power_law_needs_more_points_than_its_three_parameters(points):
+    x = [10.0**i for i in range(points)]
+    with pytest.raises(NasbenchError, match=f"needs at least 4 points to fit, got {points}"):
+        fit_power_law(x, [1.0 / (i + 1) for i in range(points)])
+
+
+@pytest.mark.parametrize("points", [2, 4, 5])
+def test_a_loss_law_needs_more_points_than_its_five_parameters(points):
+    N, D = [1e3 * (1 + i % 2) for i in range(points)], [1e4 * (1 + i // 2) for i in range(points)]
+    with pytest.raises(NasbenchError, match=f"needs at least 6 points to fit, got {points}"):
+        fit_loss_law(N, D, [2.0 - 0.1 * i for i in range(points)])
+
+
+def test_equal_x_and_unequal_lengths_are_named():
+    with pytest.raises(NasbenchError, match="at least 3 distinct values of x, got 1"):
+        fit_power_law([5.0] * 6, [1, 2, 3, 4, 5, 6])
+    with pytest.raises(NasbenchError, match="x has 5, y has 4"):
+        fit_power_law([1, 2, 3, 4, 5], [4, 3, 2, 1])
+    with pytest.raises(NasbenchError, match="N has 6, D has 6, L has 5"):
+        fit_loss_law([1, 2, 3, 1, 2, 3], [1, 1, 1, 2, 2, 2], [5, 4, 3, 2, 1])

@@ -10,6 +10,7 @@ from nasbench.search_spaces.mbconv.size import check_buildable, estimate_costs
 from nasbench.search_spaces.nasnet import NASNetSpace
 from nasbench.search_spaces.nasnet import genotype as nasnet
 from nasbench.search_spaces.nb201 import NB201Space
+from nasbench.search_spaces.vit import ViTSpace
 
 NASNET_A = (
     "normal: 2=sep5x5(0)+sep3x3(1) 3=sep5x5(1)+sep3x3(1) 4=avg3x3(0)+id(1) 5=avg3x3(1)+avg3x3(1) 6=sep3x3(0)+id(0) "
@@ -57,6 +58,42 @@ def test_nasnet_state_numbers_are_bounded_before_conversion(text, message):
     with pytest.raises(InvalidArchitecture, match=message):
         NASNetSpace().decode(text)
     assert nasnet.MAX_DIGITS < 4300  # Python's own limit on int() of a string, which would raise ValueError
+
+
+@pytest.mark.parametrize(
+    "text, message",
+    [
+        ("p16_e" + "9" * 5000 + "_hd64/h1_m4.0", "embed has 5,000 characters; a number here has at most 12"),
+        ("p16_e768_hd64/h1000000_m4.0", "heads 1,000,000 is beyond the limit of 1,024"),
+        ("p16_e768_hd64/h12_m" + "9" * 400, "MLP ratio has 400 characters"),
+        ("p16_e768_hd64/h12_m99.0", r"MLP ratio must be a number in \(0, 64\]"),
+        ("p2000_e768_hd64/h12_m4.0", "patch size 2,000 is beyond the limit of 1,024"),
+        ("p16_e768_hd64" + "/h1_m1.0" * 1100, "at most 1,024 layers"),
+        ("p16/" + "x" * 60_000, "the limit is 50,000"),
+    ],
+)
+def test_vit_strings_are_bounded(text, message):
+    with pytest.raises(InvalidArchitecture, match=message):
+        ViTSpace().decode(text)
+
+
+def test_a_vit_within_the_string_limits_but_beyond_the_ceiling_is_not_built():
+    from nasbench.space import DataSpec
+
+    arch = ViTSpace().decode("p2_e65536_hd4096/" + "/".join(["h1024_m64.0"] * 4))
+    with pytest.raises(InvalidArchitecture, match="nasbench builds at most 1,000,000,000 parameters"):
+        ViTSpace().build(arch, DataSpec(1, 8, 8, 10))
+
+
+def test_the_vit_cost_count_is_the_networks_own(one_thread):
+    from nasbench.costs.counting import count_params
+    from nasbench.search_spaces.vit import preset
+    from nasbench.search_spaces.vit.size import vit_costs
+    from nasbench.space import DataSpec
+
+    arch = ViTSpace().decode("p2_e48_hd16/h3_m2.5/h1_m4.0")
+    assert vit_costs(arch, 1, 10, 8, 8)[0] == count_params(ViTSpace().build(arch, DataSpec(1, 8, 8, 10)))
+    assert vit_costs(preset("vit-b16"), 3, 1000, 224, 224)[0] == 86_567_656  # REFERENCE.md: torchvision's vit_b_16
 
 
 def test_nb201_strings_are_bounded():
@@ -110,6 +147,8 @@ def test_a_network_within_the_string_limits_but_beyond_the_ceiling_is_not_built(
         ),
         (["export", "--arch", NASNET_A.replace("(0)", "(" + "1" * 4301 + ")", 1), "--space", "nasnet"], "the limit"),
         (["export", "--arch", NASNET_A.replace("(0)", "(" + "1" * 50 + ")", 1), "--space", "nasnet"], "50 digits"),
+        (["export", "--arch", "p16_e768_hd64/h1000000_m4.0", "--space", "vit"], "beyond the limit of 1,024"),
+        (["export", "--arch", "p2_e65536_hd4096/h1024_m64.0", "--space", "vit"], "nasbench builds at most"),
     ],
 )
 def test_the_commands_answer_oversized_requests_in_one_line(cli, tmp_path, argv, message):

@@ -32,7 +32,7 @@ def finished_run(tmp_path):
         ((), "--space is required"),
         (("--space", "nb201"), "needs a space with the WeightSharing capability"),
         (("--space", "mbconv-supernet", "--workers", "3"), "does not split evenly across 3 workers"),
-        (("--space", "mbconv-supernet", "--epochs", "0"), "epochs and batch size must be positive"),
+        (("--space", "mbconv-supernet", "--epochs", "0"), "epochs must be in 1..10,000"),
         (("--resume", "somewhere", "--epochs", "3"), "--epochs cannot change when resuming"),
         (("--resume", "nowhere"), "holds no supernet run"),
     ],

@@ -18,6 +18,7 @@ from nasbench.storage.run_folder import CONFIG, SUPERNET_WEIGHTS
 from nasbench.storage.weights import save_weights
 from nasbench.supernet_training.checkpoint import (
     OPTIMIZER,
+    AlteredCheckpoint,
     TrainingState,
     is_complete,
     latest_checkpoint,
@@ -147,6 +148,23 @@ def test_half_written_checkpoint_is_never_loaded(space, digits, tmp_path, one_th
     assert latest_checkpoint(tmp_path) == good
     with pytest.raises(ResultsError, match="incomplete checkpoint"):
         load_checkpoint(half, supernet, optimizer, scheduler)
+
+
+@pytest.mark.parametrize(("key", "edit"), [("epoch", lambda v: v + 1), ("epoch", lambda v: 999), ("scheduler", None)])
+def test_a_checkpoint_edited_by_hand_is_refused_not_loaded(space, digits, tmp_path, one_thread, key, edit):
+    supernet, optimizer, scheduler, state = _trained_state(space, digits)
+    folder = tmp_path / "checkpoints" / "attempt-1" / "epoch-0001"
+    save_checkpoint(folder, supernet, optimizer, scheduler, state)
+    meta = json.loads((folder / "state.json").read_text())
+    if key == "scheduler":  # the learning rate ten times larger
+        meta["scheduler"]["base_lrs"] = [10 * lr for lr in meta["scheduler"]["base_lrs"]]
+    else:
+        meta[key] = edit(meta[key])
+    (folder / "state.json").write_text(json.dumps(meta))
+    with pytest.raises(AlteredCheckpoint, match="was altered: its state.json does not match its digest"):
+        latest_checkpoint(tmp_path)
+    with pytest.raises(AlteredCheckpoint):
+        load_checkpoint(folder, supernet, optimizer, scheduler)
 
 
 def _finished_run(folder, space, digits):

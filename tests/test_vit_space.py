@@ -131,7 +131,7 @@ def test_hash_sees_every_choice_and_the_order_of_layers():
         ("p16_e768_hd64//h12_m4.0", "needs at least one layer"),
         ("p16_e768_hd64/h12", "should read h<heads>_m<mlp ratio>"),
         ("p16_e768_hd64/h0_m4.0", "heads must be a positive integer"),
-        ("p16_e768_hd64/h12_m0", "MLP ratio must be a positive number"),
+        ("p16_e768_hd64/h12_m0", "MLP ratio must be a number in (0, 64]"),
         ("p0_e768_hd64/h12_m4.0", "patch size must be a positive integer"),
     ],
 )

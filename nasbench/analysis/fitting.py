@@ -114,3 +114,23 @@ def check_positive(name: str, values: np.ndarray) -> np.ndarray:
     if not np.all(np.isfinite(values)) or np.any(values <= 0):
         raise NasbenchError(f"{name} must be positive and finite for a power law (log scale)")
     return values
+
+
+def check_enough(points: int, parameters: int, law: str, distinct: dict[str, tuple[int, int]]) -> None:
+    """Refuse a fit with no more points than parameters (it would pass through every point, with
+    intervals of zero width) or with too few distinct values of a variable (``name: (found, needed)``)."""
+    if points <= parameters:
+        raise NasbenchError(
+            f"{law} has {parameters} parameters: it needs at least {parameters + 1} points to fit, got {points}"
+        )
+    for name, (found, needed) in distinct.items():
+        if found < needed:
+            raise NasbenchError(f"{law} needs at least {needed} distinct values of {name}, got {found}")
+
+
+def check_lengths(**columns: np.ndarray) -> None:
+    """Columns of one table must be equally long."""
+    lengths = {name: len(values) for name, values in columns.items()}
+    if len(set(lengths.values())) > 1:
+        text = ", ".join(f"{name} has {n}" for name, n in lengths.items())
+        raise NasbenchError(f"{' and '.join(lengths)} must have one value per point: {text}")

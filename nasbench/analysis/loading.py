@@ -9,7 +9,7 @@ from pathlib import Path
 import pandas as pd
 
 from nasbench.config import SearchConfig
-from nasbench.errors import ResultsError
+from nasbench.errors import InvalidArchitecture, NasbenchError, ResultsError
 from nasbench.results import read_trials
 from nasbench.storage import atomic
 from nasbench.storage.run_folder import RunFolder
@@ -54,6 +54,7 @@ def _load(path: Path) -> pd.DataFrame:
     folder = RunFolder(path)
     config = SearchConfig.from_dict(folder.read_config())
     table = read_trials(folder)
+    _check_archs(table, config, folder)
     kind = "sweep" if config.strategy == "sweep" else "search"
     run = {
         "run": path.name,
@@ -72,6 +73,25 @@ def _load(path: Path) -> pd.DataFrame:
     frame["budget_epochs"] = pd.array([b.get("epochs") for b in budgets], dtype="Int64")
     frame["replicate"] = pd.array([b.get("replicate", 0) for b in budgets], dtype="Int64")
     return frame
+
+
+def _check_archs(table: pd.DataFrame, config: SearchConfig, folder: RunFolder) -> None:
+    """Every architecture of the table must be one of the run's space: a table edited by hand is refused
+    rather than reported as if its rows were networks."""
+    from nasbench.catalog import SPACES
+
+    try:
+        space = SPACES.create(config.space, **config.space_options)
+    except NasbenchError as exc:
+        raise ResultsError(f"{folder.config_path}: {exc}") from None
+    for line, text in zip(table.index + 2, table.get("arch", [])):
+        try:
+            space.decode(str(text))
+        except InvalidArchitecture as exc:
+            raise ResultsError(
+                f"corrupt trial table {folder.trials_path}: line {line} holds {str(text)[:80]!r}, not an "
+                f"architecture of the '{config.space}' space ({exc})"
+            ) from None
 
 
 def _budget(text: str) -> dict[str, int]:

@@ -12,13 +12,14 @@ from nasbench.analysis.fitting import (
     BOOTSTRAP_STARTS,
     Interval,
     bootstrap,
+    check_enough,
+    check_lengths,
     check_positive,
     fit_lse,
     interval,
     one_thread,
     ranked_starts,
 )
-from nasbench.errors import NasbenchError
 
 NAMES = ("E", "A", "alpha", "B", "beta")
 
@@ -64,10 +65,9 @@ def fit_loss_law(N, D, L, *, resamples: int = 1000, seed: int = 0) -> LossLawFit
     N and D are rescaled by their geometric means while fitting.
     """
     N, D, L = check_positive("N", N), check_positive("D", D), check_positive("L", L)
-    if not len(N) == len(D) == len(L):
-        raise NasbenchError(f"N, D and L must have the same length, got {len(N)}, {len(D)} and {len(L)}")
-    if len(np.unique(N)) < 2 or len(np.unique(D)) < 2:
-        raise NasbenchError("a law in N and D needs at least two values of each")
+    check_lengths(N=N, D=D, L=L)
+    distinct = {"N": (len(np.unique(N)), 2), "D": (len(np.unique(D)), 2)}
+    check_enough(len(L), 5, "the law L(N, D) = E + A/N^alpha + B/D^beta", distinct)
     n_scale, d_scale = float(np.exp(np.log(N).mean())), float(np.exp(np.log(D).mean()))
     log_x = np.stack([np.log(N / n_scale), np.log(D / d_scale)], axis=1)
     log_y = np.log(L)

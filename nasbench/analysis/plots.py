@@ -11,6 +11,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
+from matplotlib.ticker import MaxNLocator
 
 from nasbench.analysis.allocation import Allocation
 from nasbench.analysis.loss_law import LossLawFit
@@ -128,6 +129,22 @@ def plot_front(frame: pd.DataFrame, front: pd.DataFrame, objective: Objective) -
     """A search's evaluated trials over its first two targets (the first up the y axis), with its front."""
     y, x = objective.targets[0], objective.targets[1]
     return plot_pareto(frame, x.metric, y.metric, x.maximize, y.maximize, log_x=False, front=front)
+
+
+def plot_best_so_far(trials: pd.DataFrame, value: str = "value", ylabel: str = "objective value") -> Figure:
+    """One search: every evaluated trial's ``value`` as a dot against its number, and the best so far as a
+    staircase, on linear axes (what a single run shows best; ``plot_regret`` compares many)."""
+    figure, axes = _figure()
+    rows = trials.dropna(subset=[value]).sort_values("number")
+    axes.scatter(rows["number"], rows[value], s=10, color="0.6", label="trials")
+    axes.step(rows["number"], rows[value].cummax(), where="post", color="C3", label="best so far")
+    axes.xaxis.set_major_locator(MaxNLocator(integer=True))
+    axes.set_xlabel("trial")
+    axes.set_ylabel(ylabel)
+    axes.legend(fontsize=7)
+    axes.grid(alpha=0.3)
+    figure.tight_layout()
+    return figure
 
 
 def plot_regret(curves: pd.DataFrame, by: str = "strategy", sem: str | None = "sem", ylabel: str = "regret") -> Figure:

@@ -12,6 +12,8 @@ from nasbench.analysis.fitting import (
     BOOTSTRAP_STARTS,
     Interval,
     bootstrap,
+    check_enough,
+    check_lengths,
     check_positive,
     fit_lse,
     interval,
@@ -57,6 +59,8 @@ def fit_power_law(x, y, *, resamples: int = 1000, seed: int = 0) -> PowerLawFit:
     ``x`` is rescaled by its geometric mean while fitting, so the starting grid suits any unit.
     """
     x, y = check_positive("x", x), check_positive("y", y)
+    check_lengths(x=x, y=y)
+    check_enough(len(x), 3, "a power law E + A x^-alpha", {"x": (len(np.unique(x)), 3)})
     scale = float(np.exp(np.log(x).mean()))
     log_x, log_y = np.log(x / scale)[:, None], np.log(y)
     with one_thread():

@@ -19,7 +19,6 @@ from nasbench.analysis.allocation import compute_optimal
 from nasbench.analysis.loading import load_runs
 from nasbench.analysis.loss_law import fit_loss_law
 from nasbench.analysis.power_law import fit_power_law
-from nasbench.analysis.regret import best_so_far, regret
 from nasbench.errors import InvalidOption, NasbenchError
 from nasbench.storage import atomic
 from nasbench.storage.run_folder import RunFolder
@@ -117,10 +116,8 @@ def _figures(kind: str, done: pd.DataFrame, seed: int, resamples: int) -> tuple[
     if kind == "sweep":
         _sweep_figures(done, seed, resamples, figures, notes)
     elif kind == "search" and "value" in done:
-        curve = regret(best_so_far(done.assign(run="run"), "value"), float(done["value"].max()), value="best")
-        curve = curve[curve["regret"] > 0]
-        if len(curve):
-            figures.append(plots.plot_regret(curve, by="run", sem=None, ylabel="best found - best so far"))
+        evaluated = done[done["duplicate_of"].isna()] if "duplicate_of" in done else done
+        figures.append(plots.plot_best_so_far(evaluated, "value", ylabel="objective value (first objective)"))
     if {"macs", "valid_accuracy"} <= set(done.columns) and done["macs"].notna().sum() > 1:
         figures.append(plots.plot_pareto(done, "macs", "valid_accuracy"))
     elif kind == "scale" and {"params", "macs"} <= set(done.columns):

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import argparse
 import inspect
+import shutil
 import sys
 import time
 from pathlib import Path
@@ -12,6 +13,7 @@ from typing import TYPE_CHECKING
 
 from nasbench.errors import NasbenchError
 from nasbench.options import declared_type, keyword_options
+from nasbench.trial import TrialState
 
 if TYPE_CHECKING:
     from nasbench.results import TrialRecord
@@ -128,9 +130,13 @@ def refuse_on_resume(args, execution: tuple[str, ...], what: str) -> None:
         raise NasbenchError(f"{', '.join(fixed)} cannot change when resuming {what}; only the execution flags can")
 
 
-def drive(search, progress, resume_command: str) -> tuple[bool, TrialRecord | None]:
+def drive(search, progress, resume_command: str, created: bool = False) -> tuple[bool, TrialRecord | None]:
     """Run a started or resumed search (or sweep) to its end under its progress display, and print its
-    summary. Returns whether it ended (not on Ctrl-C, after which it says how to continue) and its best trial."""
+    summary. Returns whether it ended (not on Ctrl-C, after which it says how to continue) and its best trial.
+
+    ``created``: this command made the run folder. A run refused before any trial ended (Ray would not
+    start, no node can hold a trial) then leaves nothing behind, as a refusal before the start does.
+    """
     started = time.perf_counter()
     try:
         best = search.run()
@@ -138,6 +144,11 @@ def drive(search, progress, resume_command: str) -> tuple[bool, TrialRecord | No
         progress.close()
         print(f"\ninterrupted; continue with: nasbench {resume_command} --resume {search.folder.path}", file=sys.stderr)
         return False, None
+    except NasbenchError:
+        progress.close()
+        if created and all(r.state is TrialState.RUNNING for r in search.session.records.values()):
+            shutil.rmtree(search.folder.path, ignore_errors=True)
+        raise
     finally:
         progress.close()
     progress.summary(best, time.perf_counter() - started)

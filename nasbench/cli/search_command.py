@@ -167,12 +167,15 @@ def config_from_args(args):
         from nasbench.supernet_training.config import read_supernet_config
 
         supernet_config = read_supernet_config(Path(args.supernet))
+        _check_supernet_space(args, supernet_config)
     space = args.space or (supernet_config.space if supernet_config else "nasnet")
     strategy = args.strategy or "evo"
     space_options = parse_options(SPACES.get(space), args.space_option, f"space '{space}'")
     for key in ("cells", "filters"):
         if getattr(args, key) is not None:
             space_options[key] = getattr(args, key)
+    if supernet_config is not None:  # the only space and options its weights fit
+        space_options = dict(supernet_config.space_options)
     strategy_options = parse_options(STRATEGIES.get(strategy), args.strategy_option, f"strategy '{strategy}'")
     penalty = None
     if args.mnas_target is not None:
@@ -236,10 +239,25 @@ def config_from_args(args):
     )
 
 
+def _check_supernet_space(args, trained) -> None:
+    """A supernet's weights fit its own space and options only: refuse others rather than ignore them."""
+    if args.space is not None and args.space != trained.space:
+        raise NasbenchError(
+            f"--supernet {args.supernet} was trained for space '{trained.space}', not '{args.space}'; leave out --space"
+        )
+    given = [f for f, v in (("-O", args.space_option), ("--cells", args.cells), ("--filters", args.filters)) if v]
+    if given:
+        own = ", ".join(f"{k}={v}" for k, v in trained.space_options.items()) or "the defaults"
+        raise NasbenchError(
+            f"{', '.join(given)} cannot be given with --supernet: its space options are the run's own ({own})"
+        )
+
+
 def run(args) -> int:
     from nasbench import search as searching
     from nasbench.cli.progress import Progress
 
+    created = False
     if args.resume:
         refuse_on_resume(args, RAY_OPTIONS, "a search")
         out = Path(args.resume)
@@ -256,6 +274,7 @@ def run(args) -> int:
         stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
         out = Path(args.out or Path("results") / f"{config.space}-{config.strategy}-s{config.seed}-{stamp}")
         progress = Progress(quiet=args.quiet)
+        created = not out.exists()
         search = searching.start(config, out, on_record=progress.record)
         progress.start(search)
         ran = search.config  # with the defaults the run filled in
@@ -264,7 +283,7 @@ def run(args) -> int:
             f"{ran.space}/{ran.strategy}{f' ({options})' if options else ''}, "
             f"budget {ran.budget}, backend {ran.backend}"
         )
-    ended, best = drive(search, progress, "search")
+    ended, best = drive(search, progress, "search", created=created)
     if not ended:
         return 130
     if search.strategy_summary:

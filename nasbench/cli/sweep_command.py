@@ -95,11 +95,16 @@ def _networks(args):
 def config_from_args(args):
     from nasbench.cli.common import training_options
     from nasbench.scaling.sweep import sweep_config, sweep_points
+    from nasbench.training.data import load_data
 
     space, space_options, networks = _networks(args)
-    points = sweep_points(networks, args.train_size or [None], args.epochs or [None], args.seeds or 1)
-    # --epochs sets each point's budget
+    seeds = 1 if args.seeds is None else args.seeds
+    points = sweep_points(networks, args.train_size or [None], args.epochs or [None], seeds)  # --epochs: each point's
     training = {"dataset": "teacher", **training_options(args)}
+    available = len(load_data(training["dataset"], training.get("data_dir")).train.labels)
+    beyond = [n for n in args.train_size or [] if n > available]
+    if beyond:
+        raise NasbenchError(f"--train-size {beyond[0]:,} exceeds the {available:,} examples of the training split")
     backend_options = given_options(args, RAY_OPTIONS)
     backend = args.backend or "ray"
     if backend != "ray" and backend_options:
@@ -121,6 +126,7 @@ def run(args) -> int:
     from nasbench.cli.progress import Progress
 
     progress = Progress(quiet=args.quiet)
+    created = False
     if args.resume:
         refuse_on_resume(args, RAY_OPTIONS, "a sweep")
         out = Path(args.resume)
@@ -133,11 +139,12 @@ def run(args) -> int:
     else:
         config = config_from_args(args)
         out = Path(args.out or Path("results") / f"sweep-{datetime.now().strftime('%Y%m%d-%H%M%S')}")
+        created = not out.exists()
         search = searching.start(config, out, on_record=progress.record)
         if not args.quiet:
             print(f"sweep of {config.budget} trainings, backend {search.config.backend}: {out}", file=sys.stderr)
     progress.start(search)
-    ended, best = drive(search, progress, "sweep")
+    ended, best = drive(search, progress, "sweep", created=created)
     if not ended:
         return 130
     return 0 if best is not None else 1

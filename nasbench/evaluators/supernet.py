@@ -56,11 +56,20 @@ class SupernetEvaluator(Evaluator):
             raise InvalidOption(
                 f"the supernet in {self.run} was trained for space '{self.config.space}', not '{space.name}'"
             )
-        if not RunFolder(self.run).supernet_weights.exists():
+        trained = type(space)(**self.config.space_options).options()
+        if trained != space.options():
+            differ = sorted(k for k in trained if trained[k] != space.options().get(k))
+            raise InvalidOption(
+                f"the supernet in {self.run} was trained with space options "
+                f"{', '.join(f'{k}={trained[k]}' for k in differ)}; its weights fit no other"
+            )
+        weights = RunFolder(self.run).supernet_weights
+        if not weights.exists():
             raise ResultsError(
                 f"the supernet in {self.run} has not finished training; "
                 f"continue it with: nasbench supernet train --resume {self.run}"
             )
+        _supernet_weights(str(weights), weights.stat().st_mtime_ns)  # a corrupt file is refused now, not mid-search
         self.device = device
         check_device_name(device)
         self.bn_batches = self.config.bn_batches if bn_batches is None else bn_batches

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from nasbench.config import SearchConfig
 from nasbench.errors import InvalidOption, ResultsError
 from nasbench.objective import Objective, Target
+from nasbench.options import check_positive
 from nasbench.results import read_trials
 from nasbench.scaling.rules import Scaling, base_resolution, compound, scale
 from nasbench.search_spaces.mbconv import base_arch
@@ -35,6 +36,9 @@ def compound_family(
 
 def multiplier_family(base: str, widths: Sequence[float], depths: Sequence[float], resolution: int) -> list[Network]:
     """``base`` at every (width, depth) multiplier pair, at the base's (or the data's) resolution."""
+    for name, values in (("--width", widths), ("--depth", depths)):
+        for value in values:
+            check_positive(value, name)
     arch = base_arch(base)
     res = base_resolution(arch, resolution)
     networks = []

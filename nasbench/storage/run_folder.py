@@ -9,6 +9,7 @@ supernet training keeps ``config.json``, ``epochs.csv``, ``checkpoints/`` and, o
 
 from __future__ import annotations
 
+import io
 import json
 import os
 import time
@@ -117,7 +118,17 @@ class RunFolder:
         if not self.trials_path.exists():
             return pd.DataFrame()
         try:
-            return pd.read_csv(self.trials_path, keep_default_na=False, na_values=[""], **EXACT_FLOATS)
+            text = self.trials_path.read_bytes()
+        except OSError as exc:
+            raise atomic.storage_error(self.trials_path, exc, "read") from None
+        if text and not text.endswith(b"\n"):  # written whole every time: a cut file lost its end elsewhere
+            line = text.count(b"\n") + 1
+            raise ResultsError(
+                f"corrupt trial table {self.trials_path}: line {line} was cut off mid-row; "
+                "restore the file, or delete that line to resume without its trial"
+            )
+        try:
+            return pd.read_csv(io.BytesIO(text), keep_default_na=False, na_values=[""], **EXACT_FLOATS)
         except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as exc:
             raise ResultsError(f"corrupt trial table {self.trials_path}: {str(exc).strip().splitlines()[0]}") from None
         except OSError as exc:
@@ -128,6 +139,9 @@ class RunLock:
     """An exclusive lock on a run folder; the operating system drops it if the process dies."""
 
     def __init__(self, path: Path) -> None:
+        self.path = path
+        self._created = not path.exists()
+        self._before = ""  # what the file held before this process wrote its pid into it
         try:
             import fcntl
         except ImportError:  # no advisory locks on this platform: run unguarded
@@ -146,6 +160,8 @@ class RunLock:
                 f"{path.parent} is in use by another nasbench process (pid {holder}); wait for it or stop it"
             ) from None
         try:
+            self._handle.seek(0)
+            self._before = self._handle.read()
             self._handle.seek(0)
             self._handle.truncate()
             self._handle.write(str(os.getpid()))
@@ -167,3 +183,19 @@ class RunLock:
     def release(self) -> None:
         if self._handle is not None and not self._handle.closed:
             self._handle.close()  # closing drops the lock
+
+    def abandon(self) -> None:
+        """Release the lock of a run that was refused before it changed anything, leaving the lock file as it
+        found it: gone if this lock made it, with its earlier content otherwise."""
+        if self._handle is not None and not self._handle.closed:
+            try:
+                if self._created:
+                    self.path.unlink(missing_ok=True)
+                else:
+                    self._handle.seek(0)
+                    self._handle.truncate()
+                    self._handle.write(self._before)
+                    self._handle.flush()
+            except OSError:  # a lock file left behind harms nothing
+                pass
+        self.release()

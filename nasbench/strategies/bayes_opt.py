@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import math
+from functools import partial
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
+from threadpoolctl import threadpool_limits
 
 from nasbench.arch import Arch
-from nasbench.errors import InvalidOption
+from nasbench.errors import InvalidArchitecture, InvalidOption
 from nasbench.storage.atomic import write_text
 from nasbench.strategies import wl_gp
 from nasbench.strategies.wl_features import WLFeatures
@@ -113,10 +115,12 @@ class WLBayesOpt(Strategy):
         computing features of networks never seen.
         """
         order = sorted(range(len(self._values)), key=lambda i: -self._values[i])[: self.pool_parents]
-        drawn = [self.space.mutate(self._observed[i], self.rng) for i in order for _ in range(self.pool_mutations)]
+        mutate, sample, copies = self.space.mutate, self.space.sample, range(self.pool_mutations)
+        drawn = _accepted(partial(mutate, self._observed[i], self.rng) for i in order for _ in copies)
         kept = [a for a in self._reservoir if self._key(a) not in self._asked_keys]
         kept = kept[min(len(kept), max(1, self.pool_random // 10)) :]  # the oldest make way
-        self._reservoir = kept + [self.space.sample(self.rng) for _ in range(self.pool_random - len(kept))]
+        samples = _accepted(partial(sample, self.rng) for _ in range(self.pool_random - len(kept)))
+        self._reservoir = kept + samples
         pool, keys = [], set(self._asked_keys)
         for arch in drawn + self._reservoir:
             key = self._key(arch)
@@ -129,8 +133,10 @@ class WLBayesOpt(Strategy):
         pool = self._pool()
         if not pool:
             return self._random_new()
-        model, train = self._fit()
-        mean, std = model.predict(self._cross(pool, train, model.depth))
+        # the GP's products are tiny: BLAS threads would spend most of the time waking up (3x slower)
+        with threadpool_limits(limits=1):
+            model, train = self._fit()
+            mean, std = model.predict(self._cross(pool, train, model.depth))
         improvement = wl_gp.expected_improvement(mean, std, float(np.max(self._targets())))
         return pool[int(np.argmax(improvement))]
 
@@ -243,3 +249,15 @@ class WLBayesOpt(Strategy):
             f"bo credits most: {best.feature} ({best.credit:+.3g} s.d. of the model's values per occurrence); "
             f"sub-structures: {path}"
         )
+
+
+def _accepted(draws) -> list[Arch]:
+    """The architectures ``draws`` (callables) make, less those the space refuses: one bad draw must not
+    throw out the whole pool (the strategy would count it as a refused proposal)."""
+    accepted = []
+    for draw in draws:
+        try:
+            accepted.append(draw())
+        except InvalidArchitecture:
+            continue
+    return accepted

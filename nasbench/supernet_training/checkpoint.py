@@ -75,27 +75,44 @@ def save_checkpoint(
     files = {SUPERNET: model_bytes(model), OPTIMIZER: save(optimizer_tensors)}
     for name, data in files.items():
         atomic.write_bytes(folder / name, data)
-    atomic.write_json(
-        folder / STATE,
-        {
-            "epoch": state.epoch,
-            "children_rng": state.children_rng,
-            "history": state.history,
-            "optimizer": optimizer_rest,
-            "scheduler": scheduler.state_dict(),
-            "digests": {name: _digest(data) for name, data in files.items()},
-        },
-    )
+    meta = {
+        "epoch": state.epoch,
+        "children_rng": state.children_rng,
+        "history": state.history,
+        "optimizer": optimizer_rest,
+        "scheduler": scheduler.state_dict(),
+    }
+    digests = {name: _digest(data) for name, data in files.items()}
+    atomic.write_json(folder / STATE, {**meta, "digests": {**digests, STATE: _state_digest(meta)}})
+
+
+class AlteredCheckpoint(ResultsError):
+    """A checkpoint whose ``state.json`` reads whole but does not match its own digest: edited by hand."""
+
+
+def _state_digest(meta: dict) -> str:
+    """The digest of everything ``state.json`` holds but the digests (keys sorted: the same on any write)."""
+    return _digest(json.dumps({k: v for k, v in meta.items() if k != "digests"}, sort_keys=True).encode())
 
 
 def read_verified(folder: Path) -> tuple[dict, dict[str, bytes]]:
-    """``state.json`` and the tensor files, refusing a checkpoint that is incomplete or altered."""
+    """``state.json`` and the tensor files, refusing a checkpoint that is incomplete or altered.
+
+    A tensor file that does not match its digest was not copied whole (``ResultsError``); a ``state.json``
+    that parses but does not match its own digest was edited (``AlteredCheckpoint``). Checkpoints written
+    before ``state.json`` carried its own digest are checked by their tensor files only.
+    """
     try:
         meta = json.loads((folder / STATE).read_text())
         digests = meta["digests"]
         files = {name: (folder / name).read_bytes() for name in (SUPERNET, OPTIMIZER)}
     except (OSError, ValueError, KeyError, TypeError) as exc:
         raise ResultsError(f"incomplete checkpoint {folder}: {exc}") from None
+    if STATE in digests and digests[STATE] != _state_digest(meta):
+        raise AlteredCheckpoint(
+            f"checkpoint {folder} was altered: its {STATE} does not match its digest; "
+            "restore it, or delete that folder to resume from the checkpoint before it"
+        )
     for name, data in files.items():
         if digests.get(name) != _digest(data):
             raise ResultsError(f"incomplete checkpoint {folder}: {name} does not match its digest")
@@ -103,8 +120,12 @@ def read_verified(folder: Path) -> tuple[dict, dict[str, bytes]]:
 
 
 def is_complete(folder: Path) -> bool:
+    """Whether a checkpoint was written whole (one half-written when its process died is passed over);
+    an altered one is refused, not passed over (``AlteredCheckpoint``)."""
     try:
         read_verified(Path(folder))
+    except AlteredCheckpoint:
+        raise
     except ResultsError:
         return False
     return True

@@ -7,7 +7,9 @@ from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 
 from nasbench.errors import InvalidOption, ResultsError
+from nasbench.options import check_finite
 from nasbench.storage.run_folder import CONFIG, RunFolder
+from nasbench.trial import MAX_EPOCHS
 
 
 @dataclass(frozen=True)
@@ -41,8 +43,13 @@ class SupernetConfig:
     bn_batches: int = 8  # training batches that recalibrate a child's batch norm before it is validated
 
     def __post_init__(self) -> None:
-        if self.epochs < 1 or self.batch_size < 1:
-            raise InvalidOption(f"epochs and batch size must be positive, got {self.epochs} and {self.batch_size}")
+        for f in fields(self):
+            check_finite(getattr(self, f.name), f"--{f.name.replace('_', '-')}")
+        if not 1 <= self.epochs <= MAX_EPOCHS or self.batch_size < 1:
+            raise InvalidOption(
+                f"epochs must be in 1..{MAX_EPOCHS:,} and the batch size positive, "
+                f"got {self.epochs} and {self.batch_size}"
+            )
         if not 0 < self.lr < math.inf:
             raise InvalidOption(f"lr must be a positive number, got {self.lr}")
         if self.random_children < 0:
@@ -82,4 +89,6 @@ def read_supernet_config(run: str | Path) -> SupernetConfig:
     if not folder.exists():
         raise ResultsError(f"{run} holds no supernet run ({CONFIG} is missing)")
     stored = folder.read_config()
-    return SupernetConfig.from_dict(stored.get("supernet") if isinstance(stored, dict) else None)
+    if not isinstance(stored, dict) or "supernet" not in stored:
+        raise ResultsError(f"{run} holds no supernet training (its {CONFIG} has no 'supernet' section)")
+    return SupernetConfig.from_dict(stored["supernet"])

@@ -70,12 +70,18 @@ def train_supernet(
         raise ResultsError(f"{out} already holds a run; resume it with --resume {out} or choose another --out")
     data = load_data(config.dataset, config.data_dir, config.split_seed, config.image_size)  # checks the data now
     _check_batches(config, execution, len(data.train.labels))
+    execution.check()
     if not quiet:
         print(f"sandwich training {space.name} into {out}", file=sys.stderr)
+    created = not out.exists()
     lock = folder.lock()
     try:
         folder.write_config({"supernet": config.to_dict(), "data": asdict(data.spec)})
         return _run(space, config, out, execution, quiet)
+    except NasbenchError:
+        if created and latest_checkpoint(out) is None:  # refused before its first epoch: leave nothing behind
+            shutil.rmtree(out, ignore_errors=True)
+        raise
     finally:
         lock.release()
 
@@ -87,8 +93,11 @@ def resume_supernet(run: str | Path, space: SearchSpace, execution: Execution = 
     config = read_supernet_config(run)
     if space.name != config.space:
         raise InvalidOption(f"{run} trains space '{config.space}', not '{space.name}'")
+    require_capability(space, WeightSharing, "supernet training")
     data = load_data(config.dataset, config.data_dir, config.split_seed, config.image_size)
     _check_batches(config, execution, len(data.train.labels))
+    execution.check()
+    latest_checkpoint(run)  # an altered checkpoint is refused now, before the run is locked
     lock = RunFolder(run).lock()
     try:
         return _run(space, config, run, execution, quiet)
@@ -106,10 +115,8 @@ def _check_batches(config: SupernetConfig, execution: Execution, train_size: int
 
 
 def _run(space: SearchSpace, config: SupernetConfig, run: Path, execution: Execution, quiet: bool) -> Path:
-    from nasbench.backends.ray.cluster import check_reachable, quiet_tune, ray_connection
+    from nasbench.backends.ray.cluster import quiet_tune, ray_connection
 
-    if execution.address is not None:
-        check_reachable(execution.address)
     start = latest_checkpoint(run)
     done = 0 if start is None else checkpoint_epoch(start)
     if done >= config.epochs:
@@ -130,6 +137,7 @@ def _fit(space, config, run, execution, start, quiet) -> Path:
 
     use_gpu = execution.gpus_per_worker > 0
     resources = {"CPU": execution.cpus_per_worker, **({"GPU": execution.gpus_per_worker} if use_gpu else {})}
+    _check_cluster_holds(resources, execution.workers)
     progress = Queue(actor_options={"num_cpus": 0})  # the epoch table is written from it, quiet or not
     trainer = TorchTrainer(
         worker.train_loop,
@@ -162,6 +170,17 @@ def _fit(space, config, run, execution, start, quiet) -> Path:
     if result.checkpoint is None:
         raise NasbenchError("supernet training ended without a checkpoint")
     return Path(result.checkpoint.path)
+
+
+def _check_cluster_holds(resources: dict[str, float], workers: int) -> None:
+    """Ray Train would wait forever for workers the cluster cannot hold; say so instead."""
+    import ray
+
+    total = ray.cluster_resources()
+    short = [f"{workers * need:g} {kind}s" for kind, need in resources.items() if workers * need > total.get(kind, 0)]
+    if short:
+        have = ", ".join(f"{total.get(kind, 0):g} {kind}s" for kind in resources)
+        raise NasbenchError(f"{workers} worker(s) need {' and '.join(short)}; the Ray cluster has {have}")
 
 
 def _first_line(exc: BaseException) -> str:

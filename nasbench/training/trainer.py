@@ -14,6 +14,7 @@ from nasbench.errors import CandidateFailed, InvalidOption
 from nasbench.evaluator import Metrics, Reporter
 from nasbench.training.data import Data, Split
 from nasbench.training.devices import check_device_name, pick_device, torch_threads
+from nasbench.trial import MAX_EPOCHS
 
 #: images per forward pass where no gradient is taken (evaluation, batch-norm re-estimation)
 EVAL_BATCH = 512
@@ -42,8 +43,10 @@ class TrainConfig:
     bn_batches: int = 8
 
     def __post_init__(self) -> None:
-        if self.epochs < 1 or self.batch_size < 1:
-            raise InvalidOption(f"epochs and batch_size must be positive, got {self.epochs} and {self.batch_size}")
+        if not 1 <= self.epochs <= MAX_EPOCHS or self.batch_size < 1:
+            raise InvalidOption(
+                f"epochs must be in 1..{MAX_EPOCHS:,} and batch_size positive, got {self.epochs} and {self.batch_size}"
+            )
         if not 0 < self.data_fraction <= 1:
             raise InvalidOption(f"data_fraction must be in (0, 1], got {self.data_fraction}")
         if self.train_size is not None and self.train_size < 1:

@@ -43,9 +43,13 @@ def ray_connection(address: str | None, folder: Path) -> Iterator[None]:
             log_to_driver=False,  # workers' output stays in Ray's session logs
             logging_level=logging.ERROR,
         )
-    except (ConnectionError, RuntimeError, ValueError) as exc:
-        where = f"the Ray cluster at {address}" if address else "a local Ray"
-        raise NasbenchError(f"cannot start {where}: {str(exc).strip().splitlines()[0]}") from None
+    except Exception as exc:  # Ray raises bare Exceptions too (a raylet that timed out on a loaded machine)
+        _stop_partial_start()
+        builtins.print = print_before
+        where = f"join the Ray cluster at {address}" if address else "start a local Ray"
+        advice = "is it running, and at that address?" if address else "retry, or run with --backend local"
+        reason = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
+        raise NasbenchError(f"cannot {where}: {reason}; {advice}") from None
     try:
         if address is None:
             record_processes(folder)
@@ -57,6 +61,16 @@ def ray_connection(address: str | None, folder: Path) -> Iterator[None]:
             builtins.print = print_before  # Ray swaps in its own print when it first shows worker output
             if address is None:
                 forget_processes(folder)
+
+
+def _stop_partial_start() -> None:
+    """What a failed ``ray.init`` started (its GCS, a raylet) is stopped, not left running."""
+    import ray
+
+    try:
+        ray.shutdown()
+    except Exception:  # nothing more can be done about a start that failed half-way
+        pass
 
 
 def check_reachable(address: str, timeout: float = 5.0) -> None:

@@ -24,10 +24,31 @@ SEPARATOR = "/"
 _STEM = re.compile(r"^p(\d+)_e(\d+)_hd(\d+)$")
 _LAYER = re.compile(r"^h(\d+)_m(\d+(?:\.\d+)?)$")
 
+# Limits far beyond any published transformer (ViT-H/14: patch 14, embedding 1280, 32 layers of 16
+# heads of 80, MLP ratio 4); ``nasbench.search_spaces.vit.size`` bounds the whole network besides.
+#: the longest string read
+MAX_STRING_LENGTH = 50_000
+#: characters of one number in a string
+MAX_DIGITS = 12
+MAX_PATCH = 1024
+MAX_EMBED = 65_536
+MAX_HEAD_DIM = 4096
+MAX_HEADS = 1024
+MAX_DEPTH = 1024
+MAX_MLP_RATIO = 64.0
 
-def _positive_int(value, what: str) -> None:
+
+def _positive_int(value, what: str, limit: int) -> None:
     if isinstance(value, bool) or not isinstance(value, int) or value < 1:
         raise InvalidArchitecture(f"{what} must be a positive integer, got {value!r}")
+    if value > limit:
+        raise InvalidArchitecture(f"{what} {value:,} is beyond the limit of {limit:,}")
+
+
+def _number(text: str, what: str, kind: type):
+    if len(text) > MAX_DIGITS:
+        raise InvalidArchitecture(f"{what} has {len(text):,} characters; a number here has at most {MAX_DIGITS}")
+    return kind(text)
 
 
 @dataclass(frozen=True)
@@ -38,10 +59,11 @@ class Layer:
     mlp_ratio: float
 
     def __post_init__(self) -> None:
-        _positive_int(self.heads, "a layer's heads")
-        if isinstance(self.mlp_ratio, bool) or not isinstance(self.mlp_ratio, (int, float)) or self.mlp_ratio <= 0:
-            raise InvalidArchitecture(f"a layer's MLP ratio must be a positive number, got {self.mlp_ratio!r}")
-        object.__setattr__(self, "mlp_ratio", float(self.mlp_ratio))
+        _positive_int(self.heads, "a layer's heads", MAX_HEADS)
+        ratio = self.mlp_ratio
+        if isinstance(ratio, bool) or not isinstance(ratio, (int, float)) or not 0 < ratio <= MAX_MLP_RATIO:
+            raise InvalidArchitecture(f"a layer's MLP ratio must be a number in (0, {MAX_MLP_RATIO:g}], got {ratio!r}")
+        object.__setattr__(self, "mlp_ratio", float(ratio))
 
     def to_string(self) -> str:
         return f"h{self.heads}_m{self.mlp_ratio!r}"
@@ -51,7 +73,9 @@ class Layer:
         match = _LAYER.match(text)
         if match is None:
             raise InvalidArchitecture(f"layer {text!r} should read h<heads>_m<mlp ratio>, e.g. h12_m4.0")
-        return cls(int(match.group(1)), float(match.group(2)))
+        return cls(
+            _number(match.group(1), "a layer's heads", int), _number(match.group(2), "a layer's MLP ratio", float)
+        )
 
 
 @dataclass(frozen=True)
@@ -66,11 +90,13 @@ class ViTArch(Arch):
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "layers", tuple(self.layers))
-        _positive_int(self.patch, "patch size")
-        _positive_int(self.embed, "embedding dimension")
-        _positive_int(self.head_dim, "head dimension")
+        _positive_int(self.patch, "patch size", MAX_PATCH)
+        _positive_int(self.embed, "embedding dimension", MAX_EMBED)
+        _positive_int(self.head_dim, "head dimension", MAX_HEAD_DIM)
         if not self.layers or not all(isinstance(layer, Layer) for layer in self.layers):
             raise InvalidArchitecture("a vision transformer needs at least one layer of Layer values")
+        if len(self.layers) > MAX_DEPTH:
+            raise InvalidArchitecture(f"{len(self.layers):,} layers are beyond the limit of {MAX_DEPTH:,}")
 
     @property
     def depth(self) -> int:
@@ -86,7 +112,11 @@ class ViTArch(Arch):
 
     @classmethod
     def from_string(cls, text: str) -> ViTArch:
+        if len(text) > MAX_STRING_LENGTH:
+            raise InvalidArchitecture(f"ViT string of {len(text):,} characters; the limit is {MAX_STRING_LENGTH:,}")
         parts = text.strip().split(SEPARATOR)
+        if len(parts) > MAX_DEPTH + 1:
+            raise InvalidArchitecture(f"ViT string of {len(parts):,} segments; at most {MAX_DEPTH:,} layers")
         match = _STEM.match(parts[0])
         if match is None:
             raise InvalidArchitecture(
@@ -94,7 +124,9 @@ class ViTArch(Arch):
             )
         if len(parts) < 2 or any(not p for p in parts[1:]):
             raise InvalidArchitecture(f"ViT string {text!r} needs at least one layer after the stem, e.g. /h12_m4.0")
-        patch, embed, head_dim = (int(g) for g in match.groups())
+        patch, embed, head_dim = (
+            _number(g, what, int) for g, what in zip(match.groups(), ("patch", "embed", "head dim"))
+        )
         return cls(patch, embed, tuple(Layer.from_string(p) for p in parts[1:]), head_dim)
 
     # -------------------------------------------------------------- structure

@@ -12,6 +12,7 @@ from nasbench.errors import InvalidArchitecture, InvalidOption, UnknownName
 from nasbench.options import comma_choices, comma_text
 from nasbench.search_spaces.vit.genotype import Layer, ViTArch
 from nasbench.search_spaces.vit.presets import PRESETS
+from nasbench.search_spaces.vit.size import check_buildable
 from nasbench.space import Buildable, DataSpec, DecisionSequence, NetworkSpec, SearchSpace
 
 
@@ -28,6 +29,7 @@ def network_spec(arch: ViTArch, data: DataSpec) -> NetworkSpec:
         raise InvalidArchitecture(
             f"patch size {arch.patch} does not divide the {data.height} x {data.width} input of {arch}"
         )
+    check_buildable(arch, data.channels, data.num_classes, data.height, data.width)
     kwargs = {"in_channels": data.channels, "num_classes": data.num_classes, "image_size": (data.height, data.width)}
     return NetworkSpec("nasbench.search_spaces.vit.modules", "ViTNetwork", {**arch.network_kwargs(), **kwargs})
 
