@@ -17,7 +17,7 @@ class Backend(ABC):
     """Evaluates the trials a session hands out and hands back how each ended.
 
     A registered backend is created as ``Backend(**options)`` from the backend options of
-    ``config.json``. ``run`` is required; ``check`` and ``options`` are optional hooks.
+    ``config.json``. ``run`` is required; ``check``, ``slots`` and ``options`` are optional hooks.
     """
 
     @abstractmethod
@@ -30,6 +30,11 @@ class Backend(ABC):
         """Refuse, before a run folder is written, what cannot run (a device this machine lacks, a
         cluster nobody answers at its address); ``budget`` is what every trial gets unless its strategy
         gives it another (``SearchSession.trial_budget``). No-op by default."""
+
+    def slots(self) -> int:
+        """How many trials run at once: a deterministic search asks that many ahead of its results
+        (``SearchSession.window``). One by default."""
+        return 1
 
     def options(self) -> dict[str, Any]:
         """The constructor keywords, defaults included, that recreate this backend (kept in ``config.json``,

@@ -27,6 +27,12 @@ class SearchConfig:
     #: what every trial is trained for (``nasbench.trial.Budget`` fields, e.g. {"epochs": 4}) unless its
     #: strategy gives it a budget of its own; a field left out is the evaluator's default
     trial_budget: dict = field(default_factory=dict)
+    #: results told to the strategy in ask order, each trial asked once the one ``window`` before it was told,
+    #: so the run is a function of its seed at any concurrency (``SearchSession``); runs written before the
+    #: mode existed told results as they arrived
+    deterministic: bool = True
+    #: the trials a deterministic search asks ahead: the backend's slots when the run started
+    window: int | None = None
 
     def __post_init__(self) -> None:
         if not isinstance(self.budget, int) or self.budget < 1:
@@ -59,6 +65,12 @@ class SearchConfig:
         ):
             if name in data and not isinstance(data[name], dict):
                 raise ResultsError(f"run configuration: {name} should be an object, got {data[name]!r}")
+        if not isinstance(data.get("deterministic", False), bool):
+            raise ResultsError(f"run configuration: deterministic should be true or false, got {data['deterministic']}")
+        window = data.get("window")
+        if window is not None and (not isinstance(window, int) or isinstance(window, bool) or window < 1):
+            raise ResultsError(f"run configuration: window should be a positive number of trials, got {window!r}")
+        data = {"deterministic": False, **data}  # a run of 0.1 told results as they arrived
         try:
             return cls(**{k: v for k, v in data.items() if k in names})
         except InvalidOption as exc:

@@ -71,8 +71,9 @@ _FIXED = {"number", "arch", "hash", "state", "seed", "wall_seconds", "asked_at",
 _NUMERIC = {"number", "seed", "wall_seconds", "asked_at", "told_at", "duplicate_of"}
 #: fixed columns that tables written before they existed may lack
 _OPTIONAL = {"violates", "budget"}
-#: backend columns that hold numbers but are not metrics (read back into ``extra``)
-NUMERIC_EXTRAS = {"attempts"}
+#: backend columns that hold numbers but are not metrics (read back into ``extra``): a trial's attempts, and
+#: its objective after each epoch ("0.5;0.7", a single number for one epoch) where early stopping needs them
+NUMERIC_EXTRAS = {"attempts", "epoch_values"}
 
 
 def is_table_column(name: str) -> bool:

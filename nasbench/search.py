@@ -129,6 +129,7 @@ def _assemble(config: SearchConfig, folder: RunFolder, on_record) -> Search:
     trial_budget = config.trial_budget_value().over(evaluator.budget_defaults())
     backend = BACKENDS.create(config.backend, **config.backend_options)
     backend.check(evaluator, trial_budget)
+    window = (config.window or backend.slots()) if config.deterministic else None
     session = SearchSession(
         strategy,
         objective,
@@ -138,6 +139,7 @@ def _assemble(config: SearchConfig, folder: RunFolder, on_record) -> Search:
         on_record,
         costs=MeasuredCosts(costs, measured) if measured else None,
         trial_budget=trial_budget,
+        window=window,
     )
     return Search(config, folder, space, strategy, evaluator, objective, session, backend, costs=costs)
 
@@ -173,6 +175,7 @@ def start(config: SearchConfig, out: str | Path, on_record: Callable[[TrialRecor
     config.strategy_options = {**config.strategy_options, **search.strategy.options()}
     config.evaluator_options = {**config.evaluator_options, **search.evaluator.options()}
     config.trial_budget = search.session.trial_budget.to_dict()  # what every trial trains for, spelled out
+    config.window = search.session.window
     data = data_of(search.evaluator, search.space)
     config.data = None if data is None else asdict(data)  # a look-up-only space builds no networks
     if isinstance(search.space, ConstrainedSpace):  # an impossible bound is reported now, not mid-search
@@ -202,7 +205,9 @@ def resume(
 
     ``budget`` extends the run. ``backend`` and ``backend_options`` run the rest elsewhere
     (another cluster, more trials at once); options not given keep their stored values when the
-    backend stays the same. Where candidates are evaluated does not change what is searched.
+    backend stays the same. Where candidates are evaluated does not change what is searched: a
+    deterministic search keeps its window (and so ends as an uninterrupted run would), unless
+    ``max_concurrent`` is given anew.
     """
     folder = RunFolder(out)
     config = SearchConfig.from_dict(folder.read_config())
@@ -228,6 +233,8 @@ def _resume(folder, config, lock, budget, on_record, backend, backend_options) -
         name = backend or config.backend
         kept = config.backend_options if name == config.backend else {}
         config.backend, config.backend_options = name, {**kept, **(backend_options or {})}
+        if "max_concurrent" in (backend_options or {}):  # else the run keeps its window: it ends as it would have
+            config.window = None
     try:
         search = _assemble(config, folder, None)
     except InvalidOption as exc:  # config.json is read like the command line
@@ -238,6 +245,7 @@ def _resume(folder, config, lock, budget, on_record, backend, backend_options) -
     search.session.on_record = on_record
     if moved:
         config.backend_options = _backend_options(search.backend, config.backend_options)
+        config.window = search.session.window
     if budget is not None or moved:
         folder.write_config(config.to_dict())
     return search

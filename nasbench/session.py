@@ -8,6 +8,13 @@ Every ask and every tell goes into the trial table (asked trials as RUNNING rows
 also the strategy's event log: resuming replays it on a fresh strategy. An evaluation that takes
 a second or more is written when it starts (its RUNNING row) and when it ends; faster events
 (table look-ups, repeated proposals) are batched (see ``_flush_soon``).
+
+With a ``window`` (a deterministic search) the order of events no longer depends on timing: results
+are told to the strategy in ask order (one that arrives early is held, and written with its state but
+no ``told_at``, until every trial asked before it has been told), and trial ``m`` is asked right after
+trial ``m - window`` is told. The strategy then sees one sequence of asks and tells, whatever the
+backend's timing, so the same seed gives the same search at any concurrency; the price is a slot
+left idle while an earlier trial still runs. Without one, results are told as they arrive.
 """
 
 from __future__ import annotations
@@ -54,6 +61,7 @@ class SearchSession:
         on_record: Callable[[TrialRecord], None] | None = None,
         costs: Callable[[Arch], Metrics] | None = None,
         trial_budget: Budget = Budget(),
+        window: int | None = None,
     ) -> None:
         if strategy.max_objectives < objective.size:
             raise NasbenchError(
@@ -82,7 +90,13 @@ class SearchSession:
         self._running: dict[str, Trial] = {}  # trial key -> trial under evaluation
         self._waiting: dict[str, list[Trial]] = {}  # duplicates of a running trial
         self._started = 0  # evaluations handed to the backend, or queued for it
-        self._queue: list[Trial] = []  # running when a previous driver stopped: evaluate first
+        self._queue: list[Trial] = []  # asked and not yet handed to the backend (resumed, or asked ahead)
+        if window is not None and window < 1:
+            raise ValueError(f"a deterministic search's window must be at least 1, got {window}")
+        #: trials asked ahead of being told (deterministic search), ``None``: results are told as they arrive
+        self.window = window
+        self._told = 0  # deterministic search: every trial numbered below this has been told
+        self._held: dict[int, tuple] = {}  # deterministic search: answers waiting for their turn, by number
 
     # ----------------------------------------------------------------- asking
     def budget_left(self) -> int:
@@ -92,11 +106,11 @@ class SearchSession:
         return len(self._running)
 
     def done(self) -> bool:
-        return self.budget_left() <= 0 and not self._running and not self._queue
+        return self.budget_left() <= 0 and not self._running and not self._queue and not self._held
 
     def next_trial(self) -> Trial | None:
         """A trial to evaluate now, or ``None`` (budget spent, or the strategy waits for results)."""
-        trial = self._next_trial()
+        trial = self._next_trial() if self.window is None else self._next_in_order()
         if trial is not None and self._last_evaluation_seconds >= SLOW_EVALUATION:
             self.flush()  # a slow evaluation starts: its RUNNING row is on disk while it runs
         else:
@@ -108,39 +122,80 @@ class SearchSession:
             trial = self._queue.pop(0)
             self._running[trial.key] = trial
             return trial
-        duplicates = 0
+        in_a_row = 0
         while self.budget_left() > 0:
-            trial = self.strategy.ask()
-            if trial is None:
-                return None
-            asked_at = self._next_event()
-            key = trial.key
-            violation = self._violation(trial)
-            if violation is not None:  # proposed from decisions, past the constrained sampler
-                self._trials[trial.number] = trial
-                self._tell(trial, asked_at, Finished(TrialState.FAIL, error=violation), None, violates=violation)
-            elif key in self._by_hash:
-                self._trials[trial.number] = trial
-                self._tell(trial, asked_at, self._as_duplicate(self._by_hash[key]), self._by_hash[key].number)
-            elif key in self._running:
-                self._waiting.setdefault(key, []).append(trial)
-                self._write_running(trial, asked_at, duplicate_of=self._running[key].number)
-            else:
-                self._running[key] = trial
-                self._started += 1
-                self._write_running(trial, asked_at, duplicate_of=None)
+            kind, trial = self._ask()
+            if kind != "answered":
                 return trial
-            duplicates += 1
-            if duplicates >= MAX_CONSECUTIVE_DUPLICATES:
-                # the search ends here, as if its budget were spent: what it found stands
-                self.exhausted = (
-                    f"strategy '{self.strategy.name}' proposed {duplicates} already evaluated or constraint-breaking "
-                    f"architectures in a row; the space looks exhausted after {self._started} networks"
-                )
-                self.budget = self._started
-                self.flush()
+            in_a_row += 1
+            if self._exhausted(in_a_row):
                 return None
         return None
+
+    def _next_in_order(self) -> Trial | None:
+        self._advance()
+        if not self._queue:
+            return None
+        trial = self._queue.pop(0)
+        self._running[trial.key] = trial
+        return trial
+
+    def _fill(self) -> None:
+        """Ask while the window allows (trial ``m`` once trial ``m - window`` has been told), until the
+        strategy waits for results."""
+        in_a_row = 0
+        while self.budget_left() > 0 and len(self.records) < self._told + self.window:
+            kind, trial = self._ask()
+            if kind == "wait":
+                return
+            if kind == "evaluate":
+                del self._running[trial.key]  # handed out by ``_next_in_order``, in ask order
+                self._queue.append(trial)
+                in_a_row = 0
+                continue
+            in_a_row += 1
+            if self._exhausted(in_a_row):
+                return
+
+    def _ask(self) -> tuple[str, Trial | None]:
+        """Ask the strategy once: ``("evaluate", trial)`` for a network to evaluate, ``("answered", trial)`` for
+        one answered without an evaluation (a repeat, a constraint violation, or a repeat of a running one,
+        answered when it ends), ``("wait", None)`` when the strategy waits for results."""
+        trial = self.strategy.ask()
+        if trial is None:
+            return "wait", None
+        asked_at = self._next_event()
+        key = trial.key
+        violation = self._violation(trial)
+        self._trials[trial.number] = trial
+        if violation is not None:  # proposed from decisions, past the constrained sampler
+            self._answer(trial, asked_at, Finished(TrialState.FAIL, error=violation), None, violation)
+        elif key in self._by_hash:
+            original = self._by_hash[key]
+            self._answer(trial, asked_at, self._as_duplicate(original), original.number)
+        elif key in self._running or any(t.key == key for t in self._queue):
+            original = self._running.get(key) or next(t for t in self._queue if t.key == key)
+            self._waiting.setdefault(key, []).append(trial)
+            self._write_running(trial, asked_at, duplicate_of=original.number)
+        else:
+            self._running[key] = trial
+            self._started += 1
+            self._write_running(trial, asked_at, duplicate_of=None)
+            return "evaluate", trial
+        return "answered", trial
+
+    def _exhausted(self, in_a_row: int) -> bool:
+        """After ``MAX_CONSECUTIVE_DUPLICATES`` answers in a row the search ends as if its budget were
+        spent: what it found stands."""
+        if in_a_row < MAX_CONSECUTIVE_DUPLICATES:
+            return False
+        self.exhausted = (
+            f"strategy '{self.strategy.name}' proposed {in_a_row} already evaluated or constraint-breaking "
+            f"architectures in a row; the space looks exhausted after {self._started} networks"
+        )
+        self.budget = self._started
+        self.flush()
+        return True
 
     def _violation(self, trial: Trial) -> str | None:
         """Why a hard cost constraint of the space refuses this network, if it does."""
@@ -171,16 +226,41 @@ class SearchSession:
         del self._running[key]
         if self.costs is not None and finished.state is not TrialState.FAIL:
             finished = replace(finished, metrics={**self.costs(trial.arch), **finished.metrics})
-        record = self._tell(trial, self.records[trial.number].asked_at, finished, None)
+        record = self._answer(trial, self.records[trial.number].asked_at, finished, None)
         self._by_hash[key] = record
         for waiting in self._waiting.pop(key, []):
-            self._tell(waiting, self.records[waiting.number].asked_at, self._as_duplicate(record), record.number)
+            self._answer(waiting, self.records[waiting.number].asked_at, self._as_duplicate(record), record.number)
+        self._advance()
         self._last_evaluation_seconds = finished.wall_seconds
         if finished.wall_seconds >= SLOW_EVALUATION:
             self.flush()  # a result that took time to get is written at once
         else:
             self._flush_soon()
         return record
+
+    def _answer(
+        self, trial: Trial, asked_at: int, finished: Finished, duplicate_of: int | None, violates: str = ""
+    ) -> TrialRecord:
+        """Tell the strategy how ``trial`` ended: now, or (deterministic search) once every trial asked
+        before it has been told; meanwhile its record has its state and no ``told_at``."""
+        if self.window is None:
+            return self._tell(trial, asked_at, finished, duplicate_of, violates)
+        self._held[trial.number] = (trial, asked_at, finished, duplicate_of, violates)
+        record = self._record(trial, asked_at, None, finished, None, duplicate_of, violates)
+        self._store(record)
+        return record
+
+    def _advance(self) -> None:
+        """Deterministic search: ask what the window allows, tell the held answer whose turn has come, and
+        again, until neither moves. Each tell is followed by the asks it allows, as the window says."""
+        if self.window is None:
+            return
+        while True:
+            self._fill()
+            if self._told not in self._held:
+                return
+            self._tell(*self._held.pop(self._told))
+            self._told += 1
 
     @staticmethod
     def _as_duplicate(original: TrialRecord) -> Finished:
@@ -293,18 +373,29 @@ class SearchSession:
                     self._by_hash[trial.key] = record
                     self._started += 1
         self._events = 1 + max((e[0] for e in events), default=-1)
-        for number in sorted(trials):  # still running when the driver stopped
+        self._told = len(records) - len(trials)
+        if self.window is not None and any(n >= self._told for n in by_number if n not in trials):
+            raise ResultsError("cannot resume: the trial table of a deterministic search was told out of order")
+        for number in sorted(trials):  # asked and not told when the driver stopped
             trial, record = trials[number], by_number[number]
             self._store(record)
             self._trials[number] = trial
             key = trial.key
-            if record.duplicate_of is None:
+            if record.state is not TrialState.RUNNING:  # answered, waiting for its turn (deterministic search)
+                answer = Finished(record.state, record.metrics, record.error, record.wall_seconds, record.extra)
+                self._held[number] = (trial, record.asked_at, answer, record.duplicate_of, record.violates)
+                if record.evaluated:
+                    self._by_hash[key] = record
+                    self._started += 1
+            elif record.duplicate_of is None:
                 self._started += 1
                 self._queue.append(trial)
             elif key in self._by_hash:
-                self._tell(trial, record.asked_at, self._as_duplicate(self._by_hash[key]), self._by_hash[key].number)
+                original = self._by_hash[key]
+                self._answer(trial, record.asked_at, self._as_duplicate(original), original.number)
             else:
                 self._waiting.setdefault(key, []).append(trial)
+        self._advance()
         self.flush()
 
     def best(self) -> TrialRecord | None:

@@ -27,6 +27,7 @@ def pytest_configure(config) -> None:
 #: longest first
 LONGEST_FILES = (
     "test_supernet_ray.py",
+    "test_deterministic_ray.py",
     "test_benchmarks.py",
     "test_ray_resume.py",
     "test_training.py",

@@ -121,6 +121,27 @@ class GatedTable(TabularEvaluator):
         return super().__call__(arch, budget, seed=seed, report=report)
 
 
+class Gates(TabularEvaluator):
+    """The tabular evaluator, but evaluation number n (counted across processes and drivers by the files
+    left in ``folder``) waits, up to ``timeout`` seconds, while n exceeds one of ``stops`` whose file
+    ``open-<stop>`` is not in ``folder`` yet: a search can be stopped at each stop in turn, however fast
+    the machine's look-ups."""
+
+    def __init__(self, space, path, columns=None, folder: str = "", stops: str = "", timeout: float = 300) -> None:
+        super().__init__(space, path, columns)
+        self.folder, self.stops, self.timeout = folder, stops, timeout
+
+    def __call__(self, arch, budget, *, seed, report=None):
+        folder = Path(self.folder)
+        (folder / f"evaluation-{uuid.uuid4().hex}").touch()
+        count = len(list(folder.glob("evaluation-*")))
+        closed = [s for s in map(int, filter(None, self.stops.split(","))) if count > s]
+        deadline = time.monotonic() + self.timeout
+        while any(not (folder / f"open-{s}").exists() for s in closed) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        return super().__call__(arch, budget, seed=seed, report=report)
+
+
 class Rendezvous(Evaluator):
     """The table, but each network waits (up to ``timeout`` seconds) until trials have started on
     ``nodes`` different Ray nodes, so a node slow to start its first trial still gets one: on a loaded

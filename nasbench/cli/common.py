@@ -90,6 +90,16 @@ def parse_pairs(items: list[str], what: str) -> dict[str, str]:
     return out
 
 
+def add_determinism_flag(group) -> None:
+    group.add_argument(
+        "--deterministic",
+        action=argparse.BooleanOptionalAction,
+        default=None,
+        help="tell results to the strategy in ask order, so the run is a function of its seed at any "
+        "concurrency (default); --no-deterministic tells them as they arrive, leaving no slot idle",
+    )
+
+
 def trial_budget(args) -> dict:
     """The budget every trial gets, from the flags (``--epochs``)."""
     return {} if args.epochs is None else {"epochs": args.epochs}
@@ -124,7 +134,7 @@ def refuse_on_resume(args, execution: tuple[str, ...], what: str) -> None:
     fixed = [
         flag(name)
         for name, value in vars(args).items()
-        if name not in RUN_FLAGS and name not in execution and value not in (None, False, [])
+        if name not in RUN_FLAGS and name not in execution and value is not None and value != []
     ]
     if fixed:
         raise NasbenchError(f"{', '.join(fixed)} cannot change when resuming {what}; only the execution flags can")

@@ -8,6 +8,7 @@ from pathlib import Path
 
 from nasbench.backends.ray import RayBackend
 from nasbench.cli.common import (
+    add_determinism_flag,
     add_option_flags,
     add_training_flags,
     drive,
@@ -145,6 +146,7 @@ def add_parser(sub) -> None:
         "process (default for look-ups such as --benchmark); or a plugin's",
     )
     add_option_flags(g, RayBackend)
+    add_determinism_flag(g)
     g = p.add_argument_group("output")
     g.add_argument(
         "--out", default=None, metavar="DIR", help="run folder (default: results/<space>-<strategy>-s<seed>-<time>)"
@@ -236,6 +238,7 @@ def config_from_args(args):
         backend=backend,
         backend_options=backend_options,
         trial_budget=trial_budget(args),
+        deterministic=args.deterministic is not False,
     )
 
 

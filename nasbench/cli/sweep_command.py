@@ -7,7 +7,14 @@ from datetime import datetime
 from pathlib import Path
 
 from nasbench.backends.ray import RayBackend
-from nasbench.cli.common import add_option_flags, drive, flag, given_options, refuse_on_resume
+from nasbench.cli.common import (
+    add_determinism_flag,
+    add_option_flags,
+    drive,
+    flag,
+    given_options,
+    refuse_on_resume,
+)
 from nasbench.errors import NasbenchError
 from nasbench.options import keyword_options
 
@@ -52,6 +59,7 @@ def add_parser(sub) -> None:
     g = p.add_argument_group("execution")
     g.add_argument("--backend", default=None, choices=["ray", "local"], help="ray (default) or local")
     add_option_flags(g, RayBackend, exclude=EARLY_STOPPING)
+    add_determinism_flag(g)
     g = p.add_argument_group("output")
     g.add_argument("--out", default=None, metavar="DIR", help="run folder (default: results/sweep-<time>)")
     g.add_argument("--resume", default=None, metavar="DIR", help="continue the sweep stored in DIR")
@@ -110,7 +118,7 @@ def config_from_args(args):
     if backend != "ray" and backend_options:
         raise NasbenchError(f"{', '.join(map(flag, backend_options))} apply to --backend ray only")
     seed = args.seed if args.seed is not None else 0
-    return sweep_config(
+    config = sweep_config(
         space,
         points,
         space_options=space_options,
@@ -119,6 +127,8 @@ def config_from_args(args):
         backend=backend,
         backend_options=backend_options,
     )
+    config.deterministic = args.deterministic is not False
+    return config
 
 
 def run(args) -> int:

@@ -85,6 +85,25 @@ class RayBackend(Backend):
                 f"they train for {budget.epochs or 1}"
             )
 
+    def slots(self) -> int:
+        """``max_concurrent``, or as many trials as this machine's CPUs (and GPUs) hold for an embedded Ray.
+
+        A cluster's size is known only once it is joined, and a deterministic search must know it before:
+        there, give ``max_concurrent``."""
+        if self.max_concurrent is not None:
+            return self.max_concurrent
+        if self.address is not None:
+            raise InvalidOption(
+                "a deterministic search on a cluster needs --max-concurrent (the trials that run at once); "
+                "or give --no-deterministic"
+            )
+        slots = int((os.cpu_count() or 1) // self.cpus_per_trial)
+        if self.gpus_per_trial:
+            import torch
+
+            slots = min(slots, int(torch.cuda.device_count() // self.gpus_per_trial))
+        return max(1, slots)
+
     def _check_fits_this_machine(self) -> None:
         """A trial asking for more than the machine has would wait for it forever."""
         import torch
@@ -115,7 +134,7 @@ class RayBackend(Backend):
         scheduler = None
         if self.scheduler == "asha":
             self._check_early_stopping(session.trial_budget)
-            scheduler = tuning.asha(session.trial_budget.epochs, self.grace_period, self.reduction_factor)
+            scheduler = tuning.asha(session, self.grace_period, self.reduction_factor)
         storage = folder / tuning.TUNE_DIR
         with ray_connection(self.address, folder):
             resources = {"cpu": self.cpus_per_trial, "gpu": tuning.gpus_per_trial(self.gpus_per_trial, evaluator)}
@@ -127,6 +146,7 @@ class RayBackend(Backend):
                 objective=session.objective,
                 workdir=os.getcwd(),
                 threads=max(1, int(self.cpus_per_trial)),  # torch in the worker uses the CPUs the trial holds
+                keep_epoch_values=scheduler is not None and session.window is not None,
             )
             searcher = SessionSearcher(session)
             with quiet_tune():

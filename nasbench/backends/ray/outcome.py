@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 
-from nasbench.backends.ray.trainable import ERROR, FINAL, METRICS, NODE, WALL
+from nasbench.backends.ray.trainable import EPOCH_VALUES, ERROR, FINAL, METRICS, NODE, WALL
 from nasbench.trial import Finished, TrialState
 
 _PREFIX = METRICS + "/"  # Tune hands the searcher flattened results
@@ -25,13 +25,17 @@ def outcome(result: dict | None, error: bool, tune_trial) -> Finished | None:
         )
     if not result:
         return None
-    extra = {**_node(result), "attempts": failures + 1}
+    extra = {**_node(result), "attempts": failures + 1, **_epoch_values(result)}
     metrics = {key[len(_PREFIX) :]: float(value) for key, value in result.items() if key.startswith(_PREFIX)}
     if not result.get(FINAL):  # the scheduler stopped it: its last report stands
         return Finished(TrialState.PRUNED, metrics, wall_seconds=float(result.get("time_total_s", 0.0)), extra=extra)
     if result.get(ERROR):
         return Finished(TrialState.FAIL, error=str(result[ERROR]), wall_seconds=float(result[WALL]), extra=extra)
     return Finished(TrialState.COMPLETE, metrics, wall_seconds=float(result[WALL]), extra=extra)
+
+
+def _epoch_values(result: dict) -> dict:
+    return {EPOCH_VALUES: result[EPOCH_VALUES]} if result.get(EPOCH_VALUES) else {}
 
 
 def _node(result: dict) -> dict:

@@ -33,6 +33,9 @@ METRICS, EPOCH, OBJECTIVE, FINAL, ERROR, WALL, NODE = (
     "wall_seconds",
     "node_id",
 )
+#: the first objective value after each epoch so far, ";"-separated (kept for a deterministic search's early
+#: stopping: ``nasbench.backends.ray.ordered_asha``)
+EPOCH_VALUES = "epoch_values"
 
 
 def objective_value(objective: Objective, metrics: Metrics) -> float:
@@ -55,7 +58,16 @@ def _threads(count: int):
     return torch_threads(count)
 
 
-def evaluate_trial(config: dict, *, space, evaluator, objective: Objective, workdir: str, threads: int = 1) -> None:
+def evaluate_trial(
+    config: dict,
+    *,
+    space,
+    evaluator,
+    objective: Objective,
+    workdir: str,
+    threads: int = 1,
+    keep_epoch_values: bool = False,
+) -> None:
     """Tune's function trainable. Exceptions propagate, so Tune retries the trial.
 
     ``CandidateFailed`` (a diverged loss, a network missing from a table) and an architecture the
@@ -68,9 +80,11 @@ def evaluate_trial(config: dict, *, space, evaluator, objective: Objective, work
         os.chdir(workdir)
     node = ray.get_runtime_context().get_node_id()
     last_epoch = 0
+    epoch_values: list[float] = []
 
     def result(metrics: Metrics, final: bool, error: str = "", wall: float = 0.0) -> dict:
         value = objective_value(objective, metrics)
+        kept = {EPOCH_VALUES: ";".join(map(repr, epoch_values))} if keep_epoch_values and epoch_values else {}
         return {
             METRICS: dict(metrics),
             EPOCH: last_epoch,
@@ -79,11 +93,13 @@ def evaluate_trial(config: dict, *, space, evaluator, objective: Objective, work
             ERROR: error,
             WALL: wall,
             NODE: node,
+            **kept,
         }
 
     def report(epoch: int, metrics: Metrics) -> None:
         nonlocal last_epoch
         last_epoch = epoch
+        epoch_values.append(objective_value(objective, metrics))
         tune.report(result(metrics, final=False))
 
     start = time.perf_counter()

@@ -6,9 +6,11 @@ from pathlib import Path
 
 from ray.tune.schedulers import ASHAScheduler
 
-from nasbench.backends.ray.trainable import EPOCH, NUMBER, OBJECTIVE
+from nasbench.backends.ray.ordered_asha import OrderedASHA, parse_epoch_values
+from nasbench.backends.ray.trainable import EPOCH, EPOCH_VALUES, NUMBER, OBJECTIVE
 from nasbench.errors import NasbenchError
 from nasbench.evaluator import Evaluator
+from nasbench.session import SearchSession
 
 #: Tune's logs of a run go to results/<run>/tune/<experiment>, one experiment per driver
 TUNE_DIR = "tune"
@@ -25,17 +27,22 @@ def trial_name(trial) -> str:
     return f"trial_{trial.config[NUMBER]}"
 
 
-def asha(epochs: int, grace_period: int, reduction_factor: float) -> ASHAScheduler:
-    """ASHA over the ``epochs`` a trial trains for, ranking by the first objective value.
+def asha(session: SearchSession, grace_period: int, reduction_factor: float):
+    """Early stopping over the epochs every trial trains for, ranking by the first objective value: Ray's
+    ASHA (Li et al. 2020), or for a deterministic search its ordered variant (``ordered_asha``).
 
-    Its last rung is the epoch before the final one: a candidate that reached its final epoch
+    The last rung is the epoch before the final one: a candidate that reached its final epoch
     finishes, so a pruned trial always saved work.
     """
+    max_t = session.trial_budget.epochs - 1
+    if session.window is not None:
+        known = {r.number: parse_epoch_values(r.extra.get(EPOCH_VALUES)) for r in session.records.values()}
+        return OrderedASHA(session.window, max_t, grace_period, reduction_factor, known)
     return ASHAScheduler(
         time_attr=EPOCH,
         metric=OBJECTIVE,
         mode="max",
-        max_t=epochs - 1,
+        max_t=max_t,
         grace_period=grace_period,
         reduction_factor=reduction_factor,
         stop_last_trials=False,
