@@ -21,6 +21,7 @@ COMMANDS = [
     ["supernet", "train"],
     ["sweep"],
     ["report"],
+    ["proxies"],
     ["spaces"],
     ["strategies"],
     ["evaluators"],

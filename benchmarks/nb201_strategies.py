@@ -13,6 +13,15 @@ query, for the nasbench strategies (the search session de-duplicates) and for th
   absolute numbers are slightly optimistic; every strategy shares that bias.
 
 "optuna" is the peer: Optuna's own TPESampler(seed) in Optuna's ask/tell loop on the same decisions.
+"bo-zc" is ``bo`` ranking its candidates by the data-free proxies shipped with the package (``-S
+proxies=synflow``, on the dataset's own network): its initial design and its acquisition pool.
+
+Every search is also scored against simulated seconds: each network costs its training time in the
+table (cifar10-valid's ``train-all-time``; for CIFAR-100 and ImageNet16-120, which the tables give no
+times for, that time scaled by the training set's size and resolution: x2 and x1.52), plus what the
+strategy spent on proxies (the seconds the shipped table's proxies took to compute). The ``*_time_curves``
+files and plots, and a table at three budgets, report it: NATS-Bench's (2e4, 4e4 and 12e4 s for
+CIFAR-10, CIFAR-100 and ImageNet16-120), NAS-Bench-201's 12,000 s for CIFAR-10, and others beside them.
 
     python benchmarks/nb201_strategies.py --data ../shared/data/nb201 --dataset cifar10 --seeds 100 --jobs 2
 
@@ -35,24 +44,46 @@ import numpy as np
 import pandas as pd
 
 #: dataset -> signal -> table columns (metric name -> column)
+TIME = {"train_seconds": "train-all-time"}  # cifar10-valid's training time, every dataset's clock
 COLUMNS = {
-    "cifar10": {"valid": {"valid_accuracy": "valid-accuracy", "test_accuracy": "CIFAR10TestAccuracy200Epochs"}},
+    "cifar10": {"valid": {"valid_accuracy": "valid-accuracy", "test_accuracy": "CIFAR10TestAccuracy200Epochs", **TIME}},
     "cifar100": {
         "oneseed": {
             "valid_accuracy": "Cifar100TestAccuracy200Epochs",
             "test_accuracy": "CIFAR100TestAccuracy200Epochs",
+            **TIME,
         },
-        "12ep": {"valid_accuracy": "Cifar100TestAccuracy12Epochs", "test_accuracy": "CIFAR100TestAccuracy200Epochs"},
+        "12ep": {
+            "valid_accuracy": "Cifar100TestAccuracy12Epochs",
+            "test_accuracy": "CIFAR100TestAccuracy200Epochs",
+            **TIME,
+        },
     },
     "imagenet16": {
         "oneseed": {
             "valid_accuracy": "ImageNet16TestAccuracy200Epochs",
             "test_accuracy": "ImageNetTestAccuracy200Epochs",
+            **TIME,
         },
-        "12ep": {"valid_accuracy": "ImageNet16TestAccuracy12Epochs", "test_accuracy": "ImageNetTestAccuracy200Epochs"},
+        "12ep": {
+            "valid_accuracy": "ImageNet16TestAccuracy12Epochs",
+            "test_accuracy": "ImageNetTestAccuracy200Epochs",
+            **TIME,
+        },
     },
 }
 PEER = "optuna"
+#: strategies run as a registered one with options: name -> (registered name, options; "{dataset}" is filled in)
+VARIANTS = {"bo-zc": ("bo", {"proxies": "synflow", "proxy_dataset": "{dataset}"})}
+#: a network's training time on a dataset, as a multiple of cifar10-valid's (25,000 training images at 32 x 32):
+#: CIFAR-100 trains on 50,000 at 32 x 32, ImageNet16-120 on 151,700 at 16 x 16
+TIME_SCALE = {"cifar10": 1.0, "cifar100": 2.0, "imagenet16": 151_700 / 25_000 / 4}
+#: the time budgets (seconds) of the table: NAS-Bench-201's and NATS-Bench's, and one beyond them
+TIME_BUDGETS = {
+    "cifar10": (12_000, 20_000, 40_000),
+    "cifar100": (20_000, 40_000, 80_000),
+    "imagenet16": (60_000, 120_000, 240_000),
+}
 MAX_REPEATS = 1000  # consecutive repeated proposals after which a search is stuck (as the session's limit)
 
 _worker: dict = {}  # per-process state of the pool's workers: the space and the evaluator
@@ -68,6 +99,7 @@ class Setting:
     evaluator_options: dict
     metric: str  # what the searches maximise
     report: str  # what a search is scored by (of the network with the best ``metric``)
+    dataset: str = ""  # NAS-Bench-201's dataset, or "" for another space and evaluator
 
 
 def _init_worker(setting: Setting) -> None:
@@ -80,7 +112,9 @@ def _init_worker(setting: Setting) -> None:
     threadpool_limits(1)  # the same for the GP's linear algebra
     space = SPACES.create(setting.space, **setting.space_options)
     evaluator = EVALUATORS.create(setting.evaluator, space, **setting.evaluator_options)
-    _worker.update(space=space, evaluator=evaluator, metric=setting.metric, report=setting.report)
+    _worker.update(
+        space=space, evaluator=evaluator, metric=setting.metric, report=setting.report, dataset=setting.dataset
+    )
 
 
 def best_so_far(evaluated: list[dict], metric: str, report: str) -> list[float]:
@@ -94,7 +128,8 @@ def best_so_far(evaluated: list[dict], metric: str, report: str) -> list[float]:
 
 
 def nasbench_search(name: str, seed: int, budget: int) -> list[dict]:
-    """The distinct networks a nasbench strategy evaluates, in order."""
+    """The distinct networks a nasbench strategy evaluates, in order, each with ``spent_seconds``: the
+    simulated seconds the search had spent when it was told (see ``TIME_SCALE``)."""
     from nasbench.catalog import STRATEGIES
     from nasbench.evaluator import run_evaluation
     from nasbench.objective import Objective, Target
@@ -102,8 +137,16 @@ def nasbench_search(name: str, seed: int, budget: int) -> list[dict]:
     from nasbench.trial import Budget, TrialState
 
     space, evaluator = _worker["space"], _worker["evaluator"]
-    strategy = STRATEGIES.create(name, space, seed=seed)
-    session = SearchSession(strategy, Objective((Target(_worker["metric"]),)), None, budget, seed)
+    registered, options = VARIANTS.get(name, (name, {}))
+    options = {k: v.format(dataset=_worker["dataset"]) if isinstance(v, str) else v for k, v in options.items()}
+    strategy = STRATEGIES.create(registered, space, seed=seed, **options)
+    scale = TIME_SCALE.get(_worker["dataset"], 1.0)
+
+    def cost(metrics: dict, wall_seconds: float) -> float:
+        return scale * evaluator.cost_seconds(metrics, wall_seconds)
+
+    session = SearchSession(strategy, Objective((Target(_worker["metric"]),)), None, budget, seed, cost=cost)
+    spent = {}
     # after MAX_CONSECUTIVE_DUPLICATES repeats in a row the session ends the search with what it has
     while not session.done():
         started = time.process_time()
@@ -112,8 +155,10 @@ def nasbench_search(name: str, seed: int, budget: int) -> list[dict]:
         if trial is None:
             break
         session.finish(trial, run_evaluation(evaluator, trial.arch, Budget(), seed=session.evaluation_seed(trial)))
+        spent[trial.number] = session.spent_seconds()
     rows = sorted(session.records.values(), key=lambda r: r.told_at)
-    return [r.metrics for r in rows if r.duplicate_of is None and r.state is TrialState.COMPLETE]
+    done = [r for r in rows if r.duplicate_of is None and r.state is TrialState.COMPLETE]
+    return [{**r.metrics, "spent_seconds": spent[r.number]} for r in done]
 
 
 def optuna_peer(seed: int, budget: int) -> list[dict]:
@@ -127,7 +172,7 @@ def optuna_peer(seed: int, budget: int) -> list[dict]:
     with quiet_optuna():
         study = optuna.create_study(direction="maximize", sampler=optuna.samplers.TPESampler(seed=seed))
     seen: dict[str, dict] = {}
-    evaluated, repeats, pending = [], 0, []
+    evaluated, repeats, pending, spent = [], 0, [], 0.0
     while len(evaluated) < budget and repeats < MAX_REPEATS:
         started = time.process_time()
         trial = study.ask()
@@ -138,7 +183,8 @@ def optuna_peer(seed: int, budget: int) -> list[dict]:
             _worker["ask_seconds"].append(time.process_time() - started + sum(pending))
             pending.clear()
             seen[arch.hash_key] = evaluator(arch, Budget(), seed=seed)
-            evaluated.append(seen[arch.hash_key])
+            spent += TIME_SCALE.get(_worker["dataset"], 1.0) * evaluator.cost_seconds(seen[arch.hash_key], 0.0)
+            evaluated.append({**seen[arch.hash_key], "spent_seconds": spent})
             repeats = 0
         else:
             pending.append(time.process_time() - started)  # a repeat: part of the next new network's cost
@@ -147,19 +193,28 @@ def optuna_peer(seed: int, budget: int) -> list[dict]:
     return evaluated
 
 
-def run_one(task: tuple[str, int, int]) -> tuple[str, int, list[float], float, bool, list[float]]:
-    """One search: its curve, CPU seconds, whether it got stuck, and the CPU seconds of each new network's asks."""
-    name, seed, budget = task
+def over_time(evaluated: list[dict], curve: list[float], grid: np.ndarray) -> list[float]:
+    """The best-so-far score once each of ``grid``'s seconds were spent (NaN before the first network ends)."""
+    ends = np.array([e["spent_seconds"] for e in evaluated])
+    told = np.searchsorted(ends, grid, side="right")  # networks told by then
+    return [curve[n - 1] if n else np.nan for n in told]
+
+
+def run_one(task: tuple[str, int, int, tuple]) -> tuple:
+    """One search: its curve over queries and over ``grid`` seconds, CPU seconds, whether it got stuck, and
+    the CPU seconds of each new network's asks."""
+    name, seed, budget, grid = task
     _worker["ask_seconds"] = []
     start = time.process_time()
     evaluated = optuna_peer(seed, budget) if name == PEER else nasbench_search(name, seed, budget)
     curve = best_so_far(evaluated, _worker["metric"], _worker["report"])
+    timed = over_time(evaluated, curve, np.asarray(grid))
     stuck = len(curve) < budget  # it keeps its best network for the queries it could not make
     curve += curve[-1:] * (budget - len(curve))
-    return name, seed, curve, time.process_time() - start, stuck, _worker["ask_seconds"]
+    return name, seed, curve, timed, time.process_time() - start, stuck, _worker["ask_seconds"]
 
 
-def plot_regret(curves: pd.DataFrame, optimum: float, title: str, path: Path) -> None:
+def plot_regret(curves: pd.DataFrame, optimum: float, title: str, path: Path, x: str = "queries") -> None:
     from matplotlib.figure import Figure
 
     figure = Figure(figsize=(7, 4.5), dpi=120)
@@ -169,7 +224,9 @@ def plot_regret(curves: pd.DataFrame, optimum: float, title: str, path: Path) ->
         axes.plot(group.queries, regret, label=name)
         axes.fill_between(group.queries, regret - group["sem"], regret + group["sem"], alpha=0.2)
     axes.set_yscale("log")
-    axes.set_xlabel("queries (distinct networks evaluated)")
+    axes.set_xlabel("queries (distinct networks evaluated)" if x == "queries" else x)
+    if x != "queries":
+        axes.set_xscale("log")
     axes.set_ylabel(f"regret: {optimum:.3f} - test accuracy (%)")
     axes.set_title(title, fontsize=9)
     axes.grid(alpha=0.3, which="both")
@@ -198,7 +255,8 @@ def _setting(args, parser) -> tuple[Setting, str, str]:
         options = parse_options(factory, args.evaluator_option, f"evaluator '{args.evaluator}'")
         stem, signal = args.name or f"{args.space}_{args.evaluator}", args.metric
         metric, report = args.metric, args.report or args.metric
-    return Setting(args.space, space_options, args.evaluator, options, metric, report), stem, signal
+    dataset = args.dataset if nb201 else ""
+    return Setting(args.space, space_options, args.evaluator, options, metric, report, dataset), stem, signal
 
 
 def _optimum(setting: Setting) -> float | None:
@@ -245,8 +303,11 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--dataset", choices=sorted(COLUMNS), default="cifar10")
     parser.add_argument("--signal", default=None, help="cifar10: valid; cifar100/imagenet16: oneseed (default) or 12ep")
     parser.add_argument("--seeds", type=int, default=100)
-    parser.add_argument("--budgets", type=int, nargs="+", default=[50, 100, 200])
-    parser.add_argument("--strategies", nargs="+", default=["random", "evo", "rl", "tpe", "bo", PEER])
+    parser.add_argument("--budgets", type=int, nargs="+", default=[10, 25, 50, 100, 200])
+    parser.add_argument("--strategies", nargs="+", default=["random", "evo", "rl", "tpe", "bo", "bo-zc", PEER])
+    parser.add_argument(
+        "--time-budgets", type=float, nargs="+", default=None, help="seconds of the time table (default: TIME_BUDGETS)"
+    )
     parser.add_argument("--jobs", type=int, default=1, help="worker processes")
     parser.add_argument(
         "--out", default="benchmarks/results", help="folder for the per-seed table, the curves and the plot"
@@ -282,15 +343,18 @@ def main(argv: list[str] | None = None) -> None:
     if missing:
         parser.error(f"the evaluator reports no {', '.join(sorted(missing))}: use --metric / --report")
     horizon = max(args.budgets)
-    tasks = [(name, seed, horizon) for name in args.strategies for seed in range(args.seeds)]
+    time_budgets = tuple(args.time_budgets or TIME_BUDGETS.get(setting.dataset, (1e3, 1e4, 1e5)))
+    grid = tuple(sorted({*np.geomspace(max(time_budgets) / 100, max(time_budgets), 100).round(), *time_budgets}))
+    tasks = [(name, seed, horizon, grid) for name in args.strategies for seed in range(args.seeds)]
     started = time.perf_counter()
     with ProcessPoolExecutor(args.jobs, initializer=_init_worker, initargs=(setting,)) as pool:
         results = list(pool.map(run_one, tasks, chunksize=1))
     print(f"{len(tasks)} searches in {time.perf_counter() - started:.0f} s with {args.jobs} worker(s)")
 
     optimum = _optimum(setting)
-    rows, curve_rows, seconds, stuck, asks = [], [], {}, {}, {}
-    for name, seed, curve, cpu, stalled, ask_seconds in results:
+    rows, curve_rows, time_rows, seconds, stuck, asks = [], [], [], {}, {}, {}
+    for name, seed, curve, timed, cpu, stalled, ask_seconds in results:
+        time_rows += [{"strategy": name, "seed": seed, "seconds": t, "test_accuracy": v} for t, v in zip(grid, timed)]
         seconds.setdefault(name, []).append(cpu)
         stuck[name] = stuck.get(name, 0) + stalled
         asks.setdefault(name, []).extend(ask_seconds)
@@ -312,6 +376,13 @@ def main(argv: list[str] | None = None) -> None:
         curves = pd.concat([_kept(out / f"{stem}_curves.csv", args.strategies), curves], ignore_index=True)
     frame.to_csv(out / f"{stem}_strategies.csv", index=False)
     curves.to_csv(out / f"{stem}_curves.csv", index=False)
+    timed = pd.DataFrame(time_rows)
+    time_curves = timed.groupby(["strategy", "seconds"], sort=False).test_accuracy.agg(["mean", "sem"]).reset_index()
+    if args.add:
+        time_curves = pd.concat(
+            [_kept(out / f"{stem}_time_curves.csv", args.strategies), time_curves], ignore_index=True
+        )
+    time_curves.to_csv(out / f"{stem}_time_curves.csv", index=False)
     where = f"NAS-Bench-201 {args.dataset}" if stem.startswith("nb201_") else f"{setting.space}, {setting.evaluator}"
     seeds = frame.groupby("strategy").seed.nunique()
     counts = f"{seeds.max()} seeds" if seeds.min() == seeds.max() else f"{seeds.min()}-{seeds.max()} seeds"
@@ -319,6 +390,8 @@ def main(argv: list[str] | None = None) -> None:
     plot = out / f"{stem}_regret.png" if optimum is not None else out / f"{stem}_scores.png"
     if optimum is not None:
         plot_regret(curves, optimum, title, plot)
+        time_plot = out / f"{stem}_time_regret.png"
+        plot_regret(time_curves.rename(columns={"seconds": "queries"}), optimum, title, time_plot, "simulated seconds")
     else:
         plot_scores(curves, setting.report, title, plot)
 
@@ -339,7 +412,15 @@ def main(argv: list[str] | None = None) -> None:
             + " | ".join(cells)
             + f" | {count} | {stuck[name]} | {np.mean(seconds[name]):.2f} | {1000 * np.median(asks[name]):.1f} |"
         )
-    print(f"\nwrote {out / (stem + '_strategies.csv')}, {out / (stem + '_curves.csv')}, {plot}")
+    at = timed[timed.seconds.isin(time_budgets)].groupby(["strategy", "seconds"]).test_accuracy
+    table = at.agg(["mean", "sem"])
+    print(f"\n{stem}: {setting.report} of the best-by-{signal} network within simulated seconds, mean ± s.e.m.")
+    print("| strategy | " + " | ".join(f"{t:,.0f} s" for t in time_budgets) + " |")
+    print("|---" * (len(time_budgets) + 1) + "|")
+    for name in args.strategies:
+        cells = [f"{table.loc[(name, t), 'mean']:.2f} ± {table.loc[(name, t), 'sem']:.2f}" for t in time_budgets]
+        print(f"| {name} | " + " | ".join(cells) + " |")
+    print(f"\nwrote {out / (stem + '_strategies.csv')}, {out / (stem + '_curves.csv')}, {plot} and the time curves")
 
 
 if __name__ == "__main__":

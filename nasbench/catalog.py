@@ -6,6 +6,7 @@ from nasbench.backend import Backend
 from nasbench.backends.local import LocalBackend
 from nasbench.backends.ray import RayBackend
 from nasbench.evaluator import Evaluator
+from nasbench.evaluators.proxies import ProxyEvaluator
 from nasbench.evaluators.supernet import SupernetEvaluator
 from nasbench.evaluators.tabular import TabularEvaluator
 from nasbench.evaluators.training import TrainingEvaluator
@@ -51,6 +52,6 @@ EVALUATORS = Registry(
     "evaluator",
     "nasbench.evaluators",
     Evaluator,
-    {"tabular": TabularEvaluator, "train": TrainingEvaluator, "supernet": SupernetEvaluator},
+    {"tabular": TabularEvaluator, "train": TrainingEvaluator, "supernet": SupernetEvaluator, "proxies": ProxyEvaluator},
 )
 BACKENDS = Registry("backend", "nasbench.backends", Backend, {"local": LocalBackend, "ray": RayBackend})

@@ -6,6 +6,7 @@ from dataclasses import asdict, dataclass, field, fields
 
 from nasbench.errors import InvalidOption, ResultsError
 from nasbench.objective import Objective
+from nasbench.options import check_positive
 
 
 @dataclass
@@ -33,12 +34,17 @@ class SearchConfig:
     deterministic: bool = True
     #: the trials a deterministic search asks ahead: the backend's slots when the run started
     window: int | None = None
+    #: seconds the search may spend (``Evaluator.cost_seconds`` of its evaluations, simulated for a look-up,
+    #: and what its strategy spends itself); ``None``: the budget of evaluations alone ends it
+    time_budget: float | None = None
 
     def __post_init__(self) -> None:
         if not isinstance(self.budget, int) or self.budget < 1:
             raise InvalidOption(f"the budget must be a positive number of evaluations, got {self.budget!r}")
         if not isinstance(self.seed, int) or self.seed < 0:
             raise InvalidOption(f"the seed must be a non-negative integer, got {self.seed!r}")
+        if self.time_budget is not None:
+            check_positive(self.time_budget, "the time budget (seconds)")
 
     def to_dict(self) -> dict:
         return asdict(self)

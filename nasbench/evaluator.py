@@ -65,6 +65,11 @@ class Evaluator(ABC):
     def check_device(self) -> None:
         """Refuse a device this machine does not have, where candidates will run here: no-op by default."""
 
+    def cost_seconds(self, metrics: Metrics, wall_seconds: float) -> float:
+        """What an evaluation costs against a search's time budget (``--time-budget``): the wall time it
+        took, by default. A look-up says what its training would have cost instead (simulated seconds)."""
+        return wall_seconds
+
     def budget_defaults(self) -> Budget:
         """What a trial's budget means where neither the search (``--epochs``) nor the trial sets a field:
         one epoch, one report per candidate, by default. A search fills its trial budget from this, so an

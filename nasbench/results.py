@@ -45,6 +45,9 @@ class TrialRecord:
     budget: str = ""
     #: backend details (node, attempts, ...), stored as extra columns
     extra: dict[str, Any] = field(default_factory=dict)
+    #: a search budgeted in seconds: what it had spent when this trial was told (its evaluations' costs and
+    #: its strategy's own), ``None`` otherwise
+    spent_seconds: float | None = None
 
     @property
     def evaluated(self) -> bool:
@@ -56,6 +59,7 @@ class TrialRecord:
         row["state"] = self.state.value
         if not self.budget:  # searches keep the table they always had
             del row["budget"]
+        spent = row.pop("spent_seconds")
         if self.values is not None:
             if len(self.values) == 1:
                 row["value"] = self.values[0]
@@ -63,6 +67,8 @@ class TrialRecord:
                 row.update({f"value_{i}": v for i, v in enumerate(self.values)})
         row.update(self.metrics)
         row.update(self.extra)
+        if spent is not None:  # last: a RUNNING row has none, and the table's columns keep one order
+            row["spent_seconds"] = spent
         return row
 
 
@@ -70,7 +76,7 @@ _FIXED = {"number", "arch", "hash", "state", "seed", "wall_seconds", "asked_at",
 #: fixed columns that hold numbers (``value`` and ``value_<i>`` too)
 _NUMERIC = {"number", "seed", "wall_seconds", "asked_at", "told_at", "duplicate_of"}
 #: fixed columns that tables written before they existed may lack
-_OPTIONAL = {"violates", "budget"}
+_OPTIONAL = {"violates", "budget", "spent_seconds"}
 #: backend columns that hold numbers but are not metrics (read back into ``extra``): a trial's attempts, and
 #: its objective after each epoch ("0.5;0.7", a single number for one epoch) where early stopping needs them
 NUMERIC_EXTRAS = {"attempts", "epoch_values"}
@@ -142,6 +148,7 @@ def read_records(folder: RunFolder) -> list[TrialRecord]:
                     duplicate_of=None if _missing(duplicate) else int(duplicate),
                     violates="" if _missing(row.get("violates")) else str(row["violates"]),
                     budget="" if _missing(row.get("budget")) else str(row["budget"]),
+                    spent_seconds=None if _missing(row.get("spent_seconds")) else float(row["spent_seconds"]),
                     extra=extra,
                 )
             )

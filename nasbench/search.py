@@ -20,7 +20,7 @@ from nasbench.evaluator import Evaluator
 from nasbench.objective import Objective
 from nasbench.options import keyword_options
 from nasbench.results import TrialRecord, is_table_column, read_records
-from nasbench.session import SearchSession
+from nasbench.session import SearchSession, default_window
 from nasbench.space import Buildable, DataSpec, SearchSpace
 from nasbench.storage.run_folder import RunFolder, RunLock
 from nasbench.strategy import Strategy
@@ -129,7 +129,7 @@ def _assemble(config: SearchConfig, folder: RunFolder, on_record) -> Search:
     trial_budget = config.trial_budget_value().over(evaluator.budget_defaults())
     backend = BACKENDS.create(config.backend, **config.backend_options)
     backend.check(evaluator, trial_budget)
-    window = (config.window or backend.slots()) if config.deterministic else None
+    window = (config.window or default_window(backend.slots())) if config.deterministic else None
     session = SearchSession(
         strategy,
         objective,
@@ -140,6 +140,8 @@ def _assemble(config: SearchConfig, folder: RunFolder, on_record) -> Search:
         costs=MeasuredCosts(costs, measured) if measured else None,
         trial_budget=trial_budget,
         window=window,
+        time_budget=config.time_budget,
+        cost=evaluator.cost_seconds,
     )
     return Search(config, folder, space, strategy, evaluator, objective, session, backend, costs=costs)
 

@@ -41,6 +41,15 @@ MAX_CONSECUTIVE_DUPLICATES = 1000
 SLOW_EVALUATION = 1.0
 #: the most of a search's time that rewriting the trial table after fast events may take
 WRITE_SHARE = 0.1
+#: a deterministic search with several slots asks this many trials per slot ahead of its results: with one
+#: per slot, a slot idles whenever a later trial ends before an earlier one (docs/BENCHMARKS.md measures both)
+WINDOW_PER_SLOT = 2
+
+
+def default_window(slots: int) -> int:
+    """The window of a deterministic search on a backend that runs ``slots`` trials at once: one trial at a
+    time never idles, and asks no further ahead; several ask ``WINDOW_PER_SLOT`` per slot."""
+    return 1 if slots == 1 else WINDOW_PER_SLOT * slots
 
 
 class SearchSession:
@@ -62,6 +71,8 @@ class SearchSession:
         costs: Callable[[Arch], Metrics] | None = None,
         trial_budget: Budget = Budget(),
         window: int | None = None,
+        time_budget: float | None = None,
+        cost: Callable[[Metrics, float], float] | None = None,
     ) -> None:
         if strategy.max_objectives < objective.size:
             raise NasbenchError(
@@ -96,11 +107,22 @@ class SearchSession:
         #: trials asked ahead of being told (deterministic search), ``None``: results are told as they arrive
         self.window = window
         self._told = 0  # deterministic search: every trial numbered below this has been told
+        #: seconds the search may spend (its evaluations' costs, ``cost(metrics, wall_seconds)``, and its
+        #: strategy's own): no trial is asked once they are spent
+        self.time_budget = time_budget
+        self.cost = cost or (lambda metrics, wall_seconds: wall_seconds)
+        self._evaluated_seconds = 0.0  # the costs of the evaluations told so far
         self._held: dict[int, tuple] = {}  # deterministic search: answers waiting for their turn, by number
 
     # ----------------------------------------------------------------- asking
     def budget_left(self) -> int:
+        if self.time_budget is not None and self.spent_seconds() >= self.time_budget:
+            return 0
         return self.budget - self._started
+
+    def spent_seconds(self) -> float:
+        """What the search has spent against a time budget: its told evaluations' costs and its strategy's own."""
+        return self._evaluated_seconds + self.strategy.spent_seconds()
 
     def running(self) -> int:
         return len(self._running)
@@ -277,8 +299,12 @@ class SearchSession:
                 state, error = TrialState.FAIL, error or why
         self.strategy.tell(trial, Outcome(state, values))
         del self._trials[trial.number]
+        if duplicate_of is None and not violates:
+            self._evaluated_seconds += self.cost(finished.metrics, finished.wall_seconds)
         finished = Finished(state, finished.metrics, error, finished.wall_seconds, finished.extra)
         record = self._record(trial, asked_at, self._next_event(), finished, values, duplicate_of, violates)
+        if self.time_budget is not None:
+            record = replace(record, spent_seconds=round(self.spent_seconds(), 6))
         self._store(record)
         if self.on_record is not None:
             self.on_record(record)
@@ -372,6 +398,7 @@ class SearchSession:
                 if record.evaluated:
                     self._by_hash[trial.key] = record
                     self._started += 1
+                    self._evaluated_seconds += self.cost(record.metrics, record.wall_seconds)
         self._events = 1 + max((e[0] for e in events), default=-1)
         self._told = len(records) - len(trials)
         if self.window is not None and any(n >= self._told for n in by_number if n not in trials):

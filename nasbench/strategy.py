@@ -92,6 +92,11 @@ class Strategy(ABC):
         """The space refused what ``_propose(number)`` drew (``reason`` says why): learn from it and
         forget the draw, so the next ``_propose(number)`` draws anew. No-op by default."""
 
+    def spent_seconds(self) -> float:
+        """Seconds the strategy itself has spent on what counts against a search's time budget (the zero-cost
+        proxies it computed to rank candidates, say); none by default."""
+        return 0.0
+
     def options(self) -> dict:
         """The constructor keywords (besides space, seed and what the run fills in) that recreate this
         strategy, read off the constructor: keep each option as an attribute of the same name

@@ -49,3 +49,16 @@ def test_strategies_notebook():
         execute("3_strategies.ipynb", f"MAX_QUERIES = 20\nRESULTS = {str(ROOT / 'benchmarks' / 'results')!r}")
     )
     assert "cifar10: regret after 20 queries" in text
+
+
+@pytest.mark.slow
+def test_scaling_choice_notebook(tmp_path):
+    book = execute(
+        "4_scaling_choice.ipynb",
+        "SEARCH_BUDGET = 6\nARCHITECTURES = 3\nSEARCH_SIZE = 256\nWIDTHS = [0.25, 0.5]\n"
+        "TRAIN_SIZES = [64, 128, 256, 512]\n"
+        f"EPOCHS = 1\nRESAMPLES = 20\nOUT = {str(tmp_path / 'choice')!r}",
+    )
+    text = text_of(book)
+    assert "6 candidates searched" in text and "median relative error" in text and "pick correct" in text
+    assert "best with probability" in text and "at about" in text

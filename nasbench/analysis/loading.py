@@ -28,6 +28,7 @@ RUN_COLUMNS = (
     "hash",
     "state",
     "network",  # a sweep point's label (phi=1, width=2, ...); the variant of a scale table
+    "family",  # the network a sweep point's was scaled from (a run's front, swept at several widths)
     "train_size",  # a sweep point's training examples (empty: all)
     "budget_epochs",  # a sweep point's epochs (empty: the evaluator's)
     "replicate",
@@ -68,6 +69,7 @@ def _load(path: Path) -> pd.DataFrame:
     frame = table.assign(**run)
     points = config.strategy_options.get("points") if kind == "sweep" else None
     frame["network"] = [points[n].get("network", "") for n in frame["number"]] if points else ""
+    frame["family"] = [points[n].get("family", "") for n in frame["number"]] if points else ""
     budgets = [_budget(text) for text in frame.get("budget", pd.Series([""] * len(frame))).fillna("")]
     frame["train_size"] = pd.array([b.get("train_size") for b in budgets], dtype="Int64")
     frame["budget_epochs"] = pd.array([b.get("epochs") for b in budgets], dtype="Int64")

@@ -36,16 +36,24 @@ def evaluated(frame: pd.DataFrame) -> pd.DataFrame:
     return rows
 
 
-def pareto_front(frame: pd.DataFrame, objective: Objective) -> pd.DataFrame:
+def pareto_front(frame: pd.DataFrame, objective: Objective, at_least: int = 1) -> pd.DataFrame:
     """The evaluated, completed trials of a trial table that no other one dominates (see ``evaluated``),
-    sorted by the first target, best first."""
+    sorted by the first target, best first.
+
+    ``at_least``: where the front has fewer rows, the next fronts (the rows only the front dominates, and
+    so on: NSGA-II's non-dominated sorting) are added whole until it has as many or the table runs out.
+    """
     rows = evaluated(frame)
     if rows.empty:  # nothing completed: a failed-only table may not even have the metric columns
         return rows.reset_index(drop=True)
     values = objective_values(rows, objective)
     keep = ~np.isnan(values).any(axis=1)
     rows, values = rows[keep], values[keep]
-    front = rows[non_dominated(values)]
+    chosen = np.zeros(len(rows), dtype=bool)
+    while not chosen.all() and (chosen.sum() == 0 or chosen.sum() < at_least):
+        layer = np.flatnonzero(~chosen)[non_dominated(values[~chosen])]
+        chosen[layer] = True
+    front = rows[chosen]
     first = objective.targets[0]
     return front.sort_values(first.metric, ascending=not first.maximize, kind="stable").reset_index(drop=True)
 

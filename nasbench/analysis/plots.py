@@ -131,6 +131,60 @@ def plot_front(frame: pd.DataFrame, front: pd.DataFrame, objective: Objective) -
     return plot_pareto(frame, x.metric, y.metric, x.maximize, y.maximize, log_x=False, front=front)
 
 
+def plot_laws(frame: pd.DataFrame, laws, by: str, k: dict[str, float], reach: float = 100.0) -> Figure:
+    """Each group's trainings (loss against training compute) and its law's compute-optimal loss from the
+    smallest compute trained to ``reach`` times the largest, with its 95 % band: where the lines cross, the
+    better architecture changes."""
+    from nasbench.analysis.allocation import optimal_split
+    from nasbench.analysis.loss_law import law
+
+    figure, axes = _figure()
+    grid = np.geomspace(frame.train_compute.min(), frame.train_compute.max() * reach, 80)
+    for i, group in enumerate(laws.groups):
+        color = f"C{i % 10}"
+        rows = frame[frame[by].astype(str) == group]
+        axes.scatter(rows.train_compute, rows.valid_loss, s=10, color=color, alpha=0.6)
+        fit = laws.laws[group]
+
+        def frontier(params, group=group):
+            n, d = optimal_split(params, grid, k[group])
+            return law(params, n, d)
+
+        best = frontier(np.array([p.value for p in fit.parameters().values()]))
+        axes.plot(grid, best, color=color, label=str(group))
+        if len(fit.samples):
+            draws = np.stack([frontier(p) for p in fit.samples])
+            low, high = np.nanpercentile(draws, [2.5, 97.5], axis=0)
+            axes.fill_between(grid, low, high, color=color, alpha=0.15)
+    axes.axvline(frame.train_compute.max(), color="0.5", linestyle=":", linewidth=1, label="largest trained")
+    axes.set_xscale("log")
+    axes.set_yscale("log")
+    axes.set_xlabel("training compute (multiply-adds)")
+    axes.set_ylabel("validation loss (compute-optimal)")
+    axes.legend(fontsize=7)
+    axes.grid(alpha=0.3, which="both")
+    figure.tight_layout()
+    return figure
+
+
+def plot_isoflop(isoflop) -> Figure:
+    """IsoFLOP profiles: loss against parameters at each compute level, each fitted profile and its minimum."""
+    figure, axes = _figure()
+    for i, row in isoflop.profiles.iterrows():
+        color = f"C{i % 10}"
+        n = np.geomspace(row.N_opt / 8, row.N_opt * 8, 60)
+        axes.plot(n, isoflop.profile_curve(i, n), color=color, label=f"C = {row.compute:.2g}")
+        axes.scatter([row.N_opt], [row.loss], color=color, marker="*", s=60, zorder=3)
+    axes.set_xscale("log")
+    axes.set_xlabel("N (parameters)")
+    axes.set_ylabel("validation loss")
+    axes.set_title(f"N_opt ~ C^a, a = {isoflop.a}", fontsize=8)
+    axes.legend(fontsize=7)
+    axes.grid(alpha=0.3, which="both")
+    figure.tight_layout()
+    return figure
+
+
 def plot_best_so_far(trials: pd.DataFrame, value: str = "value", ylabel: str = "objective value") -> Figure:
     """One search: every evaluated trial's ``value`` as a dot against its number, and the best so far as a
     staircase, on linear axes (what a single run shows best; ``plot_regret`` compares many)."""

@@ -115,6 +115,8 @@ def _figures(kind: str, done: pd.DataFrame, seed: int, resamples: int) -> tuple[
         return figures, ["no completed trial to plot"]
     if kind == "sweep":
         _sweep_figures(done, seed, resamples, figures, notes)
+        if "family" in done and done["family"].replace("", np.nan).nunique() > 1:
+            _family_figures(done, seed, resamples, figures, notes)
     elif kind == "search" and "value" in done:
         evaluated = done[done["duplicate_of"].isna()] if "duplicate_of" in done else done
         figures.append(plots.plot_best_so_far(evaluated, "value", ylabel="objective value (first objective)"))
@@ -157,9 +159,57 @@ def _sweep_figures(done: pd.DataFrame, seed: int, resamples: int, figures: list,
                 f"L(N, D) = E + A/N^alpha + B/D^beta: {terms}; compute-optimal N ~ C^{allocation.a}, "
                 f"D ~ C^{allocation.b} (C = 6 N D)"
             )
+            if "family" not in done or done["family"].replace("", np.nan).nunique() <= 1:
+                _isoflop_figure(done, seed, resamples, figures, notes)
     except NasbenchError as exc:
         notes.append(f"no fit: {exc}")
     except (ValueError, FloatingPointError) as exc:  # a degenerate sweep (one size) cannot be fitted
         notes.append(f"no fit: {exc}")
     if np.isfinite(done["valid_loss"]).sum() == 0:
         notes.append("no finite validation loss")
+
+
+def _isoflop_figure(done: pd.DataFrame, seed: int, resamples: int, figures: list, notes: list[str]) -> None:
+    """IsoFLOP profiles (Hoffmann et al.'s approach 2) where the sweep has compute levels of three sizes."""
+    from nasbench.analysis.isoflop import isoflop_profiles
+
+    try:
+        result = isoflop_profiles(done, resamples=resamples, seed=seed)
+    except NasbenchError as exc:
+        notes.append(f"no IsoFLOP profiles: {exc}")
+        return
+    figures.append(plots.plot_isoflop(result))
+    notes.append(f"IsoFLOP profiles at {len(result.profiles)} compute levels: N_opt ~ C^a, a = {result.a}")
+
+
+def _family_figures(done: pd.DataFrame, seed: int, resamples: int, figures: list, notes: list[str]) -> None:
+    """A sweep of several architectures (a run's front, each at several widths): a law per architecture, which
+    wins at a hundred times the largest compute trained, and a backtest of that kind of prediction."""
+    from nasbench.analysis.backtest import backtest
+    from nasbench.analysis.laws import compare_at, compute_per_parameter_example, fit_laws
+
+    try:
+        laws = fit_laws(done, "family", shared=("E",), resamples=resamples, seed=seed)
+        k = compute_per_parameter_example(done, "family")
+        figures.append(plots.plot_laws(done, laws, "family", k))
+        target = 100 * float(done.train_compute.max())
+        table = compare_at(laws, target, k)
+        lines = ", ".join(
+            f"{r.group}: {r.loss:.3f} [{r.loss_low:.3f}, {r.loss_high:.3f}], best with p = {r.p_best:.2f}"
+            for r in table.itertuples()
+        )
+        notes.append(f"At {target:.3g} multiply-adds (100 x the largest trained), compute-optimal loss: {lines}")
+    except NasbenchError as exc:
+        notes.append(f"no laws per architecture: {exc}")
+        return
+    try:
+        check = backtest(done, "family", shared=("E",), resamples=max(50, resamples // 2), seed=seed)
+        summary = check.summary()
+        notes.append(
+            f"Backtest, the dearest quarter of each architecture's trainings held out: median relative error "
+            f"{summary['median_rel_error']:.1%}, 90 % intervals cover {summary['coverage_90']:.0%} of "
+            f"{summary['points']} points; the laws pick {summary['pick']}; "
+            f"trained best: {summary['observed_best']}"
+        )
+    except NasbenchError as exc:
+        notes.append(f"no backtest: {exc}")

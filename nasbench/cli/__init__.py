@@ -1,5 +1,5 @@
-"""The ``nasbench`` command line: ``search``, ``export``, ``scale``, ``supernet``, ``sweep``, ``report``, and lists
-of what is registered.
+"""The ``nasbench`` command line: ``search``, ``export``, ``scale``, ``supernet``, ``sweep``, ``report``,
+``proxies``, and lists of what is registered.
 
 Every problem with the user's input surfaces as one ``nasbench: error: ...`` line and exit code 2.
 """
@@ -10,7 +10,15 @@ import argparse
 import errno
 import sys
 
-from nasbench.cli import export_command, report_command, scale_command, search_command, supernet_command, sweep_command
+from nasbench.cli import (
+    export_command,
+    proxies_command,
+    report_command,
+    scale_command,
+    search_command,
+    supernet_command,
+    sweep_command,
+)
 from nasbench.cli.common import Parser
 from nasbench.errors import NasbenchError
 
@@ -39,6 +47,7 @@ def build_parser() -> argparse.ArgumentParser:
     supernet_command.add_parser(sub)
     sweep_command.add_parser(sub)
     report_command.add_parser(sub)
+    proxies_command.add_parser(sub)
     _list_parser(sub, "spaces", "list the registered search spaces")
     _list_parser(sub, "strategies", "list the registered search strategies")
     _list_parser(sub, "evaluators", "list the registered evaluators")

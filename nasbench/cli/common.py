@@ -56,7 +56,8 @@ def add_training_flags(group, epochs_help: str) -> None:
     group.add_argument(
         "--dataset",
         default=None,
-        help="digits (embedded, default), cifar10 (python format) or folder (one sub-folder per class)",
+        help="digits (embedded, default), teacher (embedded, generated), cifar10 (python format) or folder "
+        "(one sub-folder per class)",
     )
     group.add_argument("--data-dir", default=None, metavar="DIR", help="where cifar10 or the image folder lies")
     group.add_argument("--epochs", type=int, default=None, help=epochs_help)
@@ -98,6 +99,23 @@ def add_determinism_flag(group) -> None:
         help="tell results to the strategy in ask order, so the run is a function of its seed at any "
         "concurrency (default); --no-deterministic tells them as they arrive, leaving no slot idle",
     )
+    group.add_argument(
+        "--window",
+        type=int,
+        default=None,
+        metavar="K",
+        help="a deterministic search asks trial m once trial m-K has been told (default: twice the trials that "
+        "run at once, where several do: a slot then rarely waits for an earlier trial)",
+    )
+
+
+def determinism(args) -> dict:
+    """The mode and window the flags ask for, as ``SearchConfig`` fields."""
+    if args.window is not None and args.deterministic is False:
+        raise NasbenchError("--window applies to a deterministic search; leave out --no-deterministic")
+    if args.window is not None and args.window < 1:
+        raise NasbenchError(f"--window must be at least 1, got {args.window}")
+    return {"deterministic": args.deterministic is not False, "window": args.window}
 
 
 def trial_budget(args) -> dict:

@@ -11,6 +11,7 @@ from nasbench.cli.common import (
     add_determinism_flag,
     add_option_flags,
     add_training_flags,
+    determinism,
     drive,
     flag,
     given_options,
@@ -23,6 +24,8 @@ from nasbench.errors import NasbenchError
 from nasbench.options import keyword_options
 from nasbench.search_spaces.nb201.bundled import BUNDLED_NAME
 
+#: the budget of evaluations of a search that only its time budget ends
+UNBOUNDED_EVALUATIONS = 1_000_000
 #: the Ray backend's options, each a flag (``--max-concurrent``, ...)
 RAY_OPTIONS = tuple(keyword_options(RayBackend))
 
@@ -38,6 +41,14 @@ def add_parser(sub) -> None:
     p.add_argument("--strategy", default=None, help="search strategy (see 'nasbench strategies'; default: evo)")
     p.add_argument(
         "--budget", type=int, default=None, help="networks to evaluate (default: 100 on a benchmark, 12 when training)"
+    )
+    p.add_argument(
+        "--time-budget",
+        type=float,
+        default=None,
+        metavar="SECONDS",
+        help="end the search once its evaluations cost this many seconds: measured when training, the table's "
+        "training time for a benchmark, plus the proxies a strategy computed (with no --budget, only time ends it)",
     )
     p.add_argument("--seed", type=int, default=None, help="seed of the whole run (default: 0)")
     p.add_argument(
@@ -216,6 +227,8 @@ def config_from_args(args):
         if "latency_ms" in wanted:
             evaluator_options["measure_latency"] = True
     budget = args.budget if args.budget is not None else factory.default_budget
+    if args.time_budget is not None and args.budget is None:
+        budget = UNBOUNDED_EVALUATIONS
     backend_options = given_options(args, RAY_OPTIONS)
     backend = args.backend or ("local" if factory.in_process and not backend_options else "ray")
     if backend != "ray" and backend_options:
@@ -238,7 +251,8 @@ def config_from_args(args):
         backend=backend,
         backend_options=backend_options,
         trial_budget=trial_budget(args),
-        deterministic=args.deterministic is not False,
+        **determinism(args),
+        time_budget=args.time_budget,
     )
 
 

@@ -10,6 +10,7 @@ from nasbench.backends.ray import RayBackend
 from nasbench.cli.common import (
     add_determinism_flag,
     add_option_flags,
+    determinism,
     drive,
     flag,
     given_options,
@@ -38,14 +39,38 @@ def add_parser(sub) -> None:
     g.add_argument("--alpha", type=float, default=None, help="depth base of the compound rule (default 1.2)")
     g.add_argument("--beta", type=float, default=None, help="width base (default 1.1)")
     g.add_argument("--gamma", type=float, default=None, help="resolution base (default 1.15)")
-    g.add_argument("--width", type=float, nargs="+", default=None, help="width multipliers of the base")
+    g.add_argument(
+        "--width", type=float, nargs="+", default=None, help="width multipliers of the base (or of each --from network)"
+    )
     g.add_argument("--depth", type=float, nargs="+", default=None, help="depth multipliers of the base")
     g.add_argument("--arch", nargs="+", default=None, help="architecture strings of --space")
     g.add_argument("--space", default=None, help="space of --arch (default: mbconv)")
-    g.add_argument("--from", dest="run", default=None, metavar="RUN", help="the Pareto front of this run")
+    g.add_argument(
+        "--from",
+        dest="run",
+        default=None,
+        metavar="RUN",
+        help="the Pareto front of this run; with --width/--depth, each of its networks scaled (a family each)",
+    )
+    g.add_argument(
+        "--architectures",
+        type=int,
+        default=1,
+        metavar="K",
+        help="with --from: at least K networks, the Pareto front followed by the next fronts (default: the front)",
+    )
     g = p.add_argument_group("budgets")
     g.add_argument(
         "--train-size", type=int, nargs="+", default=None, metavar="N", help="training examples (default: all)"
+    )
+    g.add_argument(
+        "--compute-budget",
+        type=float,
+        default=None,
+        metavar="MACS",
+        help="instead of --train-size: four training-set sizes on a log grid (x4 apart), the largest the "
+        "budget of multiply-adds for all the sweep's trainings allows, e.g. 1e13; with --from and no "
+        "--width/--depth, each front network at widths 0.25, 0.5, 1 and 2",
     )
     g.add_argument("--epochs", type=int, nargs="+", default=None, help="training epochs (default: 4)")
     g.add_argument("--seeds", type=int, default=None, help="independent trainings of every point (default: 1)")
@@ -67,25 +92,41 @@ def add_parser(sub) -> None:
     p.set_defaults(func=run)
 
 
+#: widths (a log grid, x2 apart) each front network is trained at when only a compute budget is given
+BUDGET_WIDTHS = (0.25, 0.5, 1.0, 2.0)
+
+
 def _networks(args):
     """(space, space options, networks) the flags name."""
     from nasbench.scaling.rules import PAPER_COEFFICIENTS
-    from nasbench.scaling.sweep import Network, compound_family, front_of_run, multiplier_family
+    from nasbench.scaling.sweep import Network, compound_family, front_of_run, multiplier_family, scaled_front
     from nasbench.training.data import load_data
 
     kinds = [k for k in ("phi", "arch", "run") if getattr(args, k) is not None]
-    if args.width is not None or args.depth is not None:
+    widths = args.width
+    if kinds == ["run"] and args.compute_budget is not None and args.depth is None:
+        widths = widths or list(BUDGET_WIDTHS)  # a budget asks for laws: each front network at several widths
+    if widths is not None or args.depth is not None:
         kinds.append("width/depth")
-    if len(kinds) != 1:
-        raise NasbenchError("name the networks one way: --phi, --width/--depth, --arch or --from")
+    if not kinds:
+        raise NasbenchError("name the networks: --phi, --width/--depth, --arch or --from")
+    if args.architectures != 1 and "run" not in kinds:
+        raise NasbenchError("--architectures applies to --from only")
+    if args.architectures < 1:
+        raise NasbenchError(f"--architectures must be at least 1, got {args.architectures}")
     if kinds[0] != "phi" and any(v is not None for v in (args.alpha, args.beta, args.gamma)):
         raise NasbenchError("--alpha/--beta/--gamma apply to --phi only")
+    if kinds == ["run", "width/depth"]:  # each network of a run's front at every width and depth: families
+        resolution = load_data(args.dataset or "teacher", args.data_dir).spec.height
+        return scaled_front(args.run, widths or [], args.depth or [], resolution, args.architectures)
+    if len(kinds) != 1:
+        raise NasbenchError("name the networks one way: --phi, --width/--depth, --arch or --from")
     if kinds[0] not in ("phi", "width/depth") and args.base is not None:
         raise NasbenchError("--base applies to --phi and --width/--depth only")
     if kinds[0] != "arch" and args.space is not None:
         raise NasbenchError("--space applies to --arch only")
     if kinds[0] == "run":
-        return front_of_run(args.run)
+        return front_of_run(args.run, args.architectures)
     if kinds[0] == "arch":
         return args.space or "mbconv", {}, [Network(a, a) for a in args.arch]
     base = args.base or "tiny"
@@ -100,16 +141,32 @@ def _networks(args):
     return "mbconv", {"base": base}, networks
 
 
+def _macs(space: str, space_options: dict, networks, data) -> list[float]:
+    """Multiply-adds of one example through each network (what its trainings' compute is counted in)."""
+    from nasbench.catalog import SPACES
+    from nasbench.costs.cost_model import CostModel
+
+    model = CostModel(SPACES.create(space, **space_options), data)
+    return [float(model.macs(model.space.decode(n.arch))) for n in networks]
+
+
 def config_from_args(args):
     from nasbench.cli.common import training_options
-    from nasbench.scaling.sweep import sweep_config, sweep_points
+    from nasbench.scaling.sweep import sweep_config, sweep_points, train_sizes_for_budget
     from nasbench.training.data import load_data
 
     space, space_options, networks = _networks(args)
     seeds = 1 if args.seeds is None else args.seeds
-    points = sweep_points(networks, args.train_size or [None], args.epochs or [None], seeds)  # --epochs: each point's
     training = {"dataset": "teacher", **training_options(args)}
-    available = len(load_data(training["dataset"], training.get("data_dir")).train.labels)
+    data = load_data(training["dataset"], training.get("data_dir"))
+    available = len(data.train.labels)
+    sizes = args.train_size or [None]
+    if args.compute_budget is not None:
+        if args.train_size is not None:
+            raise NasbenchError("give --train-size or --compute-budget, not both")
+        macs = _macs(space, space_options, networks, data.spec)
+        sizes = train_sizes_for_budget(macs, args.compute_budget, max(args.epochs or [4]), seeds, available)
+    points = sweep_points(networks, sizes, args.epochs or [None], seeds)  # --epochs: each point's
     beyond = [n for n in args.train_size or [] if n > available]
     if beyond:
         raise NasbenchError(f"--train-size {beyond[0]:,} exceeds the {available:,} examples of the training split")
@@ -127,7 +184,7 @@ def config_from_args(args):
         backend=backend,
         backend_options=backend_options,
     )
-    config.deterministic = args.deterministic is not False
+    config.deterministic, config.window = determinism(args).values()
     return config
 
 

@@ -121,6 +121,11 @@ class TabularEvaluator(Evaluator):
     def metric_names(self) -> tuple[str, ...]:
         return tuple(self.columns)
 
+    def cost_seconds(self, metrics: Metrics, wall_seconds: float) -> float:
+        """The table's training time of the network (``train_seconds``, NAS-Bench-201's ``train-all-time``):
+        a look-up costs what its training would have; a table without it costs nothing."""
+        return float(metrics.get("train_seconds", 0.0))
+
     def keys(self) -> list[str]:
         return list(self._table)
 

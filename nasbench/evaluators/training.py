@@ -10,6 +10,7 @@ import torch
 from nasbench.arch import Arch
 from nasbench.costs.counting import count_macs, count_params
 from nasbench.costs.latency import measure_latency_ms
+from nasbench.errors import InvalidOption
 from nasbench.evaluator import Evaluator, Metrics, Reporter
 from nasbench.space import Buildable, DataSpec, SearchSpace, require_capability
 from nasbench.storage.run_folder import RunFolder
@@ -60,6 +61,7 @@ class TrainingEvaluator(Evaluator):
         aux_weight: float = 0.4,
         cpu_threads: int | None = None,
         bn_batches: int = 8,
+        train_size: int | None = None,
     ) -> None:
         self.space = space
         self.builder = require_capability(space, Buildable, "training (the 'train' evaluator)")
@@ -79,6 +81,9 @@ class TrainingEvaluator(Evaluator):
         self.aux_weight = aux_weight
         self.cpu_threads = cpu_threads
         self.bn_batches = bn_batches
+        #: training examples per candidate (a prefix of the split) where the trial does not set them: a search
+        #: on a subset of a large task (-E train_size=2048 on teacher's 131,072)
+        self.train_size = train_size
         self.config = TrainConfig(
             epochs=epochs,
             batch_size=batch_size,
@@ -91,6 +96,10 @@ class TrainingEvaluator(Evaluator):
             bn_batches=bn_batches,
         )
         self._has_test = self._data().test is not None  # loads (and checks) the data now, not mid-search
+        if train_size is not None:
+            available = len(self._data().train.labels)
+            if not 1 <= train_size <= available:
+                raise InvalidOption(f"train_size must be 1 to the {available:,} training examples, got {train_size}")
 
     def attach_run_folder(self, path: Path) -> None:
         """Trained weights are kept in the run folder, for export."""
@@ -109,7 +118,7 @@ class TrainingEvaluator(Evaluator):
 
     def budget_defaults(self) -> Budget:
         """``epochs`` per candidate (each reported, so an early-stopping scheduler can stop between them)."""
-        return Budget(epochs=self.epochs)
+        return Budget(epochs=self.epochs, train_size=self.train_size)
 
     @property
     def uses_gpu(self) -> bool:

@@ -23,6 +23,8 @@ from nasbench.search_spaces.mbconv import base_arch
 class Network:
     name: str  # a label for tables and plots: "phi=1", "width=2", "trial 7", or the string itself
     arch: str
+    #: the architecture a scaled network was scaled from ("trial 7"): laws are fitted per family
+    family: str = ""
 
 
 def compound_family(
@@ -34,7 +36,9 @@ def compound_family(
     return [Network(f"phi={phi:g}", scale(arch, compound(phi, res, *coefficients)).to_string()) for phi in phis]
 
 
-def multiplier_family(base: str, widths: Sequence[float], depths: Sequence[float], resolution: int) -> list[Network]:
+def multiplier_family(
+    base: str, widths: Sequence[float], depths: Sequence[float], resolution: int, family: str = ""
+) -> list[Network]:
     """``base`` at every (width, depth) multiplier pair, at the base's (or the data's) resolution."""
     for name, values in (("--width", widths), ("--depth", depths)):
         for value in values:
@@ -44,15 +48,51 @@ def multiplier_family(base: str, widths: Sequence[float], depths: Sequence[float
     networks = []
     for width, depth in itertools.product(widths or [1.0], depths or [1.0]):
         scaled = scale(arch, Scaling(f"w{width:g}d{depth:g}", depth, width, res))
-        networks.append(Network(f"width={width:g},depth={depth:g}", scaled.to_string()))
+        label = f"width={width:g},depth={depth:g}"
+        networks.append(Network(f"{family}, {label}" if family else label, scaled.to_string(), family))
     return networks
 
 
-def front_of_run(path: str) -> tuple[str, dict, list[Network]]:
+def scaled_front(path: str, widths: Sequence[float], depths: Sequence[float], resolution: int, at_least: int = 1):
+    """The Pareto front of an earlier MBConv search (``at_least`` networks: see ``front_of_run``), each
+    network at every (width, depth) multiplier: a family per front network, whose laws say which wins at
+    more compute."""
+    space, options, front = front_of_run(path, at_least)
+    if space not in ("mbconv", "mbconv-supernet"):
+        raise InvalidOption(
+            f"widths and depths scale MBConv networks only; the run in {path} searched '{space}' "
+            "(sweep its front as it is: --from with --train-size)"
+        )
+    networks = [n for f in front for n in multiplier_family(f.arch, widths, depths, resolution, family=f.name)]
+    return "mbconv", {}, networks
+
+
+def train_sizes_for_budget(
+    macs: Sequence[float], budget: float, epochs: int, seeds: int, available: int, count: int = 4, ratio: int = 4
+) -> list[int]:
+    """``count`` training-set sizes on a log grid (each ``ratio`` times the last), the largest as large as the
+    compute ``budget`` allows: every network (``macs`` per example) trained on every size, ``epochs`` each,
+    ``seeds`` times, costs at most ``budget`` multiply-adds (3 per forward multiply-add: forward and backward)."""
+    check_positive(budget, "--compute-budget")
+    per_example = 3 * sum(macs) * epochs * seeds
+    ladder = [ratio**-j for j in range(count)]
+    largest = min(available, int(budget / (per_example * sum(ladder))))
+    sizes = sorted({int(largest * step) for step in ladder})
+    if len(sizes) < count or sizes[0] < 16:
+        need = per_example * sum(ladder) * 16 * ratio ** (count - 1)
+        raise InvalidOption(
+            f"--compute-budget {budget:.3g} buys no {count} training-set sizes of 16 or more examples for these "
+            f"networks; at least {need:.3g} multiply-adds"
+        )
+    return sizes
+
+
+def front_of_run(path: str, at_least: int = 1) -> tuple[str, dict, list[Network]]:
     """The space, its options, and the Pareto-optimal networks of an earlier search.
 
     A multi-objective run's own objective gives the front; a single-objective one's first target
-    is traded against multiply-adds.
+    is traded against multiply-adds. ``at_least``: a front of fewer networks is followed by the next
+    fronts (the networks only it dominates, and so on) until there are as many, or the run has no more.
     """
     from nasbench.analysis.pareto import pareto_front
     from nasbench.storage.run_folder import RunFolder
@@ -66,7 +106,7 @@ def front_of_run(path: str) -> tuple[str, dict, list[Network]]:
     missing = [t.metric for t in objective.targets if t.metric not in table.columns]
     if missing:
         raise ResultsError(f"{folder.path} has no column {', '.join(missing)} to take a Pareto front over")
-    front = pareto_front(table, objective)
+    front = pareto_front(table, objective, at_least)
     if front.empty:
         raise ResultsError(f"{folder.path} has no completed trial to sweep")
     networks = [Network(f"trial {int(row.number)}", str(row.arch)) for row in front.itertuples()]
@@ -91,6 +131,8 @@ def sweep_points(
         networks, train_sizes or [None], epochs or [None], range(replicates)
     ):
         point = {"arch": network.arch, "network": network.name, "replicate": replicate}
+        if network.family:
+            point["family"] = network.family
         if size is not None:
             point["train_size"] = int(size)
         if epoch is not None:

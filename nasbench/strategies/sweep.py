@@ -17,7 +17,7 @@ from nasbench.strategy import Strategy
 from nasbench.trial import Budget, Outcome, Trial
 
 #: the keys of a point; only ``arch`` is required
-POINT_KEYS = ("arch", "network", "train_size", "epochs", "replicate")
+POINT_KEYS = ("arch", "network", "family", "train_size", "epochs", "replicate")
 
 
 class Sweep(Strategy):
