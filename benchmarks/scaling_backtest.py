@@ -46,9 +46,11 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--json", type=Path, default=None)
     parser.add_argument("--budget", type=int, default=12, help="candidates of the search")
     parser.add_argument("--search-size", type=int, default=4096)
-    parser.add_argument("--width", nargs="+", default=["0.25", "0.5", "1", "2"])
-    parser.add_argument("--train-size", nargs="+", default=["512", "2048", "8192", "32768"])
+    parser.add_argument("--width", nargs="+", default=["0.25", "0.5", "0.75", "1"])
+    parser.add_argument("--train-size", nargs="+", default=["2048", "8192", "32768", "131072"])
     parser.add_argument("--epochs", default="1")
+    parser.add_argument("--batch-size", default="32")
+    parser.add_argument("--lr", default="0.1")
     parser.add_argument("--seeds", default="1")
     parser.add_argument("--backend", default="local")
     parser.add_argument("--resamples", type=int, default=500)
@@ -62,7 +64,8 @@ def main(argv: list[str] | None = None) -> None:
     sweep_seconds = run_or_resume(
         "sweep", sweep_dir, "--from", str(search_dir), "--architectures", "3", "--width", *args.width,
         "--train-size", *args.train_size,
-        "--epochs", args.epochs, "--seeds", args.seeds, "--backend", args.backend, "--seed", "0",
+        "--epochs", args.epochs, "--batch-size", args.batch_size, "--lr", args.lr, "--seeds", args.seeds,
+        "--backend", args.backend, "--seed", "0",
     )  # fmt: skip
     done = load_runs([sweep_dir]).query("state == 'COMPLETE'")
     check = backtest(done, "family", shared=("E",), resamples=args.resamples, seed=0)

@@ -37,6 +37,10 @@ class SearchConfig:
     #: seconds the search may spend (``Evaluator.cost_seconds`` of its evaluations, simulated for a look-up,
     #: and what its strategy spends itself); ``None``: the budget of evaluations alone ends it
     time_budget: float | None = None
+    #: a latency model file (``nasbench latency calibrate``): ``latency_ms`` is predicted by it, never measured;
+    #: with the digest of the file when the run started, so a resume refuses a model changed since
+    latency_model: str | None = None
+    latency_model_digest: str | None = None
 
     def __post_init__(self) -> None:
         if not isinstance(self.budget, int) or self.budget < 1:
@@ -76,6 +80,9 @@ class SearchConfig:
         window = data.get("window")
         if window is not None and (not isinstance(window, int) or isinstance(window, bool) or window < 1):
             raise ResultsError(f"run configuration: window should be a positive number of trials, got {window!r}")
+        for name in ("latency_model", "latency_model_digest"):
+            if data.get(name) is not None and not isinstance(data[name], str):
+                raise ResultsError(f"run configuration: {name} should be a string, got {data[name]!r}")
         data = {"deterministic": False, **data}  # a run of 0.1 told results as they arrived
         try:
             return cls(**{k: v for k, v in data.items() if k in names})

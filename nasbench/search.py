@@ -9,12 +9,15 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+import torch
 
 from nasbench.backend import Backend
 from nasbench.catalog import BACKENDS, EVALUATORS, SPACES, STRATEGIES
 from nasbench.config import SearchConfig
 from nasbench.costs.constraints import ConstrainedSpace
 from nasbench.costs.cost_model import UNITS, CostModel, MeasuredCosts
+from nasbench.costs.latency import device_name
+from nasbench.costs.latency_model import LatencyModel, Target, file_digest, load_for
 from nasbench.errors import InvalidOption, ResultsError
 from nasbench.evaluator import Evaluator
 from nasbench.objective import Objective
@@ -24,6 +27,7 @@ from nasbench.session import SearchSession, default_window
 from nasbench.space import Buildable, DataSpec, SearchSpace
 from nasbench.storage.run_folder import RunFolder, RunLock
 from nasbench.strategy import Strategy
+from nasbench.training.devices import pick_device
 from nasbench.trial import TrialState, derive_seed
 
 
@@ -101,10 +105,27 @@ def run_keywords(factory: type[Strategy], objective: Objective, folder: RunFolde
     return keywords
 
 
-def _cost_model(space: SearchSpace, data: DataSpec | None, device: str, why: str) -> CostModel:
+def _cost_model(space: SearchSpace, data: DataSpec | None, device: str, why: str, latency=None) -> CostModel:
     if space.capability(Buildable) is None or data is None:
         raise InvalidOption(f"{why} needs a space whose networks can be built; '{space.name}' only looks them up")
-    return CostModel(space, data, device=device)
+    return CostModel(space, data, device=device, latency_model=latency)
+
+
+def _latency_model(config: SearchConfig, space: SearchSpace, data: DataSpec | None) -> LatencyModel | None:
+    """The run's latency model, refused unless made for its space, data, device and threads (those a trial
+    trains with: the evaluator's ``cpu_threads``, else Ray's CPUs per trial, else torch's count)."""
+    if config.latency_model is None:
+        return None
+    if data is None:
+        raise InvalidOption(f"a latency model needs a space whose networks can be built; '{space.name}' looks them up")
+    constraints = config.constraints_value()
+    device = constraints.device if constraints.active() else config.evaluator_options.get("device", "auto")
+    threads = config.evaluator_options.get("cpu_threads") or config.backend_options.get("cpus_per_trial")
+    target = Target(
+        config.space, space.options(), asdict(data), device_name(pick_device(device)),
+        int(threads or torch.get_num_threads()), 1,
+    )  # fmt: skip
+    return load_for(config.latency_model, target, config.latency_model_digest)
 
 
 def _assemble(config: SearchConfig, folder: RunFolder, on_record) -> Search:
@@ -117,11 +138,14 @@ def _assemble(config: SearchConfig, folder: RunFolder, on_record) -> Search:
     check_metrics(objective, reported, tuple(UNITS) if buildable else ())
     # costs the objective needs and the evaluator does not report come from a cost model, in the driver
     measured = tuple(m for m in dict.fromkeys(wanted_metrics(objective)) if m in UNITS and m not in reported)
+    latency = _latency_model(config, space, data_of(evaluator, space))
+    if latency is not None and "latency_ms" not in reported + measured:
+        measured += ("latency_ms",)  # predicted for every trial: the table shows what the search acted on
     constraints = config.constraints_value()
     costs = None
     if constraints.active() or measured:
         why = "cost constraints" if constraints.active() else f"the objective {', '.join(measured)}"
-        costs = _cost_model(space, data_of(evaluator, space), constraints.device, why)
+        costs = _cost_model(space, data_of(evaluator, space), constraints.device, why, latency)
     if constraints.active():
         space = ConstrainedSpace(space, constraints, costs)
     context = run_keywords(STRATEGIES.get(config.strategy), objective, folder)
@@ -168,6 +192,8 @@ def start(config: SearchConfig, out: str | Path, on_record: Callable[[TrialRecor
         raise ResultsError(
             f"{folder.path} already holds a run; resume it with --resume {folder.path} or choose another --out"
         )
+    if config.latency_model is not None and config.latency_model_digest is None:
+        config.latency_model_digest = file_digest(config.latency_model)
     defaults = STRATEGIES.get(config.strategy).defaults_for_budget(config.budget)
     if not defaults.keys() & config.strategy_options.keys():  # hyperparameters chosen by hand are left as given
         config.strategy_options = {**defaults, **config.strategy_options}

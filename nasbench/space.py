@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import importlib
 from abc import ABC, abstractmethod
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, ClassVar, TypeVar
 
@@ -142,6 +142,36 @@ class DecisionSequence(Capability):
     @abstractmethod
     def from_decisions(self, decisions: Sequence[int]) -> Arch:
         """The architecture these decisions make; raises ``InvalidArchitecture`` for a vector that is none."""
+
+
+@dataclass(frozen=True)
+class Unit:
+    """A piece of a network timed on its own, whose latencies add up to the network's (a block, a cell's
+    operation, a stem or a head).
+
+    ``kind`` and ``key`` (plain values) say what it is, ``shape`` the input it gets (without the batch):
+    together they name it in a latency model. ``work`` is its multiply-adds per example, what a model falls
+    back on for a unit it never measured; ``build`` makes its module, to measure it.
+    """
+
+    kind: str
+    key: tuple
+    shape: tuple[int, ...]
+    work: float
+    build: Callable[[], Any] = field(compare=False, hash=False, repr=False)
+
+    @property
+    def name(self) -> str:
+        return f"{self.kind}{self.key}@{'x'.join(map(str, self.shape))}"
+
+
+class LatencyUnits(Capability):
+    """Capability: a network is a list of units run one after another (``nasbench.costs.latency_model``
+    times each once and predicts a network from them, without building it)."""
+
+    @abstractmethod
+    def latency_units(self, arch: Arch, data: DataSpec) -> list[Unit]:
+        """The units of ``arch``'s network for ``data``, in the order they run; fast (no module is built)."""
 
 
 def require_capability(space: SearchSpace, capability: type[C], who: str) -> C:

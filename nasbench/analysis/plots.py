@@ -216,3 +216,23 @@ def plot_regret(curves: pd.DataFrame, by: str = "strategy", sem: str | None = "s
     axes.grid(alpha=0.3, which="both")
     figure.tight_layout()
     return figure
+
+
+def plot_predicted(measured, predicted, title: str, band: float = 0.10) -> Figure:
+    """Predicted against measured values (a latency model's, say) on log axes, with the +-``band`` band."""
+    measured, predicted = np.asarray(measured, float), np.asarray(predicted, float)
+    figure, axes = _figure()
+    axes.scatter(measured, predicted, s=8, alpha=0.7)
+    line = np.geomspace(float(measured.min()) * 0.8, float(measured.max()) * 1.2, 20)
+    axes.plot(line, line, color="0.3", linewidth=1, label="predicted = measured")
+    axes.fill_between(line, (1 - band) * line, (1 + band) * line, color="0.5", alpha=0.2, label=f"+-{band:.0%}")
+    axes.set_xscale("log")
+    axes.set_yscale("log")
+    axes.set_xlabel("measured")
+    axes.set_ylabel("predicted")
+    within = float(np.mean(np.abs(predicted - measured) <= band * measured))
+    axes.set_title(f"{title}: {within:.0%} within {band:.0%}", fontsize=9)
+    axes.legend(fontsize=7)
+    axes.grid(alpha=0.3, which="both")
+    figure.tight_layout()
+    return figure

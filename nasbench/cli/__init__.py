@@ -1,5 +1,5 @@
 """The ``nasbench`` command line: ``search``, ``export``, ``scale``, ``supernet``, ``sweep``, ``report``,
-``proxies``, and lists of what is registered.
+``proxies``, ``latency``, and lists of what is registered.
 
 Every problem with the user's input surfaces as one ``nasbench: error: ...`` line and exit code 2.
 """
@@ -12,6 +12,7 @@ import sys
 
 from nasbench.cli import (
     export_command,
+    latency_command,
     proxies_command,
     report_command,
     scale_command,
@@ -48,6 +49,7 @@ def build_parser() -> argparse.ArgumentParser:
     sweep_command.add_parser(sub)
     report_command.add_parser(sub)
     proxies_command.add_parser(sub)
+    latency_command.add_parser(sub)
     _list_parser(sub, "spaces", "list the registered search spaces")
     _list_parser(sub, "strategies", "list the registered search strategies")
     _list_parser(sub, "evaluators", "list the registered evaluators")

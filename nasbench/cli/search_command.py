@@ -115,6 +115,13 @@ def add_parser(sub) -> None:
         help="... with a median batch-1 latency of at most MS on the training device (machine-dependent)",
     )
     g.add_argument(
+        "--latency-model",
+        default=None,
+        metavar="MODEL.json",
+        help="latency_ms (objective, --max-latency-ms, --mnas-target) predicted by this model "
+        "('nasbench latency calibrate'), never measured",
+    )
+    g.add_argument(
         "--mnas-target",
         default=None,
         metavar="METRIC=VALUE",
@@ -224,7 +231,7 @@ def config_from_args(args):
     if evaluator == "train":
         evaluator_options.update(training)
         wanted = [t.metric for t in objective.targets] + ([penalty.metric] if penalty else [])
-        if "latency_ms" in wanted:
+        if "latency_ms" in wanted and args.latency_model is None:
             evaluator_options["measure_latency"] = True
     budget = args.budget if args.budget is not None else factory.default_budget
     if args.time_budget is not None and args.budget is None:
@@ -253,6 +260,7 @@ def config_from_args(args):
         trial_budget=trial_budget(args),
         **determinism(args),
         time_budget=args.time_budget,
+        latency_model=None if args.latency_model is None else str(Path(args.latency_model).resolve()),
     )
 
 

@@ -1,5 +1,7 @@
 """Costs of architectures (parameters, multiply-adds, latency), cached by architecture hash.
 
+Latency is measured, or predicted by a latency model when one is given (``latency_model``).
+
 Each cost is computed once per (architecture hash, input shape) -- and, for latency, per device --
 and optionally kept in a JSON file (``costs.json`` in a run folder). A latency-constrained search
 then replays exactly on resume: the measurements it acted on are read back, not measured again.
@@ -17,6 +19,7 @@ import torch
 from nasbench.arch import Arch
 from nasbench.costs.counting import count_macs, count_params
 from nasbench.costs.latency import device_label, measure_latency_ms
+from nasbench.costs.latency_model import LatencyModel
 from nasbench.errors import ResultsError
 from nasbench.space import Buildable, DataSpec, SearchSpace, require_capability
 from nasbench.storage import atomic
@@ -37,8 +40,11 @@ class CostModel:
         device: str = "cpu",
         warmup: int = 3,
         repeats: int = 10,
+        latency_model: LatencyModel | None = None,
     ) -> None:
         self.space = space
+        #: where latency comes from instead of a measurement (see ``latency_model``)
+        self.latency_model = latency_model
         self.builder = require_capability(space, Buildable, "counting costs")
         self.data = data
         self.path = None if path is None else Path(path)
@@ -105,6 +111,8 @@ class CostModel:
         return int(self._cached(self._key("macs", arch), lambda: count_macs(self._build(arch), self.input_shape)))
 
     def latency_ms(self, arch: Arch) -> float:
+        if self.latency_model is not None:  # predicted: nothing is built or run, nothing to keep
+            return self.latency_model.predict_ms(arch)
         key = self._key("latency_ms", arch, device_label(self.device))
         return self._cached(
             key, lambda: measure_latency_ms(self._build(arch), self.input_shape, self.device, self.warmup, self.repeats)

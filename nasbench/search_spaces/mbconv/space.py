@@ -14,7 +14,7 @@ from nasbench.search_spaces.mbconv.genotype import MBConvArch
 from nasbench.search_spaces.mbconv.presets import PRESETS
 from nasbench.search_spaces.mbconv.rounding import round_filters
 from nasbench.search_spaces.mbconv.size import check_buildable
-from nasbench.space import Buildable, DataSpec, NetworkSpec, SearchSpace
+from nasbench.space import Buildable, DataSpec, LatencyUnits, NetworkSpec, SearchSpace, Unit
 
 
 def preset(name: str) -> MBConvArch:
@@ -45,7 +45,7 @@ def _choices(value, kind: type, what: str) -> tuple:
     return comma_choices(value, kind, what, "mbconv", sort=False, positive=False)
 
 
-class MBConvSpace(SearchSpace, Buildable, StageDecisions):
+class MBConvSpace(SearchSpace, Buildable, StageDecisions, LatencyUnits):
     """Per stage of a base network: kernel, expansion, repeats, width, SE and skip (MnasNet's space).
 
     Strides, stem and head come from ``base`` (a preset name or an architecture string). Each
@@ -121,3 +121,10 @@ class MBConvSpace(SearchSpace, Buildable, StageDecisions):
         """ImageNet: 1000 classes of RGB images at the base network's resolution (224 when it has none)."""
         size = self.base_arch.resolution or 224
         return DataSpec(3, size, size, 1000)
+
+    # ---------------------------------------------------- LatencyUnits
+    def latency_units(self, arch, data: DataSpec) -> list[Unit]:
+        """The units a latency model times (imported here: a table look-up search never imports torch)."""
+        from nasbench.search_spaces.mbconv.latency_units import mbconv_units
+
+        return mbconv_units(arch, data)

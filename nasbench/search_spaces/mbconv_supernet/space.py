@@ -13,7 +13,7 @@ from nasbench.search_spaces.mbconv import MBConvArch, MBConvSpace, base_arch, ro
 from nasbench.search_spaces.mbconv.decisions import StageDecisions
 from nasbench.search_spaces.mbconv.space import network_spec
 from nasbench.search_spaces.mbconv_supernet.modules import MBConvSupernet
-from nasbench.space import Buildable, DataSpec, NetworkSpec, SearchSpace
+from nasbench.space import Buildable, DataSpec, LatencyUnits, NetworkSpec, SearchSpace, Unit
 from nasbench.supernet.capability import WeightSharing
 from nasbench.supernet.slicing import copy_slices, inputs_of, recalibrate_batch_norm
 
@@ -27,7 +27,7 @@ def _offsets(value) -> tuple[int, ...]:
     return comma_choices(value, int, "repeat_offsets", "mbconv-supernet", positive=False)
 
 
-class MBConvSupernetSpace(SearchSpace, Buildable, StageDecisions, WeightSharing):
+class MBConvSupernetSpace(SearchSpace, Buildable, StageDecisions, WeightSharing, LatencyUnits):
     """Children of an elastic MBConv supernet around ``base`` (a preset name or architecture string).
 
     Per stage: the depthwise kernel (the centre of the largest), the expansion ratio (stages the
@@ -152,3 +152,10 @@ class MBConvSupernetSpace(SearchSpace, Buildable, StageDecisions, WeightSharing)
             recalibrate_batch_norm(module, lambda x: module(x, child), inputs_of(batches, limit))
         else:
             recalibrate_batch_norm(module, module, inputs_of(batches, limit))
+
+    # ---------------------------------------------------- LatencyUnits
+    def latency_units(self, arch, data: DataSpec) -> list[Unit]:
+        """The units a latency model times (imported here: a table look-up search never imports torch)."""
+        from nasbench.search_spaces.mbconv.latency_units import mbconv_units
+
+        return mbconv_units(arch, data)  # a child is its own mbconv network

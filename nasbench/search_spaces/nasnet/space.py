@@ -18,7 +18,7 @@ from nasbench.search_spaces.nasnet.genotype import (
     unused_states,
 )
 from nasbench.search_spaces.nasnet.presets import cell_preset, network_preset, paper_name
-from nasbench.space import Buildable, DataSpec, DecisionSequence, NetworkSpec, SearchSpace
+from nasbench.space import Buildable, DataSpec, DecisionSequence, LatencyUnits, NetworkSpec, SearchSpace, Unit
 
 #: the macro network searched when neither a preset nor an option says otherwise: small enough
 #: that a dozen candidates train in minutes on two CPU cores (8x8 digits)
@@ -39,7 +39,7 @@ def _decisions_per_block(k: int) -> list[int]:
     return [NUM_INPUTS + k, len(OPS), NUM_INPUTS + k, len(OPS), len(COMBINERS)]
 
 
-class NASNetSpace(SearchSpace, Buildable, DecisionSequence):
+class NASNetSpace(SearchSpace, Buildable, DecisionSequence, LatencyUnits):
     """NASNet cells (13 operations, add or concat) in the paper's macro network, "N @ F".
 
     ``cells`` (N) normal cells per stage, ``filters`` in the first stage, doubled at each of the
@@ -222,3 +222,10 @@ class NASNetSpace(SearchSpace, Buildable, DecisionSequence):
                 blocks.append((a, OPS[op_a], b, OPS[op_b], COMBINERS[combiner]))
             cells.append(tuple(blocks))
         return NASNetGenotype(normal=cells[0], reduce=cells[1])
+
+    # ---------------------------------------------------- LatencyUnits
+    def latency_units(self, arch, data: DataSpec) -> list[Unit]:
+        """The units a latency model times (imported here: a table look-up search never imports torch)."""
+        from nasbench.search_spaces.nasnet.latency_units import nasnet_units
+
+        return nasnet_units(arch, data, self.network_spec(arch, data).kwargs)

@@ -9,10 +9,10 @@ import numpy as np
 
 from nasbench.errors import InvalidArchitecture, InvalidOption
 from nasbench.search_spaces.nb201.genotype import EDGES, OPS, NB201Cell
-from nasbench.space import Buildable, DataSpec, DecisionSequence, NetworkSpec, SearchSpace
+from nasbench.space import Buildable, DataSpec, DecisionSequence, LatencyUnits, NetworkSpec, SearchSpace, Unit
 
 
-class NB201Space(SearchSpace, Buildable, DecisionSequence):
+class NB201Space(SearchSpace, Buildable, DecisionSequence, LatencyUnits):
     """Cells of NAS-Bench-201; the macro network is the benchmark's (C = filters = 16, N = cells = 5 by default)."""
 
     name: ClassVar[str] = "nb201"
@@ -63,3 +63,10 @@ class NB201Space(SearchSpace, Buildable, DecisionSequence):
                 f"NB201 decisions must be {len(EDGES)} integers in [0, {len(OPS)}), got {list(decisions)}"
             )
         return NB201Cell(tuple(OPS[int(d)] for d in decisions))
+
+    # ---------------------------------------------------- LatencyUnits
+    def latency_units(self, arch, data: DataSpec) -> list[Unit]:
+        """The units a latency model times (imported here: a table look-up search never imports torch)."""
+        from nasbench.search_spaces.nb201.latency_units import nb201_units
+
+        return nb201_units(arch, data, self.filters, self.cells)

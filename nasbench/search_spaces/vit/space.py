@@ -13,7 +13,7 @@ from nasbench.options import comma_choices, comma_text
 from nasbench.search_spaces.vit.genotype import Layer, ViTArch
 from nasbench.search_spaces.vit.presets import PRESETS
 from nasbench.search_spaces.vit.size import check_buildable
-from nasbench.space import Buildable, DataSpec, DecisionSequence, NetworkSpec, SearchSpace
+from nasbench.space import Buildable, DataSpec, DecisionSequence, LatencyUnits, NetworkSpec, SearchSpace, Unit
 
 
 def preset(name: str) -> ViTArch:
@@ -113,7 +113,7 @@ class LayeredDecisions(DecisionSequence):
         raise InvalidArchitecture(f"{arch} has no neighbour in this space: every decision has a single choice")
 
 
-class ViTSpace(SearchSpace, Buildable, LayeredDecisions):
+class ViTSpace(SearchSpace, Buildable, LayeredDecisions, LatencyUnits):
     """Vision transformers trained from scratch (AutoFormer's space without weight sharing).
 
     Choices: the patch size, the embedding dimension, the depth and, per layer, the number of heads
@@ -160,3 +160,10 @@ class ViTSpace(SearchSpace, Buildable, LayeredDecisions):
 
     def network_spec(self, arch: ViTArch, data: DataSpec) -> NetworkSpec:
         return network_spec(arch, data)
+
+    # ---------------------------------------------------- LatencyUnits
+    def latency_units(self, arch, data: DataSpec) -> list[Unit]:
+        """The units a latency model times (imported here: a table look-up search never imports torch)."""
+        from nasbench.search_spaces.vit.latency_units import vit_units
+
+        return vit_units(arch, data)

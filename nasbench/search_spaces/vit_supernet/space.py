@@ -12,7 +12,7 @@ from nasbench.options import comma_choices, comma_text
 from nasbench.search_spaces.vit import Layer, ViTArch, ViTSpace, network_spec
 from nasbench.search_spaces.vit.space import LayeredDecisions
 from nasbench.search_spaces.vit_supernet.modules import ViTSupernet
-from nasbench.space import Buildable, DataSpec, NetworkSpec, SearchSpace
+from nasbench.space import Buildable, DataSpec, LatencyUnits, NetworkSpec, SearchSpace, Unit
 from nasbench.supernet.capability import WeightSharing
 from nasbench.supernet.slicing import copy_slices
 
@@ -58,7 +58,7 @@ RANGES: dict[str, dict] = {
 }
 
 
-class ViTSupernetSpace(SearchSpace, Buildable, LayeredDecisions, WeightSharing):
+class ViTSupernetSpace(SearchSpace, Buildable, LayeredDecisions, WeightSharing, LatencyUnits):
     """Children of a weight-entangled ViT supernet (AutoFormer, Chen et al. ICCV 2021); each is a ``vit`` architecture.
 
     ``ranges`` names a row of ``RANGES``; any of ``embeds``, ``depths``, ``heads``, ``mlp_ratios``,
@@ -171,3 +171,10 @@ class ViTSupernetSpace(SearchSpace, Buildable, LayeredDecisions, WeightSharing):
     def recalibrate(self, module, child: ViTArch, batches: Iterable, limit: int | None = None) -> None:
         """A no-op: layer norm computes its statistics per token, so a ViT child has none to re-estimate."""
         self.to_decisions(child)
+
+    # ---------------------------------------------------- LatencyUnits
+    def latency_units(self, arch, data: DataSpec) -> list[Unit]:
+        """The units a latency model times (imported here: a table look-up search never imports torch)."""
+        from nasbench.search_spaces.vit.latency_units import vit_units
+
+        return vit_units(arch, data)  # a child is its own vit network
