@@ -14,6 +14,7 @@ code) and left out ("defined").
 
     python benchmarks/nb201_proxies.py compute --workers 2
     python benchmarks/nb201_proxies.py correlate --json benchmarks/results/nb201_proxies.json
+    python benchmarks/nb201_proxies.py time --cells 40
 """
 
 from __future__ import annotations
@@ -120,6 +121,26 @@ def correlate(args) -> None:
         Path(args.json).write_text(json.dumps(report, indent=1) + "\n")
 
 
+def timing(args) -> None:
+    """Median seconds per cell of each data-free proxy, one thread (``SECONDS_PER_CELL`` of the package)."""
+    archs = list(bundled_table()["arch_str"])
+    picks = np.random.default_rng(0).choice(len(archs), args.cells, replace=False)
+    torch.set_num_threads(1)
+    report = {}
+    for dataset, (channels, height, width, classes) in DATASETS.items():
+        space, data = NB201Space(), DataSpec(channels, height, width, classes)
+        batch = Batch(torch.zeros(64, channels, height, width), torch.zeros(64, dtype=torch.long), classes)
+        seconds = {name: [] for name in ("synflow", "zen")}
+        for index in picks:
+            cell = space.decode(archs[index])
+            scores = score_network(lambda: space.build(cell, data), list(seconds), batch, cell_seed(archs[index]))
+            for name, value in scores.seconds.items():
+                if name in scores.values:
+                    seconds[name].append(value)
+        report[dataset] = {name: round(float(np.median(v)), 4) for name, v in seconds.items()}
+    print(json.dumps(report))
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     sub = parser.add_subparsers(dest="action", required=True)
@@ -130,6 +151,9 @@ def main(argv: list[str] | None = None) -> None:
     r = sub.add_parser("correlate", help="rank agreement of the package's table with the benchmark")
     r.add_argument("--json", default=None)
     r.set_defaults(func=correlate)
+    t = sub.add_parser("time", help="median seconds per cell of each proxy, one thread")
+    t.add_argument("--cells", type=int, default=40)
+    t.set_defaults(func=timing)
     args = parser.parse_args(argv)
     args.func(args)
 

@@ -55,7 +55,7 @@ def test_the_same_command_twice_writes_the_same_trial_table(cli, tmp_path, argv)
     first, second = _table(tmp_path / "first"), _table(tmp_path / "second")
     pd.testing.assert_frame_equal(first, second)
     config = json.loads((tmp_path / "first" / "config.json").read_text())
-    assert config["deterministic"] is True and config["window"] in (2, 4)
+    assert config["deterministic"] is True and config["window"] == 2 * int(argv[argv.index("--max-concurrent") + 1])
 
 
 #: ``nasbench`` on the command line, with the gated table registered in process (as a notebook would)
@@ -103,11 +103,11 @@ def test_a_driver_killed_at_three_moments_resumes_to_the_uninterrupted_search(nb
         ray_helpers.end_processes_marked(mark, grace=1)
     # the same search in process, one trial at a time with the same window: what the window decides
     config = SearchConfig(
-        space="nb201", strategy="evo", evaluator="tabular", budget=40, seed=5, window=2,
+        space="nb201", strategy="evo", evaluator="tabular", budget=40, seed=5,
         evaluator_options={"path": str(nb201_dir)}, strategy_options={"population_size": 20, "tournament_size": 5},
     )  # fmt: skip
     stopped = json.loads((run / "config.json").read_text())
-    config.strategy_options = stopped["strategy_options"]
+    config.strategy_options, config.window = stopped["strategy_options"], stopped["window"]
     start(config, tmp_path / "whole").run()
     pd.testing.assert_frame_equal(_table(run), _table(tmp_path / "whole"))
 

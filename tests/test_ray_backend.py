@@ -49,7 +49,7 @@ def search(folder, evaluator, budget, seed=0, **options):
 def test_a_digits_search_runs_two_trials_at_once(tmp_path):
     out = tmp_path / "run"
     argv = ["search", "--space", "nb201", "--strategy", "random", "--cells", "1", "--filters", "4", "--epochs", "1"]
-    assert main([*argv, "--budget", "4", "--max-concurrent", "2", "--out", str(out), "--quiet"]) == 0
+    assert main([*argv, "--budget", "4", "--max-concurrent", "2", "--window", "2", "--out", str(out), "--quiet"]) == 0
     table = pd.read_csv(out / "trials.csv")
     assert list(table.state) == ["COMPLETE"] * 4 and (table.params > 0).all() and (table.epochs == 1).all()
     assert table.valid_accuracy.max() > 20  # trained: chance is 10 % on 10 classes

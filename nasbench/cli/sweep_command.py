@@ -55,7 +55,7 @@ def add_parser(sub) -> None:
     g.add_argument(
         "--architectures",
         type=int,
-        default=1,
+        default=None,
         metavar="K",
         help="with --from: at least K networks, the Pareto front followed by the next fronts (default: the front)",
     )
@@ -110,15 +110,16 @@ def _networks(args):
         kinds.append("width/depth")
     if not kinds:
         raise NasbenchError("name the networks: --phi, --width/--depth, --arch or --from")
-    if args.architectures != 1 and "run" not in kinds:
+    if args.architectures is not None and "run" not in kinds:
         raise NasbenchError("--architectures applies to --from only")
-    if args.architectures < 1:
-        raise NasbenchError(f"--architectures must be at least 1, got {args.architectures}")
+    architectures = 1 if args.architectures is None else args.architectures  # the front alone
+    if architectures < 1:
+        raise NasbenchError(f"--architectures must be at least 1, got {architectures}")
     if kinds[0] != "phi" and any(v is not None for v in (args.alpha, args.beta, args.gamma)):
         raise NasbenchError("--alpha/--beta/--gamma apply to --phi only")
     if kinds == ["run", "width/depth"]:  # each network of a run's front at every width and depth: families
         resolution = load_data(args.dataset or "teacher", args.data_dir).spec.height
-        return scaled_front(args.run, widths or [], args.depth or [], resolution, args.architectures)
+        return scaled_front(args.run, widths or [], args.depth or [], resolution, architectures)
     if len(kinds) != 1:
         raise NasbenchError("name the networks one way: --phi, --width/--depth, --arch or --from")
     if kinds[0] not in ("phi", "width/depth") and args.base is not None:
@@ -126,7 +127,7 @@ def _networks(args):
     if kinds[0] != "arch" and args.space is not None:
         raise NasbenchError("--space applies to --arch only")
     if kinds[0] == "run":
-        return front_of_run(args.run, args.architectures)
+        return front_of_run(args.run, architectures)
     if kinds[0] == "arch":
         return args.space or "mbconv", {}, [Network(a, a) for a in args.arch]
     base = args.base or "tiny"
