@@ -53,7 +53,9 @@ class Allocation:
         for i, name in enumerate(("N_opt", "D_opt", "loss")):
             if draws:
                 stack = np.stack([d[i] for d in draws])
-                low, high = np.nanpercentile(stack, tail, axis=0), np.nanpercentile(stack, 100 - tail, axis=0)
+                # order statistics, not interpolation: a draw without a finite optimum (inf) stays inf
+                low = np.nanpercentile(stack, tail, axis=0, method="lower")
+                high = np.nanpercentile(stack, 100 - tail, axis=0, method="higher")
             else:
                 low = high = np.full_like(values[i], np.nan)
             out[name] = (values[i], low, high)
