@@ -72,6 +72,24 @@ def test_same_seed_same_trajectory_and_the_model_beats_random_search(nb201_table
     assert np.mean(bo) > np.mean(rnd) + 0.3
 
 
+def test_proxies_pick_the_initial_networks_and_filter_the_pool_until_proxy_until(nb201_table):
+    from nasbench.proxies import nb201_table as proxies_table
+
+    synflow = proxies_table("cifar10").set_index("arch")["synflow"]
+    percentile = synflow.rank(pct=True)
+
+    def arches(**options):
+        session = search(WLBayesOpt(NB201Space(), seed=2, n_initial=5, **options), nb201_table, budget=14)
+        return [r.arch for r in sorted(session.records.values(), key=lambda r: r.number)]
+
+    guided, plain = arches(proxies="synflow", proxy_until=8), arches(proxies="synflow", proxy_until=0)
+    # each initial network is the best by synflow of 100 random ones: among the top few per cent of the space
+    assert all(percentile[arch] > 0.9 for arch in guided[:5])
+    assert arches()[:5] != guided[:5]  # without proxies they are random
+    # the pool is filtered alike while fewer than 8 networks are observed, and no longer after
+    assert guided[:8] == plain[:8] and guided != plain
+
+
 def test_resumed_run_equals_the_uninterrupted_one_and_writes_the_feature_table(nb201_dir, tmp_path):
     config = SearchConfig(
         space="nb201", strategy="bo", evaluator="tabular", backend="local", budget=30, seed=2,
@@ -164,6 +182,8 @@ def test_bad_options():
         WLBayesOpt(NB201Space(), n_initial=1)
     with pytest.raises(InvalidOption, match="pool is empty"):
         WLBayesOpt(NB201Space(), pool_random=0, pool_parents=0)
+    with pytest.raises(InvalidOption, match="proxy_until"):
+        WLBayesOpt(NB201Space(), proxy_until=-1)
 
 
 @pytest.mark.slow
