@@ -69,3 +69,33 @@ def test_rl_threads():
 def test_process_startup():
     out = run_benchmark("benchmarks/process_startup.py", "--repeats", "1")
     assert "digits, embedded copy" in out and "table trial's imports + torch" in out
+
+
+@pytest.mark.slow
+def test_latency_model(tmp_path):
+    run_benchmark("benchmarks/latency_model.py", "--spaces", "vit", "--threads", "1", "--sample", "3",
+                  "--work", str(tmp_path / "models"), "--results", str(tmp_path))  # fmt: skip
+    assert (tmp_path / "latency_vit_1t.json").exists()
+
+
+@pytest.mark.slow
+def test_nb201_proxies_time_and_correlate(tmp_path):
+    assert "synflow" in run_benchmark("benchmarks/nb201_proxies.py", "time", "--cells", "2")
+    run_benchmark("benchmarks/nb201_proxies.py", "correlate", "--json", str(tmp_path / "c.json"))
+    assert "synflow" in (tmp_path / "c.json").read_text()
+
+
+@pytest.mark.slow
+def test_proxies_trained(tmp_path):
+    out = run_benchmark("benchmarks/proxies_trained.py", "--space", "nb201", "-O", "cells=1", "-O", "filters=4",
+                        "--networks", "4", "--seeds", "2", "--epochs", "1", "--jobs", "1",
+                        "--out", str(tmp_path / "p"))  # fmt: skip
+    assert "seed_ceiling_spearman" in out and (tmp_path / "p.csv").exists()
+
+
+@pytest.mark.slow
+def test_scaling_backtest(tmp_path):
+    run_benchmark("benchmarks/scaling_backtest.py", "--work", str(tmp_path / "w"), "--json", str(tmp_path / "s.json"),
+                  "--budget", "4", "--search-size", "256", "--width", "0.25", "0.5",
+                  "--train-size", "64", "128", "256", "512", "--resamples", "20")  # fmt: skip
+    assert "median_rel_error" in (tmp_path / "s.json").read_text()
