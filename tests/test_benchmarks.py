@@ -6,6 +6,7 @@ end and print their summary is.
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -99,3 +100,29 @@ def test_scaling_backtest(tmp_path):
                   "--budget", "4", "--search-size", "256", "--width", "0.25", "0.5",
                   "--train-size", "64", "128", "256", "512", "--resamples", "20")  # fmt: skip
     assert "median_rel_error" in (tmp_path / "s.json").read_text()
+
+
+def test_published_scaling_refits_a_table_in_the_published_layout(tmp_path):
+    """Runs drawn from Besiroglu et al.'s law, in their table's columns: the script recovers it; a
+    missing table is one line."""
+    import numpy as np
+    import pandas as pd
+
+    rng = np.random.default_rng(0)
+    n = np.geomspace(5e7, 1e10, 16).repeat(16)
+    flop = np.tile(np.geomspace(6e18, 3e21, 16), 16)
+    d = flop / (6 * n)
+    loss = 1.81686 + 482.00572 / n**0.34781 + 2085.4342 / d**0.36585
+    table = pd.DataFrame({"Model Size": n, "Training FLOP": flop, "loss": loss * np.exp(rng.normal(0, 0.005, len(n)))})
+    table.to_csv(tmp_path / "runs.csv", index=False)
+    run_benchmark("benchmarks/published_scaling.py", "--data", str(tmp_path / "runs.csv"), "--resamples", "30",
+                  "--json", str(tmp_path / "r.json"))  # fmt: skip
+    result = json.loads((tmp_path / "r.json").read_text())
+    assert result["runs"] == 251  # the five of highest loss dropped, as Besiroglu et al. do
+    for name, truth in (("E", 1.81686), ("alpha", 0.34781), ("beta", 0.36585)):
+        assert result["parameters"][name]["ours"] == pytest.approx(truth, rel=0.05)
+        assert result["parameters"][name]["ours_within_published"]
+    missing = subprocess.run([sys.executable, "benchmarks/published_scaling.py", "--data", str(tmp_path / "no.csv")],
+                             cwd=ROOT, capture_output=True, text=True, check=False)  # fmt: skip
+    assert missing.returncode != 0 and missing.stderr.strip().startswith("error: cannot read the published runs")
+    assert len(missing.stderr.strip().splitlines()) == 1

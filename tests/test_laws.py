@@ -81,6 +81,35 @@ def test_a_backtest_of_the_dearest_quarter_is_accurate_and_its_intervals_cover()
     assert set(check.points.columns) >= {"group", "predicted", "low", "high", "rel_error", "covered"}
 
 
+def test_a_known_floor_is_held_not_fitted_and_tightens_the_other_parameters():
+    frame = sweep(noise=0.02, seed=5)
+    free = fit_laws(frame, "family", shared=("E",), resamples=40, seed=0)
+    pinned = fit_laws(frame, "family", fixed={"E": E}, resamples=40, seed=0)
+    assert pinned.shared == ("E",) and pinned.fixed == {"E": E}
+    for family, params in TRUTH.items():
+        fitted = pinned.laws[family]
+        assert fitted.E.value == pytest.approx(E, rel=1e-9)
+        assert np.allclose(pinned.samples(family)[:, 0], E)  # every resample keeps it
+        assert fitted.alpha.value == pytest.approx(params[2], abs=0.05)
+        width = fitted.beta.high - fitted.beta.low
+        assert width < free.laws[family].beta.high - free.laws[family].beta.low
+    with pytest.raises(NasbenchError, match="fixed parameters are among E, alpha, beta, not A"):
+        fit_laws(frame, "family", fixed={"A": 1.0}, resamples=0)
+    with pytest.raises(NasbenchError, match="a fixed E must be a positive number, got -1"):
+        fit_laws(frame, "family", fixed={"E": -1.0}, resamples=0)
+
+
+def test_a_backtest_of_one_law_needs_no_groups():
+    frame = sweep(noise=0.01, seed=4)
+    frame = frame[frame.family == "deep"].drop(columns="family")
+    check = backtest(frame, None, resamples=60, seed=0)
+    assert check.laws.groups == ("all",) and check.pick == "all"
+    assert check.median_rel_error < 0.03 and check.coverage >= 0.8
+    assert check.points.train_compute.min() > check.cutoffs["all"]
+    with pytest.raises(NasbenchError, match="fixed parameters are shared across groups"):
+        backtest(frame, None, fixed={"E": E}, resamples=0)
+
+
 def test_isoflop_minima_follow_the_law_not_a_parabola():
     rng = np.random.default_rng(1)
     params, rows = np.array([1.7, 400.0, 0.34, 410.0, 0.28]), []

@@ -19,6 +19,7 @@ import pandas as pd
 from scipy.stats import kendalltau
 
 from nasbench.analysis.laws import LawSet, fit_laws, log_residuals, prediction_interval
+from nasbench.analysis.loss_law import fit_loss_law
 from nasbench.errors import NasbenchError
 
 
@@ -61,19 +62,28 @@ class Backtest:
 
 def backtest(
     frame: pd.DataFrame,
-    by: str,
+    by: str | None,
     *,
     held_out: float = 0.25,
     compute: str = "train_compute",
     shared: Sequence[str] = (),
+    fixed: dict[str, float] | None = None,
     level: float = 0.9,
     resamples: int = 500,
     seed: int = 0,
 ) -> Backtest:
     """Hold out the ``held_out`` share of each group's rows with the largest ``compute``, fit ``frame``'s laws
-    per ``by`` on the rest, and score their predictions of the held-out rows (see the module's docstring)."""
+    per ``by`` on the rest, and score their predictions of the held-out rows (see the module's docstring).
+
+    ``by=None`` fits one law to all rows (``fit_loss_law``): one architecture, or a published table.
+    ``shared`` and ``fixed`` are passed to ``fit_laws`` (``fixed={"E": floor}`` where the task's
+    irreducible loss is known)."""
     if not 0 < held_out < 1:
         raise NasbenchError(f"the held-out share must be between 0 and 1, got {held_out}")
+    if by is None:  # one law for all rows: a single architecture, or a published table
+        if fixed:
+            raise NasbenchError("fixed parameters are shared across groups: give the column of the groups")
+        frame, by = frame.assign(group="all"), "group"
     if by not in frame.columns or compute not in frame.columns:
         raise NasbenchError(f"the table has no column {by if by not in frame.columns else compute}")
     labels = frame[by].astype(str)
@@ -83,7 +93,12 @@ def backtest(
     alone = sorted(set(cutoffs) - set(labels[above]))
     if alone:
         raise NasbenchError(f"{by} {alone[0]!r} has no training above its compute cut-off: it needs several computes")
-    laws = fit_laws(train, by, shared=shared, resamples=resamples, seed=seed)
+    if len(cutoffs) == 1:
+        only = next(iter(cutoffs))
+        one = fit_loss_law(train.params, train.examples_seen, train.valid_loss, resamples=resamples, seed=seed)
+        laws = LawSet((only,), (), {only: one})
+    else:
+        laws = fit_laws(train, by, shared=shared, fixed=fixed, resamples=resamples, seed=seed)
     rows = []
     for group, held in test.groupby(test[by].astype(str)):
         fit, own = laws.laws[group], train[train[by].astype(str) == group]

@@ -11,7 +11,7 @@ an architecture is the best at a compute none of them was trained at.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
@@ -34,6 +34,9 @@ from nasbench.errors import NasbenchError
 
 #: where each parameter sits in the log-sum-exp vector of one law (e, a, alpha, b, beta)
 _LSE = {"E": 0, "A": 1, "alpha": 2, "B": 3, "beta": 4}
+#: the parameters that can be given instead of fitted, and their value in the log-sum-exp vector (A and B
+#: are scaled there by N's and D's geometric means to the power of the exponents, so they are not offered)
+_FIXABLE = {"E": np.log, "alpha": float, "beta": float}
 
 
 @dataclass(frozen=True)
@@ -43,6 +46,7 @@ class LawSet:
     groups: tuple[str, ...]
     shared: tuple[str, ...]
     laws: dict[str, LossLawFit]
+    fixed: dict[str, float] = field(default_factory=dict)  # given, not fitted (also listed in shared)
 
     def samples(self, group: str) -> np.ndarray:
         """Bootstrap (E, A, alpha, B, beta) of ``group``, row r of every group from the same resample."""
@@ -78,11 +82,13 @@ def _joint(theta: np.ndarray, index: np.ndarray, parts) -> tuple[float, np.ndarr
     return total, grad
 
 
-def _fit_joint(start: np.ndarray, index: np.ndarray, parts) -> np.ndarray:
+def _fit_joint(start: np.ndarray, index: np.ndarray, parts, pinned: dict[int, float]) -> np.ndarray:
     bounds = [(None, None)] * len(start)
     for slot in (_LSE["alpha"], _LSE["beta"]):
         for i in set(index[:, slot]):
             bounds[i] = (0.0, 10.0)  # a law whose term grows with scale is no scaling law
+    for i, value in pinned.items():
+        bounds[i] = (value, value)
     result = minimize(_joint, start, args=(index, parts), jac=True, method="L-BFGS-B", bounds=bounds)
     return result.x
 
@@ -95,17 +101,29 @@ def fit_laws(
     D: str = "examples_seen",
     loss: str = "valid_loss",
     shared: Sequence[str] = (),
+    fixed: dict[str, float] | None = None,
     resamples: int = 1000,
     seed: int = 0,
 ) -> LawSet:
     """A law per value of ``frame[by]`` (architectures, families), ``shared`` parameters common to all.
 
+    ``fixed`` holds parameters known beforehand, not fitted (``{"E": floor}`` where the task's
+    irreducible loss is known, as the teacher task's is): each is shared and held at its value.
+
     Each group needs more rows than its law has free parameters, with two sizes and two training-set
     sizes at least; rows whose loss is not a positive finite number are refused, naming the first.
     """
+    fixed = dict(fixed or {})
     unknown = sorted(set(shared) - set(NAMES))
     if unknown:
         raise NasbenchError(f"shared parameters are among {', '.join(NAMES)}, not {', '.join(unknown)}")
+    unknown = sorted(set(fixed) - set(_FIXABLE))
+    if unknown:
+        raise NasbenchError(f"fixed parameters are among {', '.join(_FIXABLE)}, not {', '.join(unknown)}")
+    bad = [name for name, value in fixed.items() if not (np.isfinite(value) and value > 0)]
+    if bad:
+        raise NasbenchError(f"a fixed {bad[0]} must be a positive number, got {fixed[bad[0]]}")
+    shared = tuple(shared) + tuple(name for name in fixed if name not in shared)
     missing = [c for c in (by, N, D, loss) if c not in frame.columns]
     if missing:
         raise NasbenchError(f"the table has no column {', '.join(missing)}")
@@ -117,7 +135,7 @@ def fit_laws(
     labels = frame[by].astype(str).to_numpy()
     n_scale, d_scale = float(np.exp(np.log(n_all).mean())), float(np.exp(np.log(d_all).mean()))
     parts, rows = [], []
-    free = 5 - len(set(shared))
+    free = 5 - len(set(shared))  # a fixed parameter is shared, so it is no group's own
     for group in groups:
         mask = labels == group
         n, d = n_all[mask], d_all[mask]
@@ -132,13 +150,16 @@ def fit_laws(
         for g, theta in enumerate(alone):
             for slot in range(5):
                 start[index[g, slot]] += theta[slot] / (len(groups) if index[g, slot] < len(shared) else 1)
-        best = _fit_joint(start, index, parts)
+        pinned = {index[0, _LSE[name]]: _FIXABLE[name](value) for name, value in fixed.items()}
+        for i, value in pinned.items():
+            start[i] = value
+        best = _fit_joint(start, index, parts, pinned)
         rng = np.random.default_rng(seed)
         samples = []
         for _ in range(resamples):
             picks = [rng.integers(0, len(ly), len(ly)) for _, ly in parts]
             resampled = [(lx[p], ly[p]) for (lx, ly), p in zip(parts, picks)]
-            samples.append(_fit_joint(best, index, resampled))
+            samples.append(_fit_joint(best, index, resampled, pinned))
     samples = np.array(samples).reshape(-1, size)
 
     def natural(theta: np.ndarray) -> np.ndarray:
@@ -150,7 +171,7 @@ def fit_laws(
         value = natural(best[index[g]])
         draws = np.array([natural(s[index[g]]) for s in samples]).reshape(-1, 5)
         laws[group] = LossLawFit(*(interval(value[i], draws[:, i]) for i in range(5)), samples=draws, n=len(rows[g]))
-    return LawSet(groups, tuple(shared), laws)
+    return LawSet(groups, tuple(shared), laws, fixed)
 
 
 def compute_per_parameter_example(frame: pd.DataFrame, by: str, compute: str = "train_compute") -> dict[str, float]:
