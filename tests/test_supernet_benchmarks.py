@@ -50,6 +50,22 @@ def test_supernet_benchmark_smallest_setting(untrained_run):
     assert {"kendall_tau", "kendall_tau_loss", "best_gap", "ratio", "ceiling_speedup"} <= set(report)
 
 
+def test_ranking_protocol_smallest_setting(untrained_run, tmp_path):
+    argv = ("benchmarks/supernet_ranking.py", "--supernet", str(untrained_run), "--dataset", "digits",
+            "--train-size", "128", "--epochs", "1", "--children", "3", "--alone-seeds", "2", "--search-budget", "2",
+            "--rounds", "1", "--jobs", "1", "--work", str(tmp_path / "w"),
+            "--json", str(tmp_path / "r.json"))  # fmt: skip
+    report = run_benchmark(*argv)
+    needed = {"kendall_tau", "spearman", "seed_ceiling_tau", "alone_spread_points", "best_child_inherited",
+              "best_child_alone", "sandwich_epoch_ratio", "resolution"}  # fmt: skip
+    assert needed <= set(report) and report["children"] == 3 and report["alone_seeds"] == 2
+    table = json.loads((tmp_path / "r.json").read_text())["table"]
+    assert len(table) == 5 and all(len(row["alone_seeds"]) == 2 for row in table)  # 3 random, largest, smallest
+    trained = (tmp_path / "w" / "alone.jsonl").read_text().splitlines()
+    assert run_benchmark(*argv)["kendall_tau"] == report["kendall_tau"]  # resumed: nothing trained again
+    assert (tmp_path / "w" / "alone.jsonl").read_text().splitlines() == trained
+
+
 def test_gpu_benchmark_on_its_cpu_path(untrained_run):
     report = run_benchmark(
         "benchmarks/supernet_gpu.py", "--device", "cpu", "--candidates", "2", "--supernet", str(untrained_run)

@@ -106,6 +106,8 @@ def test_out_of_range_children_are_refused_in_one_line(space, supernet):
         supernet(torch.zeros(1, 3, 16, 16), MBConvArch.from_string(too_wide))
     with pytest.raises(InvalidArchitecture, match="resolution 20 is outside"):
         space.decode(child.to_string().replace("res16", "res20"))
+    with pytest.raises(InvalidOption, match="expansions must be 2 or more, got '1,3,6'"):
+        MBConvSupernetSpace(expansions="1,3,6")
     with pytest.raises(InvalidOption, match="kernels must be odd"):
         MBConvSupernetSpace(kernels="3,4")
 

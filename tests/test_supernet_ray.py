@@ -5,6 +5,7 @@ The supernet is the tiny toy one (batch norm and dropout included) on 8x8 digits
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import subprocess
@@ -15,6 +16,7 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+import torch
 
 from nasbench.storage.run_folder import CHECKPOINTS, EPOCHS, SUPERNET_WEIGHTS
 from nasbench.supernet_training.config import SupernetConfig
@@ -114,3 +116,25 @@ def test_a_killed_run_resumes_to_the_weights_of_an_uninterrupted_one(ray_toy, on
         pd.read_csv(run / EPOCHS)["loss_largest"], pd.read_csv(one_worker / EPOCHS)["loss_largest"]
     )
     assert [p.name for p in (run / CHECKPOINTS).iterdir() if p.is_dir()] == ["attempt-2"]
+
+
+def test_attentive_children_on_a_prefix_of_the_data_with_averaged_weights_train_on_ray(ray_toy, tmp_path):
+    from safetensors.torch import load
+
+    from nasbench.supernet_training.checkpoint import EMA, SUPERNET, latest_checkpoint
+
+    config = SupernetConfig(
+        space="toy-supernet", epochs=2, batch_size=32, lr=0.2, seed=5, train_size=256, attentive=3, ema=0.9
+    )
+    run = tmp_path / "run"
+    train_supernet(ray_toy, config, run, Execution(workers=1), quiet=True)
+    table = pd.read_csv(run / EPOCHS)
+    assert list(table["epoch"]) == [1, 2] and table["loss_largest"].iloc[-1] < table["loss_largest"].iloc[0]
+    stored = SupernetConfig.from_dict(json.loads((run / "config.json").read_text())["supernet"])
+    assert (stored.train_size, stored.attentive, stored.ema) == (256, 3, 0.9)
+    checkpoint = latest_checkpoint(run)
+    averaged, trained = load((checkpoint / EMA).read_bytes()), load((checkpoint / SUPERNET).read_bytes())
+    published = load((run / SUPERNET_WEIGHTS).read_bytes())
+    assert int(averaged["n_averaged"]) == 2 * (256 // 32)  # one update per step
+    name = next(k for k in published if k.endswith("weight"))
+    assert torch.equal(published[name], averaged[f"module.{name}"]) and not torch.equal(published[name], trained[name])

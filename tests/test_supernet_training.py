@@ -10,7 +10,7 @@ import pytest
 import torch
 import torch.nn.functional as F
 
-from nasbench.errors import ResultsError
+from nasbench.errors import InvalidOption, ResultsError
 from nasbench.evaluators.supernet import SupernetEvaluator
 from nasbench.search_spaces.mbconv_supernet import MBConvSupernetSpace
 from nasbench.storage import atomic
@@ -26,7 +26,14 @@ from nasbench.supernet_training.checkpoint import (
     save_checkpoint,
 )
 from nasbench.supernet_training.config import SupernetConfig
-from nasbench.supernet_training.sandwich import distillation_loss, dropout_off, sandwich_step, step_children
+from nasbench.supernet_training.sandwich import (
+    attentive_pools,
+    distillation_loss,
+    dropout_off,
+    sandwich_step,
+    step_children,
+    worst_child,
+)
 from nasbench.supernet_training.schedule import lr_factor, make_scheduler
 from nasbench.supernet_training.worker import build_supernet
 from nasbench.supernet_training.zero_init import zero_last_norm_scales
@@ -68,6 +75,42 @@ def test_sandwich_step_accumulates_the_gradient_of_every_child(space, digits, on
         if name in summed:
             torch.testing.assert_close(summed[name], param.grad, rtol=1e-4, atol=1e-6)
     assert losses.largest > 0 and losses.distillation > 0
+
+
+def test_attentive_sampling_trains_the_child_farthest_from_the_largest(space, digits, one_thread):
+    """AttentiveNAS's WorstUp: of each pool, the child whose predictions the largest child's are farthest
+    from; its gradient (not the others') joins the step's."""
+    supernet = build_supernet(space, digits, 0).train()
+    x, y = digits.train.images[:16], digits.train.labels[:16]
+    pools = attentive_pools(space, np.random.default_rng(4), 1, 3)
+    assert pools == attentive_pools(space, np.random.default_rng(4), 1, 3) and len(pools[0]) == 3
+    with dropout_off(supernet):
+        teacher = F.softmax(supernet(x, space.largest()).detach(), 1)
+        with torch.no_grad():
+            losses = [distillation_loss(supernet(x, child), teacher).item() for child in pools[0]]
+        worst = worst_child(supernet, pools[0], x, teacher)
+        assert worst == pools[0][int(np.argmax(losses))] and len(set(losses)) == 3
+        torch.manual_seed(0)
+        supernet.zero_grad()
+        sandwich_step(supernet, [space.largest()], x, y, 0.1, pools)
+        pooled = {n: p.grad.clone() for n, p in supernet.named_parameters() if p.grad is not None}
+        supernet.zero_grad()
+        sandwich_step(supernet, [space.largest(), worst], x, y, 0.1)
+        for name, param in supernet.named_parameters():
+            if name in pooled:
+                torch.testing.assert_close(pooled[name], param.grad, rtol=1e-4, atol=1e-6)
+    assert worst_child(supernet, pools[0][:1], x, teacher) == pools[0][0]  # a pool of one: no forward needed
+
+
+def test_a_run_trains_on_a_prefix_of_the_training_split():
+    config = SupernetConfig(space="mbconv-supernet", train_size=300)
+    assert config.training_examples(1437) == 300 and SupernetConfig(space="s").training_examples(1437) == 1437
+    with pytest.raises(InvalidOption, match="train_size 300 exceeds the 200 examples"):
+        config.training_examples(200)
+    with pytest.raises(InvalidOption, match="attentive must be 1"):
+        SupernetConfig(space="s", attentive=0)
+    with pytest.raises(InvalidOption, match=r"ema must be a decay in \[0, 1\), got 1.0"):
+        SupernetConfig(space="s", ema=1.0)
 
 
 def test_dropout_off_keeps_batch_norm_training_and_restores_dropout(space, digits):
@@ -134,6 +177,40 @@ def test_checkpoint_restores_model_optimizer_scheduler_and_generator(space, digi
     continued.bit_generator.state = json.loads(json.dumps(restored.children_rng))
     step_children(space, expected, 1), step_children(space, expected, 1)  # what the two steps drew
     assert continued.random() == expected.random()
+
+
+def test_a_moving_average_of_the_weights_is_checkpointed_and_published(space, digits, tmp_path, one_thread):
+    from safetensors.torch import load
+
+    from nasbench.supernet_training.checkpoint import load_supernet_weights
+    from nasbench.supernet_training.worker import moving_average
+
+    supernet, optimizer, scheduler, state = _trained_state(space, digits)
+    assert moving_average(supernet, 0.0) is None
+    averaged = moving_average(supernet, 0.5)
+    before = {k: v.clone() for k, v in supernet.state_dict().items()}
+    averaged.update_parameters(supernet)  # the first update copies
+    with torch.no_grad():
+        for p in supernet.parameters():
+            p.add_(1.0)
+    averaged.update_parameters(supernet)  # then 0.5 old + 0.5 new
+    name = next(n for n, _ in supernet.named_parameters())
+    torch.testing.assert_close(averaged.module.state_dict()[name], before[name] + 0.5)
+    save_checkpoint(tmp_path, supernet, optimizer, scheduler, state, averaged)
+    fresh = build_supernet(space, digits, 1)
+    fresh_average = moving_average(fresh, 0.5)
+    fresh_optimizer = torch.optim.SGD(fresh.parameters(), lr=0.1, momentum=0.9, nesterov=True)
+    load_checkpoint(tmp_path, fresh, fresh_optimizer, make_scheduler(fresh_optimizer, 2, 10, 0.05), fresh_average)
+    assert int(fresh_average.n_averaged) == 2
+    torch.testing.assert_close(fresh_average.module.state_dict()[name], before[name] + 0.5)
+    published = load_supernet_weights(tmp_path)  # what the run publishes: the average, as the supernet's keys
+    assert published.keys() == supernet.state_dict().keys()
+    torch.testing.assert_close(published[name], before[name] + 0.5)
+    assert not torch.equal(published[name], load((tmp_path / "supernet.safetensors").read_bytes())[name])
+    plain = tmp_path / "plain"
+    save_checkpoint(plain, supernet, optimizer, scheduler, state)
+    with pytest.raises(ResultsError, match="keeps no moving average"):
+        load_checkpoint(plain, fresh, fresh_optimizer, make_scheduler(fresh_optimizer, 2, 10, 0.05), fresh_average)
 
 
 def test_half_written_checkpoint_is_never_loaded(space, digits, tmp_path, one_thread):

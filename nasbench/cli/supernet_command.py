@@ -42,6 +42,22 @@ def add_parser(sub) -> None:
     g.add_argument(
         "--random-children", type=int, default=None, metavar="N", help="random children per step (default: 2)"
     )
+    g.add_argument(
+        "--attentive",
+        type=int,
+        default=None,
+        metavar="K",
+        help="each random child is the worst of K by distillation loss (AttentiveNAS); default 1: uniform",
+    )
+    g.add_argument(
+        "--train-size", type=int, default=None, help="train on this many examples of the split (default: all)"
+    )
+    g.add_argument(
+        "--ema", type=float, default=None, help="decay of a moving average of the weights, published (default: 0, none)"
+    )
+    g.add_argument(
+        "--bn-batches", type=int, default=None, help="batches that recalibrate a child's batch norm (default: 8)"
+    )
     g.add_argument("--warmup-epochs", type=float, default=None, help="linear warm-up (default: 1)")
     g.add_argument("--weight-decay", type=float, default=None, help="(default: 3e-5)")
     g.add_argument("--label-smoothing", type=float, default=None, help="on the largest child (default: 0.1)")

@@ -24,6 +24,7 @@ from nasbench.storage.run_folder import RunFolder
 STATE = "state.json"
 SUPERNET = "supernet.safetensors"
 OPTIMIZER = "optimizer.safetensors"
+EMA = "ema.safetensors"  # the moving average of the weights, where the run keeps one (``SupernetConfig.ema``)
 
 
 @dataclass(frozen=True)
@@ -68,11 +69,15 @@ def save_checkpoint(
     optimizer: torch.optim.Optimizer,
     scheduler: torch.optim.lr_scheduler.LRScheduler,
     state: TrainingState,
+    ema: torch.nn.Module | None = None,
 ) -> None:
-    """Write the checkpoint into ``folder`` (a fresh local folder that Ray Train then persists)."""
+    """Write the checkpoint into ``folder`` (a fresh local folder that Ray Train then persists); ``ema`` is
+    the ``AveragedModel`` of a run that keeps a moving average of its weights."""
     folder = Path(folder)
     optimizer_tensors, optimizer_rest = _split_optimizer(optimizer.state_dict())
     files = {SUPERNET: model_bytes(model), OPTIMIZER: save(optimizer_tensors)}
+    if ema is not None:
+        files[EMA] = model_bytes(ema)
     for name, data in files.items():
         atomic.write_bytes(folder / name, data)
     meta = {
@@ -105,7 +110,8 @@ def read_verified(folder: Path) -> tuple[dict, dict[str, bytes]]:
     try:
         meta = json.loads((folder / STATE).read_text())
         digests = meta["digests"]
-        files = {name: (folder / name).read_bytes() for name in (SUPERNET, OPTIMIZER)}
+        names = (SUPERNET, OPTIMIZER, *((EMA,) if EMA in digests else ()))
+        files = {name: (folder / name).read_bytes() for name in names}
     except (OSError, ValueError, KeyError, TypeError) as exc:
         raise ResultsError(f"incomplete checkpoint {folder}: {exc}") from None
     if STATE in digests and digests[STATE] != _state_digest(meta):
@@ -140,20 +146,35 @@ def load_checkpoint(
     model: torch.nn.Module,
     optimizer: torch.optim.Optimizer,
     scheduler: torch.optim.lr_scheduler.LRScheduler,
+    ema: torch.nn.Module | None = None,
 ) -> TrainingState:
-    """Restore model, optimiser and scheduler in place; returns the rest of the state."""
+    """Restore model, optimiser, scheduler (and the weights' moving average) in place; returns the rest."""
     meta, files = read_verified(Path(folder))
     device = next(model.parameters()).device
     model.load_state_dict(load(files[SUPERNET]))
+    if ema is not None:
+        if EMA not in files:
+            raise ResultsError(f"checkpoint {folder} keeps no moving average of the weights")
+        ema.load_state_dict({k: v.to(device) for k, v in load(files[EMA]).items()})
     optimizer_tensors = {k: v.to(device) for k, v in load(files[OPTIMIZER]).items()}
     optimizer.load_state_dict(_join_optimizer(optimizer_tensors, meta["optimizer"]))
     scheduler.load_state_dict(meta["scheduler"])
     return TrainingState(int(meta["epoch"]), meta["children_rng"], list(meta["history"]))
 
 
+def published_weights(files: dict[str, bytes]) -> bytes:
+    """The weights a run publishes: the moving average where it keeps one (its ``module.`` entries), else
+    the weights as trained."""
+    if EMA not in files:
+        return files[SUPERNET]
+    prefix = "module."
+    averaged = {k[len(prefix) :]: v for k, v in load(files[EMA]).items() if k.startswith(prefix)}
+    return save(averaged)
+
+
 def load_supernet_weights(folder: Path) -> dict[str, torch.Tensor]:
-    """The supernet's weights from a verified checkpoint."""
-    return load(read_verified(Path(folder))[1][SUPERNET])
+    """The supernet's published weights from a verified checkpoint."""
+    return load(published_weights(read_verified(Path(folder))[1]))
 
 
 def latest_checkpoint(run: Path) -> Path | None:

@@ -29,6 +29,7 @@ class SupernetConfig:
     data_dir: str | None = None
     split_seed: int = 0
     image_size: int = 32
+    train_size: int | None = None  # training examples, a prefix of the split (a subset of a large task)
     seed: int = 0
     epochs: int = 10
     batch_size: int = 64  # global batch: split evenly across the workers
@@ -39,8 +40,10 @@ class SupernetConfig:
     weight_decay: float = 3e-5
     label_smoothing: float = 0.1  # on the largest child's loss only
     random_children: int = 2  # children drawn at random each step, besides the largest and the smallest
+    attentive: int = 1  # each random child is the worst of this many by distillation loss (AttentiveNAS); 1: uniform
     grad_clip: float = 5.0  # max norm of the accumulated gradient
     bn_batches: int = 8  # training batches that recalibrate a child's batch norm before it is validated
+    ema: float = 0.0  # decay of a moving average of the weights, validated and published instead (BigNAS); 0: none
 
     def __post_init__(self) -> None:
         for f in fields(self):
@@ -54,6 +57,12 @@ class SupernetConfig:
             raise InvalidOption(f"lr must be a positive number, got {self.lr}")
         if self.random_children < 0:
             raise InvalidOption(f"random children must be 0 or more, got {self.random_children}")
+        if not 0 <= self.ema < 1:
+            raise InvalidOption(f"ema must be a decay in [0, 1), got {self.ema}")
+        if self.attentive < 1:
+            raise InvalidOption(f"attentive must be 1 (uniform children) or more, got {self.attentive}")
+        if self.train_size is not None and self.train_size < 1:
+            raise InvalidOption(f"train_size must be positive, got {self.train_size}")
         if not 0 <= self.final_lr_fraction <= 1 or self.warmup_epochs < 0:
             raise InvalidOption(
                 f"final_lr_fraction must be in [0, 1] and warmup_epochs non-negative, "
@@ -65,6 +74,16 @@ class SupernetConfig:
             raise InvalidOption(f"label smoothing must be in [0, 1), got {self.label_smoothing}")
         if self.seed < 0:
             raise InvalidOption(f"the seed must be a non-negative integer, got {self.seed}")
+
+    def training_examples(self, available: int) -> int:
+        """How many of the ``available`` training examples the run trains on (a prefix of the split)."""
+        if self.train_size is None:
+            return available
+        if self.train_size > available:
+            raise InvalidOption(
+                f"train_size {self.train_size} exceeds the {available:,} examples of the training split"
+            )
+        return self.train_size
 
     def to_dict(self) -> dict:
         return asdict(self)

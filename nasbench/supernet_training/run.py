@@ -27,7 +27,7 @@ from nasbench.storage import atomic
 from nasbench.storage.run_folder import RunFolder
 from nasbench.supernet import WeightSharing
 from nasbench.supernet_training import worker
-from nasbench.supernet_training.checkpoint import SUPERNET, checkpoint_epoch, latest_checkpoint, read_verified
+from nasbench.supernet_training.checkpoint import checkpoint_epoch, latest_checkpoint, published_weights, read_verified
 from nasbench.supernet_training.config import SupernetConfig, read_supernet_config
 from nasbench.supernet_training.execution import Execution
 from nasbench.training.data import load_data
@@ -69,7 +69,7 @@ def train_supernet(
     if folder.exists():
         raise ResultsError(f"{out} already holds a run; resume it with --resume {out} or choose another --out")
     data = load_data(config.dataset, config.data_dir, config.split_seed, config.image_size)  # checks the data now
-    _check_batches(config, execution, len(data.train.labels))
+    _check_batches(config, execution, config.training_examples(len(data.train.labels)))
     execution.check()
     if not quiet:
         print(f"sandwich training {space.name} into {out}", file=sys.stderr)
@@ -95,7 +95,7 @@ def resume_supernet(run: str | Path, space: SearchSpace, execution: Execution = 
         raise InvalidOption(f"{run} trains space '{config.space}', not '{space.name}'")
     require_capability(space, WeightSharing, "supernet training")
     data = load_data(config.dataset, config.data_dir, config.split_seed, config.image_size)
-    _check_batches(config, execution, len(data.train.labels))
+    _check_batches(config, execution, config.training_examples(len(data.train.labels)))
     execution.check()
     latest_checkpoint(run)  # an altered checkpoint is refused now, before the run is locked
     lock = RunFolder(run).lock()
@@ -195,7 +195,7 @@ def _finish(run: Path, checkpoint: Path) -> None:
     """Publish the trained weights and the epoch table, and drop the checkpoints of earlier attempts."""
     folder = RunFolder(run)
     meta, files = read_verified(checkpoint)
-    atomic.write_bytes(folder.supernet_weights, files[SUPERNET])
+    atomic.write_bytes(folder.supernet_weights, published_weights(files))
     write_epochs(run, meta["history"])
     kept = checkpoint.parent.resolve()  # Ray reports absolute paths; the run folder may be relative
     for attempt in folder.checkpoints_dir.glob("attempt-*"):

@@ -33,6 +33,21 @@ def step_children(space: SearchSpace, rng: np.random.Generator, random_children:
     return [sharing.largest(), sharing.smallest(), *(space.sample(rng) for _ in range(random_children))]
 
 
+def attentive_pools(space: SearchSpace, rng: np.random.Generator, count: int, size: int) -> list[list[Arch]]:
+    """``count`` pools of ``size`` random children; each step trains the worst of every pool (AttentiveNAS)."""
+    return [[space.sample(rng) for _ in range(size)] for _ in range(count)]
+
+
+def worst_child(supernet: nn.Module, pool: list[Arch], x: torch.Tensor, teacher: torch.Tensor) -> Arch:
+    """The child of ``pool`` farthest from the largest child's predictions on this batch (AttentiveNAS's
+    WorstUp, Wang et al. 2021, with the distillation loss as the measure): the one that most needs the step."""
+    if len(pool) == 1:
+        return pool[0]
+    with torch.no_grad(), dropout_off(supernet):
+        losses = [distillation_loss(supernet(x, child), teacher).item() for child in pool]
+    return pool[int(np.argmax(losses))]
+
+
 @contextmanager
 def dropout_off(model: nn.Module) -> Iterator[None]:
     """No dropout inside the block: BigNAS regularises the largest child only.
@@ -57,17 +72,24 @@ def distillation_loss(student_logits: torch.Tensor, teacher_probs: torch.Tensor)
 
 
 def sandwich_step(
-    supernet: nn.Module, children: list[Arch], x: torch.Tensor, y: torch.Tensor, label_smoothing: float
+    supernet: nn.Module,
+    children: list[Arch],
+    x: torch.Tensor,
+    y: torch.Tensor,
+    label_smoothing: float,
+    pools: list[list[Arch]] = (),
 ) -> StepLosses:
     """Forward and backward every child on one batch, accumulating gradients; the caller steps the optimiser.
 
-    Each child's graph is freed after its backward pass, so memory holds one child's activations at a time.
+    ``pools`` (``attentive_pools``) add the worst child of each pool to ``children``. Each child's graph is
+    freed after its backward pass, so memory holds one child's activations at a time.
     """
     largest, *others = children
     logits = supernet(x, largest)
     loss = F.cross_entropy(logits.float(), y, label_smoothing=label_smoothing)
     loss.backward()
     teacher = F.softmax(logits.detach().float(), dim=1)
+    others += [worst_child(supernet, pool, x, teacher) for pool in pools]
     distilled = 0.0
     with dropout_off(supernet):
         for child in others:

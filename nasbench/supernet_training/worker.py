@@ -21,7 +21,7 @@ from nasbench.supernet import WeightSharing
 from nasbench.supernet_training.checkpoint import TrainingState, load_checkpoint, save_checkpoint
 from nasbench.supernet_training.config import SupernetConfig
 from nasbench.supernet_training.inherit import inherited_child
-from nasbench.supernet_training.sandwich import average_gradients, sandwich_step, step_children
+from nasbench.supernet_training.sandwich import attentive_pools, average_gradients, sandwich_step, step_children
 from nasbench.supernet_training.schedule import make_scheduler
 from nasbench.supernet_training.zero_init import zero_last_norm_scales
 from nasbench.training.data import Data, load_data
@@ -39,6 +39,15 @@ def build_supernet(space: SearchSpace, data: Data, seed: int) -> torch.nn.Module
         supernet = space.capability(WeightSharing).build_supernet(data.spec)
     zero_last_norm_scales(supernet)
     return supernet
+
+
+def moving_average(supernet: torch.nn.Module, decay: float) -> torch.optim.swa_utils.AveragedModel | None:
+    """The exponential moving average of the weights (and batch-norm buffers) BigNAS validates, or None."""
+    if decay == 0:
+        return None
+    from torch.optim.swa_utils import AveragedModel, get_ema_multi_avg_fn
+
+    return AveragedModel(supernet, multi_avg_fn=get_ema_multi_avg_fn(decay), use_buffers=True)
 
 
 def epoch_order(n: int, seed: int, epoch: int) -> torch.Tensor:
@@ -78,40 +87,49 @@ def train_loop(loop_config: dict) -> None:
         weight_decay=config.weight_decay,
         nesterov=config.momentum > 0,
     )
-    steps = steps_per_epoch(len(data.train.labels), config.batch_size)
+    examples = config.training_examples(len(data.train.labels))
+    train_images, train_labels = data.train.images[:examples], data.train.labels[:examples]
+    steps = steps_per_epoch(examples, config.batch_size)
     scheduler = make_scheduler(
         optimizer, round(config.warmup_epochs * steps), config.epochs * steps, config.final_lr_fraction
     )
+    averaged = moving_average(supernet, config.ema)
     children_rng = np.random.default_rng(derive_seed(config.seed, "children"))
     state = TrainingState(0, children_rng.bit_generator.state, [])
     # a checkpoint of this attempt (Ray Train restarting its workers) before the one the run resumes from
     checkpoint = ray.train.get_checkpoint()
     if checkpoint is not None:
         with checkpoint.as_directory() as folder:
-            state = load_checkpoint(Path(folder), supernet, optimizer, scheduler)
+            state = load_checkpoint(Path(folder), supernet, optimizer, scheduler, averaged)
     elif loop_config[RESUME] is not None:
-        state = load_checkpoint(Path(loop_config[RESUME]), supernet, optimizer, scheduler)
+        state = load_checkpoint(Path(loop_config[RESUME]), supernet, optimizer, scheduler, averaged)
     children_rng.bit_generator.state = state.children_rng
     shard = config.batch_size // world
     for epoch in range(state.epoch + 1, config.epochs + 1):
         start = time.perf_counter()
         torch.manual_seed(derive_seed(config.seed, "dropout", epoch, rank))
-        order = epoch_order(len(data.train.labels), config.seed, epoch)
+        order = epoch_order(examples, config.seed, epoch)
         supernet.train()
         totals = torch.zeros(2, dtype=torch.float64)
         for step in range(steps):
             batch = order[step * config.batch_size : (step + 1) * config.batch_size]
             mine = batch[rank * shard : (rank + 1) * shard]
-            x, y = data.train.images[mine].to(device), data.train.labels[mine].to(device)
-            children = step_children(space, children_rng, config.random_children)
+            x, y = train_images[mine].to(device), train_labels[mine].to(device)
+            if config.attentive == 1:
+                children, pools = step_children(space, children_rng, config.random_children), []
+            else:
+                children = step_children(space, children_rng, 0)
+                pools = attentive_pools(space, children_rng, config.random_children, config.attentive)
             optimizer.zero_grad(set_to_none=True)
-            losses = sandwich_step(supernet, children, x, y, config.label_smoothing)
+            losses = sandwich_step(supernet, children, x, y, config.label_smoothing, pools)
             if not math.isfinite(losses.largest):
                 raise FloatingPointError(f"the largest child's loss diverged ({losses.largest}) in epoch {epoch}")
             average_gradients(supernet, world)
             torch.nn.utils.clip_grad_norm_(supernet.parameters(), config.grad_clip)
             optimizer.step()
             scheduler.step()
+            if averaged is not None:
+                averaged.update_parameters(supernet)
             totals += torch.tensor([losses.largest, losses.distillation], dtype=torch.float64)
             if rank == 0 and progress is not None:
                 progress.put_nowait(("step", epoch, step + 1, steps))
@@ -129,12 +147,12 @@ def train_loop(loop_config: dict) -> None:
             "lr": scheduler.get_last_lr()[0],
             "loss_largest": totals[0].item() / steps,
             "loss_distillation": totals[1].item() / steps,
-            **validate(space, supernet, data, device, config),
+            **validate(space, supernet if averaged is None else averaged.module, data, device, config),
             "seconds": seconds,
         }
         state = TrainingState(epoch, children_rng.bit_generator.state, [*state.history, row])
         with tempfile.TemporaryDirectory() as folder:
-            save_checkpoint(Path(folder), supernet, optimizer, scheduler, state)
+            save_checkpoint(Path(folder), supernet, optimizer, scheduler, state, averaged)
             ray.train.report(
                 row,
                 checkpoint=ray.train.Checkpoint.from_directory(folder),

@@ -59,6 +59,9 @@ class MBConvSupernetSpace(SearchSpace, Buildable, StageDecisions, WeightSharing,
         if any(k % 2 == 0 for k in self.kernels):
             raise InvalidOption(f"mbconv-supernet kernels must be odd, got {kernels!r}")
         self.expansions = _choices(expansions, int, "expansions")
+        if min(self.expansions) < 2:
+            # an expansion of 1 has no expanding convolution: a block of another kind than the supernet's
+            raise InvalidOption(f"mbconv-supernet expansions must be 2 or more, got {expansions!r}")
         self.widths = _choices(widths, float, "widths")
         self.repeat_offsets = tuple(sorted(set(_offsets(repeat_offsets))))
         self.resolutions = _choices(resolutions, int, "resolutions", allow_empty=True)
