@@ -56,6 +56,8 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--random-children", type=int, default=None)
     parser.add_argument("--attentive", type=int, default=None)
     parser.add_argument("--ema", type=float, default=None, help="decay of the weights' moving average")
+    parser.add_argument("--optimizer", default=None, help="sgd, rmsprop or adamw (the supernet's)")
+    parser.add_argument("--weight-decay", type=float, default=None, help="the supernet's")
     parser.add_argument("--bn-batches", type=int, default=None, help="batch-norm recalibration batches when scoring")
     parser.add_argument("--supernet-epochs", type=int, default=None, help="sandwich epochs (default: --epochs)")
     parser.add_argument("--lr", type=float, default=None, help="the supernet's peak learning rate")
@@ -130,7 +132,8 @@ def alone(args, space, options, texts: list[str]) -> dict[tuple[str, int], dict]
 def supernet_config(args, space, options):
     from nasbench.supernet_training.config import SupernetConfig
 
-    given = {"random_children": args.random_children, "attentive": args.attentive, "lr": args.lr, "ema": args.ema}
+    given = {"random_children": args.random_children, "attentive": args.attentive, "lr": args.lr, "ema": args.ema,
+             "optimizer": args.optimizer, "weight_decay": args.weight_decay}  # fmt: skip
     return SupernetConfig(
         space=space.name, space_options=options, dataset=args.dataset, train_size=args.train_size,
         epochs=args.supernet_epochs or args.epochs, **{k: v for k, v in given.items() if v is not None},

@@ -213,6 +213,37 @@ def test_a_moving_average_of_the_weights_is_checkpointed_and_published(space, di
         load_checkpoint(plain, fresh, fresh_optimizer, make_scheduler(fresh_optimizer, 2, 10, 0.05), fresh_average)
 
 
+@pytest.mark.parametrize(
+    ("name", "kind"), [("sgd", torch.optim.SGD), ("rmsprop", torch.optim.RMSprop), ("adamw", torch.optim.AdamW)]
+)
+def test_each_optimizer_is_built_and_its_state_restored_from_a_checkpoint(
+    space, digits, tmp_path, one_thread, name, kind
+):
+    from nasbench.supernet_training.worker import build_optimizer
+
+    config = SupernetConfig(space=space.name, optimizer=name, lr=0.01)
+    supernet = build_supernet(space, digits, 0).train()
+    optimizer = build_optimizer(supernet, config)
+    assert type(optimizer) is kind and optimizer.param_groups[0]["lr"] == 0.01
+    scheduler = make_scheduler(optimizer, 1, 4, 0.05)
+    for _ in range(2):
+        optimizer.zero_grad()
+        sandwich_step(supernet, [space.largest()], digits.train.images[:8], digits.train.labels[:8], 0.1)
+        optimizer.step()
+        scheduler.step()
+    save_checkpoint(tmp_path, supernet, optimizer, scheduler, TrainingState(1, {}, []))
+    fresh = build_supernet(space, digits, 1)
+    restored = build_optimizer(fresh, config)
+    load_checkpoint(tmp_path, fresh, restored, make_scheduler(restored, 1, 4, 0.05))
+    saved, loaded = optimizer.state_dict()["state"], restored.state_dict()["state"]
+    assert saved.keys() == loaded.keys() and saved
+    for index, values in saved.items():
+        for key, value in values.items():
+            assert torch.equal(torch.as_tensor(value), torch.as_tensor(loaded[index][key])), (index, key)
+    with pytest.raises(InvalidOption, match="unknown optimizer 'adam'; choose from: sgd, rmsprop, adamw"):
+        SupernetConfig(space=space.name, optimizer="adam")
+
+
 def test_half_written_checkpoint_is_never_loaded(space, digits, tmp_path, one_thread):
     supernet, optimizer, scheduler, state = _trained_state(space, digits)
     good = tmp_path / "checkpoints" / "attempt-1" / "epoch-0001"

@@ -53,6 +53,9 @@ def add_parser(sub) -> None:
         "--train-size", type=int, default=None, help="train on this many examples of the split (default: all)"
     )
     g.add_argument(
+        "--optimizer", default=None, help="sgd (Nesterov momentum, default), rmsprop (BigNAS) or adamw (AutoFormer)"
+    )
+    g.add_argument(
         "--ema", type=float, default=None, help="decay of a moving average of the weights, published (default: 0, none)"
     )
     g.add_argument(

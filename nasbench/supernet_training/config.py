@@ -11,6 +11,8 @@ from nasbench.options import check_finite
 from nasbench.storage.run_folder import CONFIG, RunFolder
 from nasbench.trial import MAX_EPOCHS
 
+OPTIMIZERS = ("sgd", "rmsprop", "adamw")
+
 
 @dataclass(frozen=True)
 class SupernetConfig:
@@ -37,6 +39,7 @@ class SupernetConfig:
     warmup_epochs: float = 1.0
     final_lr_fraction: float = 0.05  # the constant the learning rate decays to, as a share of the peak
     momentum: float = 0.9
+    optimizer: str = "sgd"  # "sgd" (Nesterov momentum), "rmsprop" (BigNAS) or "adamw" (AutoFormer)
     weight_decay: float = 3e-5
     label_smoothing: float = 0.1  # on the largest child's loss only
     random_children: int = 2  # children drawn at random each step, besides the largest and the smallest
@@ -57,6 +60,8 @@ class SupernetConfig:
             raise InvalidOption(f"lr must be a positive number, got {self.lr}")
         if self.random_children < 0:
             raise InvalidOption(f"random children must be 0 or more, got {self.random_children}")
+        if self.optimizer not in OPTIMIZERS:
+            raise InvalidOption(f"unknown optimizer '{self.optimizer}'; choose from: {', '.join(OPTIMIZERS)}")
         if not 0 <= self.ema < 1:
             raise InvalidOption(f"ema must be a decay in [0, 1), got {self.ema}")
         if self.attentive < 1:

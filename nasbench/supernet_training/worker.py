@@ -41,6 +41,17 @@ def build_supernet(space: SearchSpace, data: Data, seed: int) -> torch.nn.Module
     return supernet
 
 
+def build_optimizer(supernet: torch.nn.Module, config: SupernetConfig) -> torch.optim.Optimizer:
+    """SGD with Nesterov momentum (the default), RMSProp (BigNAS's, Yu et al. 2020) or AdamW (AutoFormer's,
+    Chen et al. 2021), with the run's learning rate, momentum and weight decay."""
+    params, lr, decay = supernet.parameters(), config.lr, config.weight_decay
+    if config.optimizer == "rmsprop":
+        return torch.optim.RMSprop(params, lr=lr, alpha=0.9, eps=1e-3, momentum=config.momentum, weight_decay=decay)
+    if config.optimizer == "adamw":
+        return torch.optim.AdamW(params, lr=lr, weight_decay=decay)
+    return torch.optim.SGD(params, lr=lr, momentum=config.momentum, weight_decay=decay, nesterov=config.momentum > 0)
+
+
 def moving_average(supernet: torch.nn.Module, decay: float) -> torch.optim.swa_utils.AveragedModel | None:
     """The exponential moving average of the weights (and batch-norm buffers) BigNAS validates, or None."""
     if decay == 0:
@@ -80,13 +91,7 @@ def train_loop(loop_config: dict) -> None:
         torch.set_num_threads(loop_config[THREADS])
     data = load_data(config.dataset, config.data_dir, config.split_seed, config.image_size)
     supernet = build_supernet(space, data, config.seed).to(device)
-    optimizer = torch.optim.SGD(
-        supernet.parameters(),
-        lr=config.lr,
-        momentum=config.momentum,
-        weight_decay=config.weight_decay,
-        nesterov=config.momentum > 0,
-    )
+    optimizer = build_optimizer(supernet, config)
     examples = config.training_examples(len(data.train.labels))
     train_images, train_labels = data.train.images[:examples], data.train.labels[:examples]
     steps = steps_per_epoch(examples, config.batch_size)
