@@ -161,7 +161,7 @@ def epoch_ratio(space, config, rounds: int) -> dict:
     import torch.nn.functional as F
 
     from nasbench.supernet import WeightSharing
-    from nasbench.supernet_training.sandwich import attentive_pools, sandwich_step, step_children
+    from nasbench.supernet_training.sandwich import draw_step, sandwich_step
     from nasbench.supernet_training.worker import build_supernet, steps_per_epoch
     from nasbench.training.data import load_data
 
@@ -180,11 +180,7 @@ def epoch_ratio(space, config, rounds: int) -> dict:
         start = time.perf_counter()
         for x, y in batches:
             supernet.zero_grad()
-            if config.attentive == 1:
-                kids, pools = step_children(space, rng, config.random_children), []
-            else:
-                kids = step_children(space, rng, 0)
-                pools = attentive_pools(space, rng, config.random_children, config.attentive)
+            kids, pools = draw_step(space, rng, config.random_children, config.attentive)
             sandwich_step(supernet, kids, x, y, config.label_smoothing, pools)
         sandwich.append(time.perf_counter() - start)
         start = time.perf_counter()
@@ -260,7 +256,7 @@ def main(argv: list[str] | None = None) -> dict:
         "dataset": args.dataset,
         "train_size": args.train_size,
         "epochs": args.epochs,
-        "resolution": "the data's own (8 x 8)" if args.dataset in ("digits", "teacher") else "the data's own",
+        "resolution": f"{scorer.data_spec().height} x {scorer.data_spec().width} (the data's own)",
         "children": args.children,
         "alone_seeds": args.alone_seeds,
         **ranks(inherited, alone_acc),

@@ -108,6 +108,8 @@ def test_a_backtest_of_one_law_needs_no_groups():
     assert check.points.train_compute.min() > check.cutoffs["all"]
     with pytest.raises(NasbenchError, match="fixed parameters are shared across groups"):
         backtest(frame, None, fixed={"E": E}, resamples=0)
+    with pytest.raises(NasbenchError, match="at least two groups"):  # a column of one group is not one law
+        backtest(frame.assign(family="deep"), "family", resamples=0)
 
 
 def test_isoflop_minima_follow_the_law_not_a_parabola():

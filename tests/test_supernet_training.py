@@ -29,6 +29,7 @@ from nasbench.supernet_training.config import SupernetConfig
 from nasbench.supernet_training.sandwich import (
     attentive_pools,
     distillation_loss,
+    draw_step,
     dropout_off,
     sandwich_step,
     step_children,
@@ -56,6 +57,8 @@ def test_children_of_a_step_are_largest_smallest_then_random_from_the_seeded_gen
     again = step_children(space, np.random.default_rng(3), 2)
     assert first == again and len(first) == 4
     assert first[0] == space.largest() and first[1] == space.smallest()
+    extremes, pools = draw_step(space, np.random.default_rng(3), 2, 1)  # uniform: the same children, drawn alike
+    assert extremes == first[:2] and pools == [[child] for child in first[2:]]
 
 
 def test_sandwich_step_accumulates_the_gradient_of_every_child(space, digits, one_thread):

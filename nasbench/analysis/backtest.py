@@ -80,7 +80,8 @@ def backtest(
     irreducible loss is known)."""
     if not 0 < held_out < 1:
         raise NasbenchError(f"the held-out share must be between 0 and 1, got {held_out}")
-    if by is None:  # one law for all rows: a single architecture, or a published table
+    single = by is None  # one law for all rows: a single architecture, or a published table
+    if single:
         if fixed:
             raise NasbenchError("fixed parameters are shared across groups: give the column of the groups")
         frame, by = frame.assign(group="all"), "group"
@@ -93,10 +94,9 @@ def backtest(
     alone = sorted(set(cutoffs) - set(labels[above]))
     if alone:
         raise NasbenchError(f"{by} {alone[0]!r} has no training above its compute cut-off: it needs several computes")
-    if len(cutoffs) == 1:
-        only = next(iter(cutoffs))
+    if single:
         one = fit_loss_law(train.params, train.examples_seen, train.valid_loss, resamples=resamples, seed=seed)
-        laws = LawSet((only,), (), {only: one})
+        laws = LawSet(("all",), (), {"all": one})
     else:
         laws = fit_laws(train, by, shared=shared, fixed=fixed, resamples=resamples, seed=seed)
     rows = []

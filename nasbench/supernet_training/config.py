@@ -9,6 +9,7 @@ from pathlib import Path
 from nasbench.errors import InvalidOption, ResultsError
 from nasbench.options import check_finite
 from nasbench.storage.run_folder import CONFIG, RunFolder
+from nasbench.training.prefix import prefix_size
 from nasbench.trial import MAX_EPOCHS
 
 OPTIMIZERS = ("sgd", "rmsprop", "adamw")
@@ -82,13 +83,7 @@ class SupernetConfig:
 
     def training_examples(self, available: int) -> int:
         """How many of the ``available`` training examples the run trains on (a prefix of the split)."""
-        if self.train_size is None:
-            return available
-        if self.train_size > available:
-            raise InvalidOption(
-                f"train_size {self.train_size} exceeds the {available:,} examples of the training split"
-            )
-        return self.train_size
+        return prefix_size(self.train_size, available)
 
     def to_dict(self) -> dict:
         return asdict(self)

@@ -38,6 +38,14 @@ def attentive_pools(space: SearchSpace, rng: np.random.Generator, count: int, si
     return [[space.sample(rng) for _ in range(size)] for _ in range(count)]
 
 
+def draw_step(
+    space: SearchSpace, rng: np.random.Generator, random_children: int, attentive: int
+) -> tuple[list[Arch], list[list[Arch]]]:
+    """A step's largest and smallest children and its pools for ``sandwich_step``. With ``attentive`` 1 each
+    pool is one child, drawn as ``step_children`` draws it: the same children, and no extra forward pass."""
+    return step_children(space, rng, 0), attentive_pools(space, rng, random_children, attentive)
+
+
 def worst_child(supernet: nn.Module, pool: list[Arch], x: torch.Tensor, teacher: torch.Tensor) -> Arch:
     """The child of ``pool`` farthest from the largest child's predictions on this batch (AttentiveNAS's
     WorstUp, Wang et al. 2021, with the distillation loss as the measure): the one that most needs the step."""

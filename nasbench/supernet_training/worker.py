@@ -21,7 +21,7 @@ from nasbench.supernet import WeightSharing
 from nasbench.supernet_training.checkpoint import TrainingState, load_checkpoint, save_checkpoint
 from nasbench.supernet_training.config import SupernetConfig
 from nasbench.supernet_training.inherit import inherited_child
-from nasbench.supernet_training.sandwich import attentive_pools, average_gradients, sandwich_step, step_children
+from nasbench.supernet_training.sandwich import average_gradients, draw_step, sandwich_step
 from nasbench.supernet_training.schedule import make_scheduler
 from nasbench.supernet_training.zero_init import zero_last_norm_scales
 from nasbench.training.data import Data, load_data
@@ -120,11 +120,7 @@ def train_loop(loop_config: dict) -> None:
             batch = order[step * config.batch_size : (step + 1) * config.batch_size]
             mine = batch[rank * shard : (rank + 1) * shard]
             x, y = train_images[mine].to(device), train_labels[mine].to(device)
-            if config.attentive == 1:
-                children, pools = step_children(space, children_rng, config.random_children), []
-            else:
-                children = step_children(space, children_rng, 0)
-                pools = attentive_pools(space, children_rng, config.random_children, config.attentive)
+            children, pools = draw_step(space, children_rng, config.random_children, config.attentive)
             optimizer.zero_grad(set_to_none=True)
             losses = sandwich_step(supernet, children, x, y, config.label_smoothing, pools)
             if not math.isfinite(losses.largest):

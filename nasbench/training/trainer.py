@@ -14,6 +14,7 @@ from nasbench.errors import CandidateFailed, InvalidOption
 from nasbench.evaluator import Metrics, Reporter
 from nasbench.training.data import Data, Split
 from nasbench.training.devices import check_device_name, pick_device, torch_threads
+from nasbench.training.prefix import prefix_size
 from nasbench.trial import MAX_EPOCHS
 
 #: images per forward pass where no gradient is taken (evaluation, batch-norm re-estimation)
@@ -160,12 +161,8 @@ def _train(
         model.to(memory_format=torch.channels_last)
     generator = torch.Generator().manual_seed(seed)
     available = len(data.train.labels)
-    if config.train_size is not None:  # nested training sets: each size holds every smaller one
-        if config.train_size > available:
-            raise InvalidOption(
-                f"train_size {config.train_size} exceeds the {available} examples of the training split"
-            )
-        n_train = config.train_size
+    if config.train_size is not None:
+        n_train = prefix_size(config.train_size, available)
         subset = torch.arange(n_train)
     else:
         n_train = max(1, int(round(available * config.data_fraction)))
