@@ -66,6 +66,15 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--search-size", type=int, default=4096)
     parser.add_argument("--width", nargs="+", default=["0.25", "0.5", "0.75", "1"])
     parser.add_argument("--train-size", nargs="+", default=["2048", "8192", "32768", "131072"])
+    parser.add_argument(
+        "--more-train-size", nargs="+", default=[],
+        help="sizes swept in a second run folder (sweep-more) with the same seed: together the two runs hold "
+        "the trainings one sweep over all the sizes would (a training's seed comes from its network and budget)",
+    )  # fmt: skip
+    parser.add_argument(
+        "--min-examples", type=int, default=0,
+        help="leave trainings on fewer examples out of the analysis (the few-optimiser-steps regime)",
+    )  # fmt: skip
     parser.add_argument("--epochs", default="1")
     parser.add_argument("--batch-size", default="32")
     parser.add_argument("--lr", default="0.1")
@@ -86,7 +95,18 @@ def main(argv: list[str] | None = None) -> None:
         "--epochs", args.epochs, "--batch-size", args.batch_size, "--lr", args.lr, "--seeds", args.seeds,
         "--backend", args.backend, "--seed", args.seed,
     )  # fmt: skip
-    done = load_runs([sweep_dir]).query("state == 'COMPLETE'")
+    sweeps = [sweep_dir]
+    if args.more_train_size:
+        more_dir = args.work / "sweep-more"
+        sweep_seconds += run_or_resume(
+            "sweep", more_dir, "--from", str(search_dir), "--architectures", "3", "--width", *args.width,
+            "--train-size", *args.more_train_size,
+            "--epochs", args.epochs, "--batch-size", args.batch_size, "--lr", args.lr, "--seeds", args.seeds,
+            "--backend", args.backend, "--seed", args.seed,
+        )  # fmt: skip
+        sweeps.append(more_dir)
+    swept = load_runs(sweeps).query("state == 'COMPLETE'")
+    done = swept[swept.examples_seen >= args.min_examples]
     floor = irreducible().loss
     variants = {}
     for name, (shared, fixed) in analyses(floor).items():
@@ -104,6 +124,7 @@ def main(argv: list[str] | None = None) -> None:
         "bayes_floor": floor,
         "variants": variants,
         "trainings": int(len(done)),
+        "trainings_left_out": int(len(swept) - len(done)),
         "search_seconds": round(search_seconds, 1),
         "sweep_seconds": round(sweep_seconds, 1),
         "command": " ".join(["python", "benchmarks/scaling_backtest.py", *(argv or sys.argv[1:])]),

@@ -56,11 +56,14 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--random-children", type=int, default=None)
     parser.add_argument("--attentive", type=int, default=None)
     parser.add_argument("--ema", type=float, default=None, help="decay of the weights' moving average")
+    parser.add_argument("--shrink-epochs", type=float, default=None, help="progressive shrinking over these epochs")
+    parser.add_argument("--distill-weight", type=float, default=None, help="scale of each distilled child's loss")
     parser.add_argument("--optimizer", default=None, help="sgd, rmsprop or adamw (the supernet's)")
     parser.add_argument("--weight-decay", type=float, default=None, help="the supernet's")
     parser.add_argument("--bn-batches", type=int, default=None, help="batch-norm recalibration batches when scoring")
     parser.add_argument("--supernet-epochs", type=int, default=None, help="sandwich epochs (default: --epochs)")
     parser.add_argument("--lr", type=float, default=None, help="the supernet's peak learning rate")
+    parser.add_argument("--supernet-seed", type=int, default=None, help="the supernet training's seed (default 0)")
     parser.add_argument("--supernet", type=Path, default=None, help="a trained run to score instead of training one")
     parser.add_argument("--work", type=Path, default=Path("/tmp/supernet-ranking"))
     parser.add_argument("--json", type=Path, default=None)
@@ -130,14 +133,16 @@ def alone(args, space, options, texts: list[str]) -> dict[tuple[str, int], dict]
 
 
 def supernet_config(args, space, options):
+    from nasbench.supernet import WeightSharing
     from nasbench.supernet_training.config import SupernetConfig
 
     given = {"random_children": args.random_children, "attentive": args.attentive, "lr": args.lr, "ema": args.ema,
-             "optimizer": args.optimizer, "weight_decay": args.weight_decay}  # fmt: skip
+             "optimizer": args.optimizer, "weight_decay": args.weight_decay, "shrink_epochs": args.shrink_epochs,
+             "distill_weight": args.distill_weight, "seed": args.supernet_seed}  # fmt: skip
     return SupernetConfig(
         space=space.name, space_options=options, dataset=args.dataset, train_size=args.train_size,
         epochs=args.supernet_epochs or args.epochs, **{k: v for k, v in given.items() if v is not None},
-    )  # fmt: skip
+    ).resolved(space.capability(WeightSharing))  # fmt: skip
 
 
 def train(args, space, config) -> Path:
@@ -181,7 +186,7 @@ def epoch_ratio(space, config, rounds: int) -> dict:
         for x, y in batches:
             supernet.zero_grad()
             kids, pools = draw_step(space, rng, config.random_children, config.attentive)
-            sandwich_step(supernet, kids, x, y, config.label_smoothing, pools)
+            sandwich_step(supernet, kids, x, y, config.label_smoothing, pools, config.distill_weight)
         sandwich.append(time.perf_counter() - start)
         start = time.perf_counter()
         for x, y in batches:

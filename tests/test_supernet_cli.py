@@ -35,6 +35,8 @@ def finished_run(tmp_path):
         (("--space", "mbconv-supernet", "--epochs", "0"), "epochs must be in 1..10,000"),
         (("--space", "mbconv-supernet", "--attentive", "0"), "attentive must be 1 (uniform children) or more"),
         (("--space", "mbconv-supernet", "--train-size", "0"), "train_size must be positive"),
+        (("--space", "mbconv-supernet", "--shrink-epochs", "11"), "shrink_epochs must be in [0, epochs]"),
+        (("--space", "mbconv-supernet", "--distill-weight", "0"), "distill_weight must be a positive number"),
         (("--space", "mbconv-supernet", "--train-size", "5000"), "train_size 5000 exceeds the 1,078 examples"),
         (("--resume", "somewhere", "--epochs", "3"), "--epochs cannot change when resuming"),
         (("--resume", "nowhere"), "holds no supernet run"),

@@ -61,6 +61,8 @@ def test_one_worker_run_folder_holds_config_epoch_table_and_weights(one_worker):
     assert table["loss_largest"].iloc[-1] < table["loss_largest"].iloc[0]
     assert {"valid_accuracy_largest", "valid_accuracy_smallest"} <= set(table.columns)
     assert (one_worker / "config.json").exists() and (one_worker / SUPERNET_WEIGHTS).exists()
+    recorded = json.loads((one_worker / "config.json").read_text())["supernet"]
+    assert recorded["distill_weight"] == 1.0  # none given: the space's, recorded so a resume sums alike
     assert len(list((one_worker / CHECKPOINTS).glob("attempt-*/epoch-*"))) == 1  # only the latest is kept
 
 
@@ -118,20 +120,35 @@ def test_a_killed_run_resumes_to_the_weights_of_an_uninterrupted_one(ray_toy, on
     assert [p.name for p in (run / CHECKPOINTS).iterdir() if p.is_dir()] == ["attempt-2"]
 
 
-def test_attentive_children_on_a_prefix_of_the_data_with_averaged_weights_train_on_ray(ray_toy, tmp_path):
+def test_attentive_shrinking_children_on_a_prefix_of_the_data_with_averaged_weights_train_on_ray(ray_toy, tmp_path):
     from safetensors.torch import load
 
     from nasbench.supernet_training.checkpoint import EMA, SUPERNET, latest_checkpoint
 
     config = SupernetConfig(
-        space="toy-supernet", epochs=2, batch_size=32, lr=0.2, seed=5, train_size=256, attentive=3, ema=0.9
+        space="toy-supernet",
+        epochs=2,
+        batch_size=32,
+        lr=0.2,
+        seed=5,
+        train_size=256,
+        attentive=3,
+        ema=0.9,
+        shrink_epochs=1,
+        distill_weight=0.5,
     )
     run = tmp_path / "run"
     train_supernet(ray_toy, config, run, Execution(workers=1), quiet=True)
     table = pd.read_csv(run / EPOCHS)
     assert list(table["epoch"]) == [1, 2] and table["loss_largest"].iloc[-1] < table["loss_largest"].iloc[0]
     stored = SupernetConfig.from_dict(json.loads((run / "config.json").read_text())["supernet"])
-    assert (stored.train_size, stored.attentive, stored.ema) == (256, 3, 0.9)
+    assert (stored.train_size, stored.attentive, stored.ema, stored.shrink_epochs, stored.distill_weight) == (
+        256,
+        3,
+        0.9,
+        1,
+        0.5,
+    )
     checkpoint = latest_checkpoint(run)
     averaged, trained = load((checkpoint / EMA).read_bytes()), load((checkpoint / SUPERNET).read_bytes())
     published = load((run / SUPERNET_WEIGHTS).read_bytes())

@@ -33,6 +33,7 @@ from nasbench.supernet_training.sandwich import (
     dropout_off,
     sandwich_step,
     step_children,
+    toward_largest,
     worst_child,
 )
 from nasbench.supernet_training.schedule import lr_factor, make_scheduler
@@ -61,19 +62,58 @@ def test_children_of_a_step_are_largest_smallest_then_random_from_the_seeded_gen
     assert extremes == first[:2] and pools == [[child] for child in first[2:]]
 
 
-def test_sandwich_step_accumulates_the_gradient_of_every_child(space, digits, one_thread):
+def test_progressive_shrinking_grows_the_children_from_the_largest_to_the_whole_space(space):
+    """At the start only the largest trains (children equal to it are left out); halfway every decision of a
+    child is its own draw's or the largest's, about half each; once grown, the draws are a plain run's."""
+    decisions, largest = space.to_decisions, space.largest()
+    assert draw_step(space, np.random.default_rng(5), 2, 1, 0.0) == ([largest], [])
+    child = space.smallest()
+    rng = np.random.default_rng(6)
+    assert toward_largest(space, child, largest, 0.0, rng) == largest
+    assert toward_largest(space, child, largest, 1.0, rng) == child
+    mixes = [decisions(toward_largest(space, child, largest, 0.5, rng)) for _ in range(50)]
+    differ = [i for i, (a, b) in enumerate(zip(decisions(child), decisions(largest))) if a != b]
+    assert all(m[i] in (decisions(child)[i], decisions(largest)[i]) for m in mixes for i in range(len(m)))
+    assert 0.35 < np.mean([m[i] == decisions(child)[i] for m in mixes for i in differ]) < 0.65
+    extremes, pools = draw_step(space, np.random.default_rng(5), 30, 1, 0.5)
+    assert largest not in [*extremes[1:], *(c for pool in pools for c in pool)]
+    assert draw_step(space, np.random.default_rng(5), 2, 1, 1.0) == draw_step(space, np.random.default_rng(5), 2, 1)
+    config = SupernetConfig(space="mbconv-supernet", epochs=4, shrink_epochs=2)
+    assert [config.grown(e, s, 10) for e, s in ((1, 0), (1, 5), (2, 5), (3, 0), (4, 9))] == [0, 0.25, 0.75, 1, 1]
+    assert SupernetConfig(space="mbconv-supernet").grown(1, 0, 10) == 1
+    with pytest.raises(InvalidOption, match="shrink_epochs"):
+        SupernetConfig(space="mbconv-supernet", epochs=2, shrink_epochs=3)
+
+
+def test_the_distillation_weight_is_the_spaces_unless_the_run_sets_one(space):
+    """mbconv-supernet sums the children's losses (BigNAS); vit-supernet averages them (docs/BENCHMARKS.md:
+    summed, they cost its largest child 16 points); a run recorded before the weight existed summed."""
+    from nasbench.search_spaces.vit_supernet import ViTSupernetSpace
+    from nasbench.supernet import WeightSharing
+
+    vit = ViTSupernetSpace(ranges="digits").capability(WeightSharing)
+    assert SupernetConfig(space="vit-supernet").resolved(vit).distill_weight == pytest.approx(1 / 3)
+    assert SupernetConfig(space="vit-supernet", random_children=4).resolved(vit).distill_weight == pytest.approx(0.2)
+    assert SupernetConfig(space="vit-supernet", distill_weight=0.5).resolved(vit).distill_weight == 0.5
+    assert SupernetConfig(space="mbconv-supernet").resolved(space).distill_weight == 1.0
+    assert SupernetConfig.from_dict({"space": "vit-supernet"}).distill_weight == 1.0
+
+
+@pytest.mark.parametrize("weight", [1.0, 0.25])
+def test_sandwich_step_accumulates_the_gradient_of_every_child(space, digits, one_thread, weight):
+    """The largest child's gradient plus ``weight`` times each distilled child's (1: BigNAS's sum)."""
     supernet = build_supernet(space, digits, 0).train()
     x, y = digits.train.images[:16], digits.train.labels[:16]
     children = [space.largest(), space.smallest()]
     with dropout_off(supernet):  # the same function twice: no dropout noise between the two computations
         torch.manual_seed(0)
-        losses = sandwich_step(supernet, children, x, y, label_smoothing=0.1)
+        losses = sandwich_step(supernet, children, x, y, label_smoothing=0.1, distill_weight=weight)
         summed = {n: p.grad.clone() for n, p in supernet.named_parameters() if p.grad is not None}
         supernet.zero_grad()
         logits = supernet(x, children[0])
         F.cross_entropy(logits, y, label_smoothing=0.1).backward()
         teacher = F.softmax(logits.detach(), 1)
-        distillation_loss(supernet(x, children[1]), teacher).backward()
+        (weight * distillation_loss(supernet(x, children[1]), teacher)).backward()
     for name, param in supernet.named_parameters():
         if name in summed:
             torch.testing.assert_close(summed[name], param.grad, rtol=1e-4, atol=1e-6)

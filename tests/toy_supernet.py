@@ -15,7 +15,7 @@ from torch import nn
 from nasbench.arch import Arch
 from nasbench.errors import InvalidArchitecture
 from nasbench.graph import INPUT, OUTPUT
-from nasbench.space import Buildable, DataSpec, NetworkSpec, SearchSpace
+from nasbench.space import Buildable, DataSpec, DecisionSequence, NetworkSpec, SearchSpace
 from nasbench.supernet import WeightSharing
 
 DEPTHS, WIDTHS, CHANNELS = (1, 2), (4, 8), 8
@@ -89,10 +89,19 @@ class ToySupernet(nn.Module):
         return net.head(net.dropout(x.mean((2, 3))))
 
 
-class ToySupernetSpace(SearchSpace, Buildable, WeightSharing):
+class ToySupernetSpace(SearchSpace, Buildable, WeightSharing, DecisionSequence):
     """Depth 1-2 and width 4-8 of a two-block residual net."""
 
     name = "toy-supernet"
+
+    def decision_sizes(self) -> list[int]:
+        return [len(DEPTHS), len(WIDTHS)]
+
+    def to_decisions(self, arch: Arch) -> list[int]:
+        return [DEPTHS.index(arch.depth), WIDTHS.index(arch.width)]
+
+    def from_decisions(self, decisions) -> Arch:
+        return ToyChild(DEPTHS[decisions[0]], WIDTHS[decisions[1]])
 
     def sample(self, rng: np.random.Generator) -> Arch:
         return ToyChild(int(rng.choice(DEPTHS)), int(rng.choice(WIDTHS)))

@@ -50,6 +50,21 @@ def add_parser(sub) -> None:
         help="each random child is the worst of K by distillation loss (AttentiveNAS); default 1: uniform",
     )
     g.add_argument(
+        "--distill-weight",
+        type=float,
+        default=None,
+        metavar="W",
+        help="scales each distilled child's loss against the largest child's (default: 1, BigNAS's sum)",
+    )
+    g.add_argument(
+        "--shrink-epochs",
+        type=float,
+        default=None,
+        metavar="E",
+        help="progressive shrinking: children grow from the largest to the whole space over the first E epochs, "
+        "decision by decision (default: 0, none)",
+    )
+    g.add_argument(
         "--train-size", type=int, default=None, help="train on this many examples of the split (default: all)"
     )
     g.add_argument(

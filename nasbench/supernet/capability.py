@@ -42,6 +42,13 @@ class WeightSharing(Capability):
         In eval mode its outputs equal ``supernet(x, child)``; it exports like any other network.
         """
 
+    def distill_weight(self, distilled: int) -> float:
+        """The weight of each distilled child's loss in a sandwich step when the run sets none, for
+        ``distilled`` children a step (the smallest and the random ones). 1 is BigNAS's sum of the
+        children's losses; a space whose shared weights the summed distillation overwhelms returns less.
+        """
+        return 1.0
+
     @abstractmethod
     def recalibrate(self, module: Any, child: Arch, batches: Iterable, limit: int | None = None) -> None:
         """Re-estimate normalisation statistics of ``child`` on ``batches`` (BigNAS); a no-op without batch norm.

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import math
-from dataclasses import asdict, dataclass, field, fields
+from dataclasses import asdict, dataclass, field, fields, replace
 from pathlib import Path
 
 from nasbench.errors import InvalidOption, ResultsError
 from nasbench.options import check_finite
 from nasbench.storage.run_folder import CONFIG, RunFolder
+from nasbench.supernet import WeightSharing
 from nasbench.training.prefix import prefix_size
 from nasbench.trial import MAX_EPOCHS
 
@@ -45,6 +46,8 @@ class SupernetConfig:
     label_smoothing: float = 0.1  # on the largest child's loss only
     random_children: int = 2  # children drawn at random each step, besides the largest and the smallest
     attentive: int = 1  # each random child is the worst of this many by distillation loss (AttentiveNAS); 1: uniform
+    shrink_epochs: float = 0.0  # children grow from the largest to the whole space over these epochs; 0: none
+    distill_weight: float | None = None  # scales each distilled child's loss; None: the space's (resolved)
     grad_clip: float = 5.0  # max norm of the accumulated gradient
     bn_batches: int = 8  # training batches that recalibrate a child's batch norm before it is validated
     ema: float = 0.0  # decay of a moving average of the weights, validated and published instead (BigNAS); 0: none
@@ -67,6 +70,10 @@ class SupernetConfig:
             raise InvalidOption(f"ema must be a decay in [0, 1), got {self.ema}")
         if self.attentive < 1:
             raise InvalidOption(f"attentive must be 1 (uniform children) or more, got {self.attentive}")
+        if self.distill_weight is not None and not 0 < self.distill_weight < math.inf:
+            raise InvalidOption(f"distill_weight must be a positive number, got {self.distill_weight}")
+        if not 0 <= self.shrink_epochs <= self.epochs:
+            raise InvalidOption(f"shrink_epochs must be in [0, epochs], got {self.shrink_epochs}")
         if self.train_size is not None and self.train_size < 1:
             raise InvalidOption(f"train_size must be positive, got {self.train_size}")
         if not 0 <= self.final_lr_fraction <= 1 or self.warmup_epochs < 0:
@@ -80,6 +87,19 @@ class SupernetConfig:
             raise InvalidOption(f"label smoothing must be in [0, 1), got {self.label_smoothing}")
         if self.seed < 0:
             raise InvalidOption(f"the seed must be a non-negative integer, got {self.seed}")
+
+    def grown(self, epoch: int, step: int, steps: int) -> float:
+        """The share of a child's decisions drawn from the whole space at ``step`` of ``steps`` of ``epoch``
+        (1-based): 1 without progressive shrinking, else rising linearly from 0 over ``shrink_epochs``."""
+        if self.shrink_epochs == 0:
+            return 1.0
+        return min(1.0, (epoch - 1 + step / steps) / self.shrink_epochs)
+
+    def resolved(self, sharing: WeightSharing) -> SupernetConfig:
+        """This configuration with the distillation weight the run will use (the space's where none is set)."""
+        if self.distill_weight is not None:
+            return self
+        return replace(self, distill_weight=sharing.distill_weight(1 + self.random_children))
 
     def training_examples(self, available: int) -> int:
         """How many of the ``available`` training examples the run trains on (a prefix of the split)."""
@@ -96,6 +116,7 @@ class SupernetConfig:
         unknown = sorted(set(data) - names)
         if unknown:
             raise ResultsError(f"supernet run configuration has unknown fields: {', '.join(unknown)}")
+        data = {"distill_weight": 1.0, **data}  # runs recorded before the weight existed summed the losses
         try:
             return cls(**data)
         except (InvalidOption, TypeError) as exc:

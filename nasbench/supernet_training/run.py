@@ -22,7 +22,7 @@ from pathlib import Path
 import pandas as pd
 
 from nasbench.errors import InvalidOption, NasbenchError, ResultsError
-from nasbench.space import SearchSpace, require_capability
+from nasbench.space import DecisionSequence, SearchSpace, require_capability
 from nasbench.storage import atomic
 from nasbench.storage.run_folder import RunFolder
 from nasbench.supernet import WeightSharing
@@ -63,7 +63,9 @@ def train_supernet(
     space: SearchSpace, config: SupernetConfig, out: str | Path, execution: Execution = Execution(), quiet=False
 ) -> Path:
     """Sandwich-train ``space``'s supernet into the new run folder ``out``; returns the trained weights' file."""
-    require_capability(space, WeightSharing, "supernet training")
+    config = config.resolved(require_capability(space, WeightSharing, "supernet training"))
+    if config.shrink_epochs > 0:
+        require_capability(space, DecisionSequence, "progressive shrinking (--shrink-epochs)")
     out = Path(out)
     folder = RunFolder(out)
     if folder.exists():

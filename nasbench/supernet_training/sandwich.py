@@ -17,7 +17,8 @@ import torch.nn.functional as F
 from torch import nn
 
 from nasbench.arch import Arch
-from nasbench.space import SearchSpace
+from nasbench.errors import InvalidArchitecture
+from nasbench.space import DecisionSequence, SearchSpace, require_capability
 from nasbench.supernet import WeightSharing
 
 
@@ -39,11 +40,37 @@ def attentive_pools(space: SearchSpace, rng: np.random.Generator, count: int, si
 
 
 def draw_step(
-    space: SearchSpace, rng: np.random.Generator, random_children: int, attentive: int
+    space: SearchSpace, rng: np.random.Generator, random_children: int, attentive: int, grown: float = 1.0
 ) -> tuple[list[Arch], list[list[Arch]]]:
     """A step's largest and smallest children and its pools for ``sandwich_step``. With ``attentive`` 1 each
-    pool is one child, drawn as ``step_children`` draws it: the same children, and no extra forward pass."""
-    return step_children(space, rng, 0), attentive_pools(space, rng, random_children, attentive)
+    pool is one child, drawn as ``step_children`` draws it: the same children, and no extra forward pass.
+
+    ``grown`` below 1 shrinks the children towards the largest (``toward_largest``); children that come
+    out as the largest are left out (the largest already trains on the labels)."""
+    children, pools = step_children(space, rng, 0), attentive_pools(space, rng, random_children, attentive)
+    if grown >= 1:
+        return children, pools  # no draws spent: runs without shrinking keep their trajectory
+    largest, smallest = children
+    kept = [c for c in [toward_largest(space, smallest, largest, grown, rng)] if c != largest]
+    pools = [[toward_largest(space, c, largest, grown, rng) for c in pool] for pool in pools]
+    pools = [[c for c in pool if c != largest] for pool in pools]
+    return [largest, *kept], [pool for pool in pools if pool]
+
+
+def toward_largest(space: SearchSpace, child: Arch, largest: Arch, grown: float, rng: np.random.Generator) -> Arch:
+    """``child`` with each decision kept with probability ``grown`` and the largest's taken otherwise.
+
+    Progressive shrinking (Cai et al. 2020, once-for-all) starts from the largest network and lets the
+    elastic choices in over training; this does so decision by decision, in any space with decisions,
+    rather than one kind of choice (kernel, depth, width) after another. A mix the space refuses
+    falls back to ``child``."""
+    decisions = require_capability(space, DecisionSequence, "progressive shrinking")
+    own, top = decisions.to_decisions(child), decisions.to_decisions(largest)
+    keep = rng.random(len(own)) < grown
+    try:
+        return decisions.from_decisions([a if k else b for a, b, k in zip(own, top, keep)])
+    except InvalidArchitecture:
+        return child
 
 
 def worst_child(supernet: nn.Module, pool: list[Arch], x: torch.Tensor, teacher: torch.Tensor) -> Arch:
@@ -86,10 +113,12 @@ def sandwich_step(
     y: torch.Tensor,
     label_smoothing: float,
     pools: list[list[Arch]] = (),
+    distill_weight: float = 1.0,
 ) -> StepLosses:
     """Forward and backward every child on one batch, accumulating gradients; the caller steps the optimiser.
 
-    ``pools`` (``attentive_pools``) add the worst child of each pool to ``children``. Each child's graph is
+    ``pools`` (``attentive_pools``) add the worst child of each pool to ``children``. Each distilled child's
+    loss is scaled by ``distill_weight`` (1: BigNAS's sum of the children's losses). Each child's graph is
     freed after its backward pass, so memory holds one child's activations at a time.
     """
     largest, *others = children
@@ -102,7 +131,7 @@ def sandwich_step(
     with dropout_off(supernet):
         for child in others:
             kd = distillation_loss(supernet(x, child), teacher)
-            kd.backward()
+            (distill_weight * kd).backward()
             distilled += kd.item()
     return StepLosses(loss.item(), distilled / max(1, len(others)))
 

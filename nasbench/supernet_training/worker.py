@@ -120,9 +120,10 @@ def train_loop(loop_config: dict) -> None:
             batch = order[step * config.batch_size : (step + 1) * config.batch_size]
             mine = batch[rank * shard : (rank + 1) * shard]
             x, y = train_images[mine].to(device), train_labels[mine].to(device)
-            children, pools = draw_step(space, children_rng, config.random_children, config.attentive)
+            grown = config.grown(epoch, step, steps)
+            children, pools = draw_step(space, children_rng, config.random_children, config.attentive, grown)
             optimizer.zero_grad(set_to_none=True)
-            losses = sandwich_step(supernet, children, x, y, config.label_smoothing, pools)
+            losses = sandwich_step(supernet, children, x, y, config.label_smoothing, pools, config.distill_weight)
             if not math.isfinite(losses.largest):
                 raise FloatingPointError(f"the largest child's loss diverged ({losses.largest}) in epoch {epoch}")
             average_gradients(supernet, world)

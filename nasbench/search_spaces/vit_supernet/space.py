@@ -168,6 +168,12 @@ class ViTSupernetSpace(SearchSpace, Buildable, LayeredDecisions, WeightSharing, 
         copy_slices(model, supernet.state_dict(), slice_for=ViTSupernet.slice_for)
         return model.train(supernet.training)
 
+    def distill_weight(self, distilled: int) -> float:
+        """The mean of the children's losses, not BigNAS's sum: summed, the distillation of the smallest and
+        2 random children outweighs the largest child's own loss and costs it 16 points on the teacher task
+        (docs/BENCHMARKS.md, "Supernet ranking"), while the mean leaves it as good as trained alone."""
+        return 1.0 / max(1, distilled)
+
     def recalibrate(self, module, child: ViTArch, batches: Iterable, limit: int | None = None) -> None:
         """A no-op: layer norm computes its statistics per token, so a ViT child has none to re-estimate."""
         self.to_decisions(child)
