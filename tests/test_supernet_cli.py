@@ -78,3 +78,18 @@ def test_search_with_supernet_weights_then_export_fine_tuned(cli, tmp_path, fini
     info = json.loads((tmp_path / "model" / "arch.json").read_text())
     assert info["metrics"]["finetune_epochs"] == 1 and "finetuned_valid_accuracy" in info["metrics"]
     assert (tmp_path / "model" / "weights.pt").exists()
+
+
+def test_every_training_flag_sets_the_config_field_of_its_name():
+    """The flags are declared, not probed: each names a SupernetConfig field and parses into it."""
+    from dataclasses import fields
+
+    from nasbench.cli import build_parser
+    from nasbench.cli.supernet_command import TRAINING_FLAGS
+
+    names = {f.name for f in fields(SupernetConfig)}
+    args = build_parser().parse_args(["supernet", "train", "--space", "mbconv-supernet"])
+    assert set(TRAINING_FLAGS) <= names
+    assert all(getattr(args, name) is None for name in TRAINING_FLAGS)  # unset: the config's default
+    given = build_parser().parse_args(["supernet", "train", "--distill-weight", "0.5", "--shrink-epochs", "2"])
+    assert (given.distill_weight, given.shrink_epochs) == (0.5, 2.0)

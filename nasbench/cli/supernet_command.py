@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import sys
-from dataclasses import fields
 from datetime import datetime
 from pathlib import Path
 
@@ -14,6 +13,11 @@ from nasbench.supernet_training.execution import Execution
 
 #: where and how the workers run: the only flags a resumed training may change
 EXECUTION_OPTIONS = tuple(keyword_options(Execution))
+#: the SupernetConfig fields that have a flag of the same name (the others keep their defaults)
+TRAINING_FLAGS = (
+    "dataset", "data_dir", "epochs", "batch_size", "lr", "seed", "random_children", "attentive", "distill_weight",
+    "shrink_epochs", "train_size", "optimizer", "ema", "bn_batches", "warmup_epochs", "weight_decay", "label_smoothing",
+)  # fmt: skip
 
 
 def add_parser(sub) -> None:
@@ -106,8 +110,7 @@ def run_train(args) -> int:
             if args.space is None:
                 raise NasbenchError("--space is required (a space with weight sharing, e.g. mbconv-supernet)")
             options = parse_options(SPACES.get(args.space), args.space_option, f"space '{args.space}'")
-            settings = [f.name for f in fields(SupernetConfig) if f.name not in ("space", "space_options")]
-            given = given_options(args, tuple(n for n in settings if hasattr(args, n)))
+            given = given_options(args, TRAINING_FLAGS)
             if "data_dir" in given:
                 given["data_dir"] = str(Path(given["data_dir"]).resolve())
             config = SupernetConfig(space=args.space, space_options=options, **given)

@@ -51,10 +51,10 @@ def draw_step(
     if grown >= 1:
         return children, pools  # no draws spent: runs without shrinking keep their trajectory
     largest, smallest = children
-    kept = [c for c in [toward_largest(space, smallest, largest, grown, rng)] if c != largest]
+    smallest = toward_largest(space, smallest, largest, grown, rng)
     pools = [[toward_largest(space, c, largest, grown, rng) for c in pool] for pool in pools]
-    pools = [[c for c in pool if c != largest] for pool in pools]
-    return [largest, *kept], [pool for pool in pools if pool]
+    pools = [kept for pool in pools if (kept := [c for c in pool if c != largest])]
+    return [largest, *([smallest] if smallest != largest else [])], pools
 
 
 def toward_largest(space: SearchSpace, child: Arch, largest: Arch, grown: float, rng: np.random.Generator) -> Arch:
