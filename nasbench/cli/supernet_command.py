@@ -58,7 +58,8 @@ def add_parser(sub) -> None:
         type=float,
         default=None,
         metavar="W",
-        help="scales each distilled child's loss against the largest child's (default: 1, BigNAS's sum)",
+        help="scales each distilled child's loss against the largest child's (default: the space's: 1, BigNAS's "
+        "sum, for mbconv-supernet; the mean for vit-supernet)",
     )
     g.add_argument(
         "--shrink-epochs",
