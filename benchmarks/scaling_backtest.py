@@ -89,22 +89,17 @@ def main(argv: list[str] | None = None) -> None:
         "--budget", str(args.budget), "--epochs", "1", "--dataset", "teacher",
         "-E", f"train_size={args.search_size}", "--backend", "local", "--seed", "0",
     )  # fmt: skip
-    sweep_seconds = run_or_resume(
-        "sweep", sweep_dir, "--from", str(search_dir), "--architectures", "3", "--width", *args.width,
-        "--train-size", *args.train_size,
-        "--epochs", args.epochs, "--batch-size", args.batch_size, "--lr", args.lr, "--seeds", args.seeds,
-        "--backend", args.backend, "--seed", args.seed,
-    )  # fmt: skip
-    sweeps = [sweep_dir]
-    if args.more_train_size:
-        more_dir = args.work / "sweep-more"
+    sweep_seconds, sweeps = 0.0, []
+    for folder, sizes in ((sweep_dir, args.train_size), (args.work / "sweep-more", args.more_train_size)):
+        if not sizes:
+            continue
         sweep_seconds += run_or_resume(
-            "sweep", more_dir, "--from", str(search_dir), "--architectures", "3", "--width", *args.width,
-            "--train-size", *args.more_train_size,
+            "sweep", folder, "--from", str(search_dir), "--architectures", "3", "--width", *args.width,
+            "--train-size", *sizes,
             "--epochs", args.epochs, "--batch-size", args.batch_size, "--lr", args.lr, "--seeds", args.seeds,
             "--backend", args.backend, "--seed", args.seed,
         )  # fmt: skip
-        sweeps.append(more_dir)
+        sweeps.append(folder)
     swept = load_runs(sweeps).query("state == 'COMPLETE'")
     done = swept[swept.examples_seen >= args.min_examples]
     floor = irreducible().loss

@@ -98,8 +98,12 @@ def test_proxies_trained(tmp_path):
 def test_scaling_backtest(tmp_path):
     run_benchmark("benchmarks/scaling_backtest.py", "--work", str(tmp_path / "w"), "--json", str(tmp_path / "s.json"),
                   "--budget", "4", "--search-size", "256", "--width", "0.25", "0.5",
-                  "--train-size", "64", "128", "256", "512", "--resamples", "20")  # fmt: skip
-    assert "median_rel_error" in (tmp_path / "s.json").read_text()
+                  "--train-size", "32", "64", "256", "--more-train-size", "128", "512", "--min-examples", "64",
+                  "--resamples", "20")  # fmt: skip
+    report = json.loads((tmp_path / "s.json").read_text())
+    assert "median_rel_error" in report and (tmp_path / "w" / "sweep-more" / "trials.csv").exists()
+    per_size = report["trainings_left_out"]  # the 32-example trainings: one per network and width
+    assert per_size > 0 and report["trainings"] == 4 * per_size  # sizes 64, 128 (second folder), 256, 512
 
 
 def test_published_scaling_refits_a_table_in_the_published_layout(tmp_path):
