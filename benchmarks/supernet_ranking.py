@@ -16,6 +16,10 @@ The protocol (one run per supernet variant; the trainings alone are shared by ev
 - cost: one epoch of sandwich steps against one epoch of the largest child alone, the same batches,
   one thread, alternated ``--rounds`` times (median ratio).
 
+With several ``--supernet-seed`` values the variant trains one supernet per seed (run folders
+``<variant>-s<seed>``) and reports the figures averaged over them, each seed's under ``seeds``: one
+supernet's tau moves by more than most options change it.
+
 Everything is kept in ``--work``: trainings alone in ``alone.jsonl``, each variant's supernet in its own
 run folder, so an interrupted benchmark resumes where it stopped.
 
@@ -63,11 +67,15 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--bn-batches", type=int, default=None, help="batch-norm recalibration batches when scoring")
     parser.add_argument("--supernet-epochs", type=int, default=None, help="sandwich epochs (default: --epochs)")
     parser.add_argument("--lr", type=float, default=None, help="the supernet's peak learning rate")
-    parser.add_argument("--supernet-seed", type=int, default=None, help="the supernet training's seed (default 0)")
+    seeds = "the supernet training's seed (default 0); several: one supernet each, the figures averaged"
+    parser.add_argument("--supernet-seed", type=int, nargs="+", default=None, help=seeds)
     parser.add_argument("--supernet", type=Path, default=None, help="a trained run to score instead of training one")
     parser.add_argument("--work", type=Path, default=Path("/tmp/supernet-ranking"))
     parser.add_argument("--json", type=Path, default=None)
-    return parser.parse_args(argv)
+    args = parser.parse_args(argv)
+    if args.supernet is not None and len(args.supernet_seed or ()) > 1:
+        parser.error("--supernet scores one trained run: give no more than one --supernet-seed")
+    return args
 
 
 def _space(args):
@@ -132,25 +140,26 @@ def alone(args, space, options, texts: list[str]) -> dict[tuple[str, int], dict]
     return {(t, s): done[(t, s, *setting)] for t in texts for s in range(args.alone_seeds)}
 
 
-def supernet_config(args, space, options):
+def supernet_config(args, space, options, seed: int | None):
     from nasbench.supernet import WeightSharing
     from nasbench.supernet_training.config import SupernetConfig
 
     given = {"random_children": args.random_children, "attentive": args.attentive, "lr": args.lr, "ema": args.ema,
              "optimizer": args.optimizer, "weight_decay": args.weight_decay, "shrink_epochs": args.shrink_epochs,
-             "distill_weight": args.distill_weight, "seed": args.supernet_seed}  # fmt: skip
+             "distill_weight": args.distill_weight, "seed": seed}  # fmt: skip
     return SupernetConfig(
         space=space.name, space_options=options, dataset=args.dataset, train_size=args.train_size,
         epochs=args.supernet_epochs or args.epochs, **{k: v for k, v in given.items() if v is not None},
     ).resolved(space.capability(WeightSharing))  # fmt: skip
 
 
-def train(args, space, config) -> Path:
-    """The variant's supernet, sandwich-trained on Ray Train (one worker), resumed if interrupted."""
+def train(args, space, config, name: str) -> Path:
+    """The supernet in run folder ``name`` of ``--work``, sandwich-trained on Ray Train (one worker), resumed if
+    interrupted; or the ``--supernet`` given."""
     from nasbench.storage.run_folder import RunFolder
     from nasbench.supernet_training.run import resume_supernet, train_supernet
 
-    run = args.supernet or args.work / args.variant
+    run = args.supernet or args.work / name
     if RunFolder(run).supernet_weights.exists():
         return run
     if RunFolder(run).exists():
@@ -210,12 +219,11 @@ def top_overlap(a: list[float], b: list[float], k: int = 5) -> int:
     return len(set(np.argsort(a)[-k:]) & set(np.argsort(b)[-k:]))
 
 
-def one_shot_search(args, space, options, run: Path, bn_batches: int | None) -> str:
+def one_shot_search(args, space, options, run: Path, folder: Path, bn_batches: int | None) -> str:
     from nasbench.config import SearchConfig
     from nasbench.search import resume, start
     from nasbench.storage.run_folder import RunFolder
 
-    folder = args.work / f"{args.variant}-search"
     evaluator = {"supernet": str(run), "device": "cpu", "cpu_threads": 1}
     if bn_batches is not None:
         evaluator["bn_batches"] = bn_batches
@@ -225,75 +233,134 @@ def one_shot_search(args, space, options, run: Path, bn_batches: int | None) -> 
     return best.arch
 
 
+def run_folders(args) -> list[tuple[int | None, str]]:
+    """(supernet seed, run folder) per supernet: ``--variant`` for one seed, ``<variant>-s<seed>`` for several."""
+    seeds = args.supernet_seed or [None]
+    if len(seeds) == 1:
+        return [(seeds[0], args.variant)]
+    return [(seed, f"{args.variant}-s{seed}") for seed in seeds]
+
+
+def one_shot(args, space, options, picked: list[str], seed: int | None, name: str) -> dict:
+    """One supernet of the variant: trained (or given), its children scored, its one-shot search run."""
+    from nasbench.evaluators.supernet import SupernetEvaluator
+    from nasbench.trial import Budget
+
+    config = supernet_config(args, space, options, seed)
+    started = time.perf_counter()
+    run = train(args, space, config, name)
+    train_seconds = time.perf_counter() - started
+    if args.supernet is not None:  # the run's own settings, not the flags'
+        from nasbench.supernet import WeightSharing
+        from nasbench.supernet_training.config import read_supernet_config
+
+        config = read_supernet_config(run).resolved(space.capability(WeightSharing))
+    scorer = SupernetEvaluator(space, str(run), device="cpu", bn_batches=args.bn_batches, cpu_threads=1)
+    scored = [scorer(space.decode(t), Budget(), seed=0) for t in picked]
+    best, best_inherited = None, None
+    if args.search_budget:
+        best = one_shot_search(args, space, options, run, args.work / f"{name}-search", args.bn_batches)
+        best_inherited = scorer(space.decode(best), Budget(), seed=0)["valid_accuracy"]
+    return {"config": config, "scorer": scorer, "scored": scored, "best": best, "best_inherited": best_inherited,
+            "train_seconds": train_seconds}  # fmt: skip
+
+
+def figures(args, picked: list[str], shot: dict, mean) -> dict:
+    """What one supernet scores against the children trained alone."""
+    scored, random_ones = shot["scored"], picked[: args.children]
+    inherited = [m["valid_accuracy"] for m in scored[: args.children]]
+    alone_acc = [mean(t, "valid_accuracy") for t in random_ones]
+    report = {
+        **ranks(inherited, alone_acc),
+        "loss": ranks(
+            [-m["valid_loss"] for m in scored[: args.children]], [-mean(t, "valid_loss") for t in random_ones]
+        ),
+        "with_extremes": ranks([m["valid_accuracy"] for m in scored], [mean(t, "valid_accuracy") for t in picked]),
+        "top5_overlap": top_overlap(inherited, alone_acc),
+    }
+    if shot["best"] is not None:
+        report["best_child"] = shot["best"]
+        report["best_child_inherited"] = shot["best_inherited"]
+        report["best_child_alone"] = mean(shot["best"], "valid_accuracy")
+        report["best_child_gap"] = report["best_child_inherited"] - report["best_child_alone"]
+        report["best_beats_median"] = report["best_child_alone"] > float(np.median(alone_acc))
+    report["largest"] = {"inherited": scored[-2]["valid_accuracy"], "alone": mean(picked[-2], "valid_accuracy")}
+    report["smallest"] = {"inherited": scored[-1]["valid_accuracy"], "alone": mean(picked[-1], "valid_accuracy")}
+    report["supernet_train_seconds"] = round(shot["train_seconds"], 1)
+    return report
+
+
+#: figures averaged over the supernet seeds when there are several (each seed's stay under ``seeds``)
+AVERAGED = ("kendall_tau", "spearman", "top5_overlap", "best_child_inherited", "best_child_alone", "best_child_gap")
+
+
+def averaged(per_seed: list[dict]) -> dict:
+    report = {k: statistics.fmean(r[k] for r in per_seed) for k in AVERAGED if k in per_seed[0]}
+    report["kendall_tau_range"] = [min(r["kendall_tau"] for r in per_seed), max(r["kendall_tau"] for r in per_seed)]
+    for key in ("loss", "with_extremes"):
+        report[key] = {k: statistics.fmean(r[key][k] for r in per_seed) for k in ("kendall_tau", "spearman")}
+    for key in ("largest", "smallest"):
+        report[key] = {k: statistics.fmean(r[key][k] for r in per_seed) for k in ("inherited", "alone")}
+    if "best_beats_median" in per_seed[0]:
+        report["best_beats_median"] = all(r["best_beats_median"] for r in per_seed)
+    return report
+
+
 def main(argv: list[str] | None = None) -> dict:
     args = parse(argv)
     os.environ.setdefault("RAY_AUTH_MODE", "disabled")
     args.work.mkdir(parents=True, exist_ok=True)
-    from nasbench.evaluators.supernet import SupernetEvaluator
-    from nasbench.trial import Budget
-
     space, options = _space(args)
     picked = [str(c) for c in children(space, args.children)]
-    config = supernet_config(args, space, options)
-    started = time.perf_counter()
-    run = train(args, space, config)
-    train_seconds = time.perf_counter() - started
-    scorer = SupernetEvaluator(space, str(run), device="cpu", bn_batches=args.bn_batches, cpu_threads=1)
-    scored = [scorer(space.decode(t), Budget(), seed=0) for t in picked]
-    best = one_shot_search(args, space, options, run, args.bn_batches) if args.search_budget else None
-    trained = alone(args, space, options, picked + ([best] if best and best not in picked else []))
+    shots = [(seed, one_shot(args, space, options, picked, seed, name)) for seed, name in run_folders(args)]
+    bests = [shot["best"] for _, shot in shots if shot["best"] is not None and shot["best"] not in picked]
+    trained = alone(args, space, options, picked + sorted(set(bests), key=bests.index))
     seeds = range(args.alone_seeds)
 
     def mean(text: str, key: str, among=seeds) -> float:
         return statistics.fmean(trained[(text, s)][key] for s in among)
 
+    per_seed = [{"supernet_seed": shot["config"].seed, **figures(args, picked, shot, mean)} for _, shot in shots]
+    first = shots[0][1]
     random_ones = picked[: args.children]
-    inherited = [m["valid_accuracy"] for m in scored[: args.children]]
-    inherited_loss = [-m["valid_loss"] for m in scored[: args.children]]
     alone_acc = [mean(t, "valid_accuracy") for t in random_ones]
-    alone_loss = [-mean(t, "valid_loss") for t in random_ones]
     report = {
         "space": space.name,
         "space_options": options,
         "variant": args.variant,
-        "supernet": config.to_dict(),
-        "bn_batches": scorer.bn_batches,
+        "supernet": first["config"].to_dict(),
+        "bn_batches": first["scorer"].bn_batches,
         "dataset": args.dataset,
         "train_size": args.train_size,
         "epochs": args.epochs,
-        "resolution": f"{scorer.data_spec().height} x {scorer.data_spec().width} (the data's own)",
+        "resolution": f"{first['scorer'].data_spec().height} x {first['scorer'].data_spec().width} (the data's own)",
         "children": args.children,
         "alone_seeds": args.alone_seeds,
-        **ranks(inherited, alone_acc),
-        "loss": ranks(inherited_loss, alone_loss),
-        "with_extremes": ranks([m["valid_accuracy"] for m in scored], [mean(t, "valid_accuracy") for t in picked]),
-        "top5_overlap": top_overlap(inherited, alone_acc),
+        **(
+            {k: v for k, v in per_seed[0].items() if k != "supernet_seed"} if len(per_seed) == 1 else averaged(per_seed)
+        ),
         "alone_spread_points": max(alone_acc) - min(alone_acc),
         "alone_median": float(np.median(alone_acc)),
     }
     if args.alone_seeds > 1:
-        first = [trained[(t, 0)]["valid_accuracy"] for t in random_ones]
+        first_seed = [trained[(t, 0)]["valid_accuracy"] for t in random_ones]
         rest = [mean(t, "valid_accuracy", range(1, args.alone_seeds)) for t in random_ones]
-        report["seed_ceiling_tau"] = ranks(first, rest)["kendall_tau"]
-        report["seed_ceiling_spearman"] = ranks(first, rest)["spearman"]
-    if best is not None:
-        report["best_child"] = best
-        report["best_child_inherited"] = scorer(space.decode(best), Budget(), seed=0)["valid_accuracy"]
-        report["best_child_alone"] = mean(best, "valid_accuracy")
-        report["best_child_gap"] = report["best_child_inherited"] - report["best_child_alone"]
-        report["best_beats_median"] = report["best_child_alone"] > report["alone_median"]
-    report["largest"] = {"inherited": scored[-2]["valid_accuracy"], "alone": mean(picked[-2], "valid_accuracy")}
-    report["smallest"] = {"inherited": scored[-1]["valid_accuracy"], "alone": mean(picked[-1], "valid_accuracy")}
-    report["supernet_train_seconds"] = round(train_seconds, 1)
+        report["seed_ceiling_tau"] = ranks(first_seed, rest)["kendall_tau"]
+        report["seed_ceiling_spearman"] = ranks(first_seed, rest)["spearman"]
+    if len(per_seed) > 1:
+        report["seeds"] = per_seed
     if args.rounds:
-        report.update(epoch_ratio(space, config, args.rounds))
+        report.update(epoch_ratio(space, first["config"], args.rounds))
     report["table"] = [
         {"child": t, "inherited": m["valid_accuracy"], "alone": mean(t, "valid_accuracy"),
          "alone_seeds": [trained[(t, s)]["valid_accuracy"] for s in seeds]}
-        for t, m in zip(picked, scored)
+        for t, m in zip(picked, first["scored"])
     ]  # fmt: skip
+    if len(shots) > 1:
+        for row, *others in zip(report["table"], *(shot["scored"] for _, shot in shots)):
+            row["inherited_per_seed"] = [m["valid_accuracy"] for m in others]
     report["command"] = " ".join(["python", "benchmarks/supernet_ranking.py", *(argv or sys.argv[1:])])
-    summary = {k: v for k, v in report.items() if k not in ("table", "supernet", "space_options")}
+    summary = {k: v for k, v in report.items() if k not in ("table", "supernet", "space_options", "seeds")}
     print(json.dumps(summary, indent=1))
     if args.json is not None:
         from nasbench.storage import atomic
