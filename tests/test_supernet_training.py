@@ -349,3 +349,29 @@ def test_supernet_evaluator_refuses_an_unfinished_run_or_another_space(space, di
         SupernetEvaluator(space, str(run))
     with pytest.raises(ResultsError, match="holds no supernet run"):
         SupernetEvaluator(space, str(tmp_path / "nothing"))
+
+
+def test_supernet_evaluator_refuses_weights_of_another_network_naming_the_misfit(space, digits, tmp_path, cli):
+    """Weights saved by another version of the supernet (a tensor more, one less, another shape) are refused
+    before the search starts, in one line that names the tensor, and nothing is written."""
+    from safetensors.torch import save_file
+
+    from nasbench.storage.weights import load_weights
+
+    run = _finished_run(tmp_path / "run", space, digits)
+    good = load_weights(run / SUPERNET_WEIGHTS)
+    extra = {**good, "blocks.0.kernel_transforms.matrices.3": torch.eye(9)}
+    fewer = {k: v for k, v in good.items() if k != "classifier.bias"}
+    reshaped = {**good, "classifier.bias": torch.zeros(3)}
+    for state, misfit in (
+        (extra, "it has blocks.0.kernel_transforms.matrices.3, which the network has not"),
+        (fewer, "it lacks classifier.bias"),
+        (reshaped, "classifier.bias has shape (3,), the network's is (10,)"),
+    ):
+        save_file(state, str(run / SUPERNET_WEIGHTS))
+        with pytest.raises(ResultsError, match="do not fit space 'mbconv-supernet'") as refused:
+            SupernetEvaluator(space, str(run), device="cpu")
+        assert misfit in str(refused.value)
+    code, _, err = cli("search", "--supernet", str(run), "--budget", "2", "--out", str(tmp_path / "s"), "--quiet")
+    assert code == 2 and "classifier.bias has shape" in err and len(err.strip().splitlines()) == 1
+    assert not (tmp_path / "s").exists()

@@ -17,7 +17,7 @@ from nasbench.errors import InvalidOption, ResultsError
 from nasbench.evaluator import Evaluator, Metrics, Reporter
 from nasbench.space import DataSpec, SearchSpace, require_capability
 from nasbench.storage.run_folder import RunFolder
-from nasbench.storage.weights import load_weights, save_weights
+from nasbench.storage.weights import load_fitting, load_weights, save_weights
 from nasbench.supernet import WeightSharing
 from nasbench.supernet_training.config import read_supernet_config
 from nasbench.supernet_training.inherit import inherited_child
@@ -69,7 +69,6 @@ class SupernetEvaluator(Evaluator):
                 f"the supernet in {self.run} has not finished training; "
                 f"continue it with: nasbench supernet train --resume {self.run}"
             )
-        _supernet_weights(str(weights), weights.stat().st_mtime_ns)  # a corrupt file is refused now, not mid-search
         self.device = device
         check_device_name(device)
         self.bn_batches = self.config.bn_batches if bn_batches is None else bn_batches
@@ -77,6 +76,7 @@ class SupernetEvaluator(Evaluator):
         self.weights_dir: Path | None = None
         self.cpu_threads = cpu_threads
         self._has_test = self._data().test is not None
+        self.load_supernet(torch.device("cpu"))  # a corrupt file, or one of another supernet, is refused now
 
     def _data(self):
         c = self.config
@@ -103,7 +103,7 @@ class SupernetEvaluator(Evaluator):
         path = RunFolder(self.run).supernet_weights
         weights = _supernet_weights(str(path), path.stat().st_mtime_ns)
         module = self.space.capability(WeightSharing).build_supernet(self._data().spec)
-        module.load_state_dict(weights)
+        load_fitting(module, weights, f"the supernet weights in {path} do not fit space '{self.space.name}'")
         return module.to(device).eval()
 
     def child(self, arch: Arch, device: torch.device) -> torch.nn.Module:

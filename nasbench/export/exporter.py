@@ -26,6 +26,7 @@ from nasbench.errors import InvalidOption, NasbenchError, ResultsError
 from nasbench.export.source import model_source
 from nasbench.space import Buildable, DataSpec, SearchSpace, require_capability
 from nasbench.storage import atomic
+from nasbench.storage.weights import load_fitting
 
 FORMATS = ("export", "onnx")  # beyond model.py and weights.pt: torch.export program, ONNX
 #: every file an export may write
@@ -57,10 +58,7 @@ def export_architecture(
     model = spec.instantiate()
     if weights is not None:
         state = weights.state_dict() if isinstance(weights, nn.Module) else weights
-        try:
-            model.load_state_dict(state)
-        except RuntimeError as exc:
-            raise ResultsError(f"the weights do not fit architecture {arch}: {str(exc).splitlines()[0]}") from None
+        load_fitting(model, state, f"the weights do not fit architecture {arch}")
     out = Path(out)
     with _staging(out) as stage:
         _write(stage, space, arch, spec, model, data, weights is not None, metrics, formats)

@@ -13,7 +13,7 @@ from nasbench.export.exporter import export_architecture
 from nasbench.results import TrialRecord, best_record, read_records
 from nasbench.space import Buildable, DataSpec, require_capability
 from nasbench.storage.run_folder import WEIGHTS_DIR, RunFolder
-from nasbench.storage.weights import load_weights
+from nasbench.storage.weights import load_fitting, load_weights
 from nasbench.trial import TrialState
 
 
@@ -71,7 +71,7 @@ def export_trial(
         if weights is None:
             raise ResultsError(f"run {folder.path} kept no weights of trial {record.number} to fine-tune")
         model = space.build(arch, data)
-        model.load_state_dict(weights)
+        load_fitting(model, weights, f"the weights of trial {record.number} do not fit its architecture")
         tuned = finetune(model, run_data(config), finetune_epochs, seed=config.seed)
         weights = model.cpu()
         metrics.update({"finetune_epochs": finetune_epochs, "finetuned_valid_accuracy": tuned["valid_accuracy"]})
