@@ -61,6 +61,7 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--attentive", type=int, default=None)
     parser.add_argument("--ema", type=float, default=None, help="decay of the weights' moving average")
     parser.add_argument("--shrink-epochs", type=float, default=None, help="progressive shrinking over these epochs")
+    parser.add_argument("--shrink-order", default=None, help="kinds of decision let in one after another")
     parser.add_argument("--distill-weight", type=float, default=None, help="scale of each distilled child's loss")
     parser.add_argument("--optimizer", default=None, help="sgd, rmsprop or adamw (the supernet's)")
     parser.add_argument("--weight-decay", type=float, default=None, help="the supernet's")
@@ -146,6 +147,7 @@ def supernet_config(args, space, options, seed: int | None):
 
     given = {"random_children": args.random_children, "attentive": args.attentive, "lr": args.lr, "ema": args.ema,
              "optimizer": args.optimizer, "weight_decay": args.weight_decay, "shrink_epochs": args.shrink_epochs,
+             "shrink_order": args.shrink_order,
              "distill_weight": args.distill_weight, "seed": seed}  # fmt: skip
     return SupernetConfig(
         space=space.name, space_options=options, dataset=args.dataset, train_size=args.train_size,

@@ -143,6 +143,12 @@ class DecisionSequence(Capability):
     def from_decisions(self, decisions: Sequence[int]) -> Arch:
         """The architecture these decisions make; raises ``InvalidArchitecture`` for a vector that is none."""
 
+    def decision_kinds(self) -> Sequence[str]:
+        """What each decision chooses (``"kernel"``, ``"channels"``, ...), in order: schedules that let one
+        kind of choice in after another (once-for-all's progressive shrinking) read it. No-op default:
+        every decision of one kind, ``"decision"``."""
+        return ("decision",) * len(self.decision_sizes())
+
 
 @dataclass(frozen=True)
 class Unit:

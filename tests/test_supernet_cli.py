@@ -37,6 +37,11 @@ def finished_run(tmp_path):
         (("--space", "mbconv-supernet", "--train-size", "0"), "train_size must be positive"),
         (("--space", "mbconv-supernet", "--shrink-epochs", "11"), "shrink_epochs must be in [0, epochs]"),
         (("--space", "mbconv-supernet", "--distill-weight", "0"), "distill_weight must be a positive number"),
+        (("--space", "mbconv-supernet", "--shrink-order", "kernel"), "shrink_order needs shrink_epochs"),
+        (
+            ("--space", "mbconv-supernet", "--shrink-epochs", "1", "--shrink-order", "kernal,channels"),
+            "must name kinds of decision of the space, each once: kernel, expand, repeats, channels, resolution",
+        ),
         (("--space", "mbconv-supernet", "--train-size", "5000"), "train_size 5000 exceeds the 1,078 examples"),
         (("--resume", "somewhere", "--epochs", "3"), "--epochs cannot change when resuming"),
         (("--resume", "nowhere"), "holds no supernet run"),

@@ -135,6 +135,7 @@ def test_attentive_shrinking_children_on_a_prefix_of_the_data_with_averaged_weig
         attentive=3,
         ema=0.9,
         shrink_epochs=1,
+        shrink_order="decision",  # the toy's one kind: the order's path through the workers, drawing as without
         distill_weight=0.5,
     )
     run = tmp_path / "run"
@@ -149,6 +150,7 @@ def test_attentive_shrinking_children_on_a_prefix_of_the_data_with_averaged_weig
         1,
         0.5,
     )
+    assert stored.shrink_order == "decision"
     checkpoint = latest_checkpoint(run)
     averaged, trained = load((checkpoint / EMA).read_bytes()), load((checkpoint / SUPERNET).read_bytes())
     published = load((run / SUPERNET_WEIGHTS).read_bytes())

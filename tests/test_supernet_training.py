@@ -28,10 +28,12 @@ from nasbench.supernet_training.checkpoint import (
 from nasbench.supernet_training.config import SupernetConfig
 from nasbench.supernet_training.sandwich import (
     attentive_pools,
+    decision_growth,
     distillation_loss,
     draw_step,
     dropout_off,
     sandwich_step,
+    shrink_phases,
     step_children,
     toward_largest,
     worst_child,
@@ -83,6 +85,38 @@ def test_progressive_shrinking_grows_the_children_from_the_largest_to_the_whole_
     assert SupernetConfig(space="mbconv-supernet").grown(1, 0, 10) == 1
     with pytest.raises(InvalidOption, match="shrink_epochs"):
         SupernetConfig(space="mbconv-supernet", epochs=2, shrink_epochs=3)
+
+
+def test_a_shrink_order_lets_one_kind_of_decision_in_after_another(space):
+    """Once-for-all's order: over the first quarter of the schedule only the kernels leave the largest's,
+    then the depths join, and so on; kinds the order leaves out join its last; a space that declares no
+    kinds has one, "decision"."""
+    from nasbench.search_spaces.nb201 import NB201Space
+    from nasbench.search_spaces.vit_supernet import ViTSupernetSpace
+
+    kinds = space.decision_kinds()
+    assert kinds[:4] == ["kernel", "expand", "repeats", "channels"] and len(kinds) == len(space.decision_sizes())
+    assert set(NB201Space().decision_kinds()) == {"decision"}
+    vit = ViTSupernetSpace(ranges="digits")
+    assert set(vit.decision_kinds()) == {"embed", "depth", "heads", "mlp_ratio"}
+    assert len(vit.decision_kinds()) == len(vit.decision_sizes())
+    order = "kernel,repeats,expand,channels"
+    growth = decision_growth(space, 0.125, order)
+    assert {k: g for k, g in zip(kinds, growth)} == {"kernel": 0.5, "repeats": 0, "expand": 0, "channels": 0,
+                                                     "resolution": 0}  # fmt: skip
+    np.testing.assert_allclose(decision_growth(space, 0.3, order)[[k == "repeats" for k in kinds]], 0.2)
+    assert decision_growth(space, 1.0, order) == 1.0 and decision_growth(space, 0.3) == 0.3
+    assert shrink_phases("kernel,repeats", kinds)["channels"] == 1  # left out: with the last
+    largest, top = space.largest(), space.to_decisions(space.largest())
+    extremes, pools = draw_step(space, np.random.default_rng(2), 20, 1, decision_growth(space, 0.25, order))
+    drawn = [*extremes[1:], *(c for pool in pools for c in pool)]
+    changed = {kinds[i] for c in drawn for i, d in enumerate(space.to_decisions(c)) if d != top[i]}
+    assert changed == {"kernel"} and largest not in drawn
+    for bad in ("kernal", "kernel,kernel", ""):
+        with pytest.raises(InvalidOption, match="must name kinds of decision"):
+            shrink_phases(bad, kinds)
+    with pytest.raises(InvalidOption, match="shrink_order needs shrink_epochs"):
+        SupernetConfig(space="mbconv-supernet", shrink_order="kernel")
 
 
 def test_the_distillation_weight_is_the_spaces_unless_the_run_sets_one(space):

@@ -16,7 +16,8 @@ EXECUTION_OPTIONS = tuple(keyword_options(Execution))
 #: the SupernetConfig fields that have a flag of the same name (the others keep their defaults)
 TRAINING_FLAGS = (
     "dataset", "data_dir", "epochs", "batch_size", "lr", "seed", "random_children", "attentive", "distill_weight",
-    "shrink_epochs", "train_size", "optimizer", "ema", "bn_batches", "warmup_epochs", "weight_decay", "label_smoothing",
+    "shrink_epochs", "shrink_order", "train_size", "optimizer", "ema", "bn_batches", "warmup_epochs", "weight_decay",
+    "label_smoothing",
 )  # fmt: skip
 
 
@@ -68,6 +69,13 @@ def add_parser(sub) -> None:
         metavar="E",
         help="progressive shrinking: children grow from the largest to the whole space over the first E epochs, "
         "decision by decision (default: 0, none)",
+    )
+    g.add_argument(
+        "--shrink-order",
+        default=None,
+        metavar="KINDS",
+        help="let the kinds of decision in one after another while shrinking, each over an equal share of the E "
+        "epochs, e.g. once-for-all's kernel,repeats,expand,channels for mbconv-supernet (default: all at once)",
     )
     g.add_argument(
         "--train-size", type=int, default=None, help="train on this many examples of the split (default: all)"

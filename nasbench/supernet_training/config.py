@@ -47,6 +47,7 @@ class SupernetConfig:
     random_children: int = 2  # children drawn at random each step, besides the largest and the smallest
     attentive: int = 1  # each random child is the worst of this many by distillation loss (AttentiveNAS); 1: uniform
     shrink_epochs: float = 0.0  # children grow from the largest to the whole space over these epochs; 0: none
+    shrink_order: str = ""  # kinds of decision let in one after another while shrinking (once-for-all); "": all at once
     distill_weight: float | None = None  # scales each distilled child's loss; None: the space's (resolved)
     grad_clip: float = 5.0  # max norm of the accumulated gradient
     bn_batches: int = 8  # training batches that recalibrate a child's batch norm before it is validated
@@ -74,6 +75,8 @@ class SupernetConfig:
             raise InvalidOption(f"distill_weight must be a positive number, got {self.distill_weight}")
         if not 0 <= self.shrink_epochs <= self.epochs:
             raise InvalidOption(f"shrink_epochs must be in [0, epochs], got {self.shrink_epochs}")
+        if self.shrink_order and self.shrink_epochs == 0:
+            raise InvalidOption("shrink_order needs shrink_epochs: the order is that of progressive shrinking")
         if self.train_size is not None and self.train_size < 1:
             raise InvalidOption(f"train_size must be positive, got {self.train_size}")
         if not 0 <= self.final_lr_fraction <= 1 or self.warmup_epochs < 0:

@@ -30,6 +30,7 @@ from nasbench.supernet_training import worker
 from nasbench.supernet_training.checkpoint import checkpoint_epoch, latest_checkpoint, published_weights, read_verified
 from nasbench.supernet_training.config import SupernetConfig, read_supernet_config
 from nasbench.supernet_training.execution import Execution
+from nasbench.supernet_training.sandwich import shrink_phases
 from nasbench.training.data import load_data
 
 _ATTEMPT = re.compile(r"^attempt-(\d+)$")
@@ -65,7 +66,9 @@ def train_supernet(
     """Sandwich-train ``space``'s supernet into the new run folder ``out``; returns the trained weights' file."""
     config = config.resolved(require_capability(space, WeightSharing, "supernet training"))
     if config.shrink_epochs > 0:
-        require_capability(space, DecisionSequence, "progressive shrinking (--shrink-epochs)")
+        decisions = require_capability(space, DecisionSequence, "progressive shrinking (--shrink-epochs)")
+        if config.shrink_order:
+            shrink_phases(config.shrink_order, decisions.decision_kinds())
     out = Path(out)
     folder = RunFolder(out)
     if folder.exists():

@@ -21,7 +21,7 @@ from nasbench.supernet import WeightSharing
 from nasbench.supernet_training.checkpoint import TrainingState, load_checkpoint, save_checkpoint
 from nasbench.supernet_training.config import SupernetConfig
 from nasbench.supernet_training.inherit import inherited_child
-from nasbench.supernet_training.sandwich import average_gradients, draw_step, sandwich_step
+from nasbench.supernet_training.sandwich import average_gradients, decision_growth, draw_step, sandwich_step
 from nasbench.supernet_training.schedule import make_scheduler
 from nasbench.supernet_training.zero_init import zero_last_norm_scales
 from nasbench.training.data import Data, load_data
@@ -120,7 +120,7 @@ def train_loop(loop_config: dict) -> None:
             batch = order[step * config.batch_size : (step + 1) * config.batch_size]
             mine = batch[rank * shard : (rank + 1) * shard]
             x, y = train_images[mine].to(device), train_labels[mine].to(device)
-            grown = config.grown(epoch, step, steps)
+            grown = decision_growth(space, config.grown(epoch, step, steps), config.shrink_order)
             children, pools = draw_step(space, children_rng, config.random_children, config.attentive, grown)
             optimizer.zero_grad(set_to_none=True)
             losses = sandwich_step(supernet, children, x, y, config.label_smoothing, pools, config.distill_weight)

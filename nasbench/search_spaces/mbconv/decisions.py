@@ -48,6 +48,11 @@ class StageDecisions(DecisionSequence):
         per_stage = [len(c) for i in range(len(self.base_arch.stages)) for c in self.stage_choices(i)]
         return [*per_stage, len(self.resolution_choices())] if self.DECIDES_RESOLUTION else per_stage
 
+    def decision_kinds(self) -> Sequence[str]:
+        """Each stage's ``STAGE_FIELDS`` in turn, then ``"resolution"`` where the space decides it."""
+        per_stage = [kind for _ in self.base_arch.stages for kind in self.STAGE_FIELDS]
+        return [*per_stage, "resolution"] if self.DECIDES_RESOLUTION else per_stage
+
     def to_decisions(self, arch: MBConvArch) -> list[int]:
         base = self.base_arch
         network = NETWORK_FIELDS if self.DECIDES_RESOLUTION else (*NETWORK_FIELDS, "resolution")

@@ -58,6 +58,11 @@ class LayeredDecisions(DecisionSequence):
         head = [len(c) for _, c in self.global_choices()] + [len(self.depths)]
         return head + [len(self.heads), len(self.mlp_ratios)] * max(self.depths)
 
+    def decision_kinds(self) -> Sequence[str]:
+        """The global choices by name, ``"depth"``, then ``"heads"`` and ``"mlp_ratio"`` of every layer."""
+        head = [name for name, _ in self.global_choices()] + ["depth"]
+        return head + ["heads", "mlp_ratio"] * max(self.depths)
+
     def to_decisions(self, arch: ViTArch) -> list[int]:
         if not isinstance(arch, ViTArch):
             raise InvalidArchitecture(f"{arch} is not a ViT architecture")
