@@ -236,6 +236,18 @@ def _trained_state(space, digits):
     return supernet, optimizer, scheduler, TrainingState(1, rng.bit_generator.state, [{"epoch": 1}])
 
 
+def test_a_checkpoint_of_another_supernet_is_refused_naming_the_misfit(space, digits, tmp_path, one_thread):
+    """Resuming with a checkpoint written for another supernet (another version, other space options) says
+    which tensor does not fit, in one line, instead of torch's many-line error."""
+    supernet, optimizer, scheduler, state = _trained_state(space, digits)
+    save_checkpoint(tmp_path, supernet, optimizer, scheduler, state)
+    other = build_supernet(MBConvSupernetSpace(kernels="3,5", expansions="3,4", widths="0.5,1.0"), digits, 0)
+    other_optimizer = torch.optim.SGD(other.parameters(), lr=0.1)
+    with pytest.raises(ResultsError, match="does not fit this supernet: .* has shape") as refused:
+        load_checkpoint(tmp_path, other, other_optimizer, make_scheduler(other_optimizer, 2, 10, 0.05))
+    assert len(str(refused.value).splitlines()) == 1
+
+
 def test_checkpoint_restores_model_optimizer_scheduler_and_generator(space, digits, tmp_path, one_thread):
     supernet, optimizer, scheduler, state = _trained_state(space, digits)
     save_checkpoint(tmp_path, supernet, optimizer, scheduler, state)

@@ -20,6 +20,7 @@ from safetensors.torch import load, save
 from nasbench.errors import ResultsError
 from nasbench.storage import atomic
 from nasbench.storage.run_folder import RunFolder
+from nasbench.storage.weights import load_fitting
 
 STATE = "state.json"
 SUPERNET = "supernet.safetensors"
@@ -151,7 +152,7 @@ def load_checkpoint(
     """Restore model, optimiser, scheduler (and the weights' moving average) in place; returns the rest."""
     meta, files = read_verified(Path(folder))
     device = next(model.parameters()).device
-    model.load_state_dict(load(files[SUPERNET]))
+    load_fitting(model, load(files[SUPERNET]), f"checkpoint {folder} does not fit this supernet")
     if ema is not None:
         if EMA not in files:
             raise ResultsError(f"checkpoint {folder} keeps no moving average of the weights")
