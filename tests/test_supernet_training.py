@@ -28,17 +28,15 @@ from nasbench.supernet_training.checkpoint import (
 from nasbench.supernet_training.config import SupernetConfig
 from nasbench.supernet_training.sandwich import (
     attentive_pools,
-    decision_growth,
     distillation_loss,
     draw_step,
     dropout_off,
     sandwich_step,
-    shrink_phases,
     step_children,
-    toward_largest,
     worst_child,
 )
 from nasbench.supernet_training.schedule import lr_factor, make_scheduler
+from nasbench.supernet_training.shrinking import decision_growth, shrink_phases, toward_largest
 from nasbench.supernet_training.worker import build_supernet
 from nasbench.supernet_training.zero_init import zero_last_norm_scales
 from nasbench.training.data import load_data

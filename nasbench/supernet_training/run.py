@@ -30,7 +30,7 @@ from nasbench.supernet_training import worker
 from nasbench.supernet_training.checkpoint import checkpoint_epoch, latest_checkpoint, published_weights, read_verified
 from nasbench.supernet_training.config import SupernetConfig, read_supernet_config
 from nasbench.supernet_training.execution import Execution
-from nasbench.supernet_training.sandwich import shrink_phases
+from nasbench.supernet_training.shrinking import shrink_phases
 from nasbench.training.data import load_data
 
 _ATTEMPT = re.compile(r"^attempt-(\d+)$")

@@ -21,8 +21,9 @@ from nasbench.supernet import WeightSharing
 from nasbench.supernet_training.checkpoint import TrainingState, load_checkpoint, save_checkpoint
 from nasbench.supernet_training.config import SupernetConfig
 from nasbench.supernet_training.inherit import inherited_child
-from nasbench.supernet_training.sandwich import average_gradients, decision_growth, draw_step, sandwich_step
+from nasbench.supernet_training.sandwich import average_gradients, draw_step, sandwich_step
 from nasbench.supernet_training.schedule import make_scheduler
+from nasbench.supernet_training.shrinking import decision_growth
 from nasbench.supernet_training.zero_init import zero_last_norm_scales
 from nasbench.training.data import Data, load_data
 from nasbench.training.trainer import evaluate
