@@ -20,6 +20,10 @@ With several ``--supernet-seed`` values the variant trains one supernet per seed
 ``<variant>-s<seed>``) and reports the figures averaged over them, each seed's under ``seeds``: one
 supernet's tau moves by more than most options change it.
 
+``--against-epochs E`` also ranks the children alone against their trainings of ``E`` epochs (trained
+earlier into the same ``alone.jsonl`` by a run with ``--epochs E``): whether a longer training keeps the
+order, i.e. whether the children differ by what they can learn or by how fast they learn it.
+
 Everything is kept in ``--work``: trainings alone in ``alone.jsonl``, each variant's supernet in its own
 run folder, so an interrupted benchmark resumes where it stopped.
 
@@ -71,6 +75,8 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
     seeds = "the supernet training's seed (default 0); several: one supernet each, the figures averaged"
     parser.add_argument("--supernet-seed", type=int, nargs="+", default=None, help=seeds)
     parser.add_argument("--supernet", type=Path, default=None, help="a trained run to score instead of training one")
+    against = "also rank the children alone against their trainings of this many epochs (in alone.jsonl)"
+    parser.add_argument("--against-epochs", type=int, default=None, help=against)
     parser.add_argument("--work", type=Path, default=Path("/tmp/supernet-ranking"))
     parser.add_argument("--json", type=Path, default=None)
     args = parser.parse_args(argv)
@@ -139,6 +145,24 @@ def alone(args, space, options, texts: list[str]) -> dict[tuple[str, int], dict]
                 out.flush()  # a line per training: an interrupted run keeps what it trained
                 done[(row["child"], row["seed"], *setting)] = row
     return {(t, s): done[(t, s, *setting)] for t in texts for s in range(args.alone_seeds)}
+
+
+def alone_against(args, random_ones: list[str], alone_acc: list[float]) -> dict:
+    """The children alone at ``--epochs`` against the same children trained ``--against-epochs`` (every seed
+    ``alone.jsonl`` holds for them): does a longer training keep their order and spread?"""
+    rows = [json.loads(line) for line in (args.work / "alone.jsonl").read_text().splitlines()]
+    setting = (args.against_epochs, args.train_size, args.dataset)
+    other = {t: [] for t in random_ones}
+    for r in rows:
+        if r["child"] in other and (r["epochs"], r["train_size"], r["dataset"]) == setting:
+            other[r["child"]].append(r["valid_accuracy"])
+    missing = sum(not accs for accs in other.values())
+    if missing:
+        e = args.against_epochs
+        sys.exit(f"--against-epochs {e}: {missing} of the children have no {e}-epoch training in alone.jsonl")
+    means = [statistics.fmean(other[t]) for t in random_ones]
+    return {"epochs": args.against_epochs, "seeds": min(len(a) for a in other.values()), **ranks(alone_acc, means),
+            "spread_points": max(means) - min(means), "median": float(np.median(means))}  # fmt: skip
 
 
 def supernet_config(args, space, options, seed: int | None):
@@ -349,6 +373,8 @@ def main(argv: list[str] | None = None) -> dict:
         rest = [mean(t, "valid_accuracy", range(1, args.alone_seeds)) for t in random_ones]
         report["seed_ceiling_tau"] = ranks(first_seed, rest)["kendall_tau"]
         report["seed_ceiling_spearman"] = ranks(first_seed, rest)["spearman"]
+    if args.against_epochs is not None:
+        report["alone_against"] = alone_against(args, random_ones, alone_acc)
     if len(per_seed) > 1:
         report["seeds"] = per_seed
     if args.rounds:

@@ -105,3 +105,23 @@ def test_ranking_protocol_averages_several_supernet_seeds():
     assert mean["best_child_gap"] == pytest.approx(-2.0) and mean["loss"]["spearman"] == pytest.approx(0.3)
     assert mean["smallest"] == {"inherited": pytest.approx(66.0), "alone": 65.0}
     assert mean["best_beats_median"] is False  # only if every seed's best beats the median
+
+
+def test_ranking_protocol_ranks_the_children_against_a_longer_training(tmp_path):
+    """``--against-epochs``: the children alone against their longer trainings in alone.jsonl (every seed held
+    there averaged); a child without one is named as missing instead of being skipped."""
+    ranking = _ranking_module()
+    rows = [
+        {"child": child, "seed": seed, "epochs": epochs, "train_size": 8, "dataset": "teacher", "valid_accuracy": acc}
+        for child, seed, epochs, acc in [
+            ("a", 0, 8, 80.0), ("a", 1, 8, 82.0), ("b", 0, 8, 75.0), ("c", 0, 8, 78.0),
+            ("c", 0, 4, 10.0), ("b", 0, 8 * 2, 99.0),  # other settings: not read
+        ]
+    ]  # fmt: skip
+    (tmp_path / "alone.jsonl").write_text("".join(json.dumps(r) + "\n" for r in rows))
+    args = ranking.parse(["--work", str(tmp_path), "--train-size", "8", "--against-epochs", "8"])
+    against = ranking.alone_against(args, ["a", "b", "c"], [70.0, 60.0, 65.0])
+    assert against["kendall_tau"] == pytest.approx(1.0) and against["seeds"] == 1
+    assert against["spread_points"] == pytest.approx(6.0) and against["median"] == pytest.approx(78.0)
+    with pytest.raises(SystemExit, match="1 of the children have no 8-epoch training"):
+        ranking.alone_against(args, ["a", "b", "d"], [70.0, 60.0, 65.0])
