@@ -125,15 +125,20 @@ def _train_alone(job: tuple) -> dict:
             "seconds": time.perf_counter() - started}  # fmt: skip
 
 
-def alone(args, space, options, texts: list[str]) -> dict[tuple[str, int], dict]:
-    """Every (child, seed) trained alone, read from ``alone.jsonl`` where done, else trained and appended."""
-    path = args.work / "alone.jsonl"
+def trained_alone(path: Path) -> dict[tuple, dict]:
+    """The trainings alone kept in ``path``, by (child, seed, epochs, train size, dataset)."""
     done = {}
     if path.exists():
         for line in path.read_text().splitlines():
             row = json.loads(line)
-            key = (row["child"], row["seed"], row["epochs"], row["train_size"], row["dataset"])
-            done[key] = row
+            done[(row["child"], row["seed"], row["epochs"], row["train_size"], row["dataset"])] = row
+    return done
+
+
+def alone(args, space, options, texts: list[str]) -> dict[tuple[str, int], dict]:
+    """Every (child, seed) trained alone, read from ``alone.jsonl`` where done, else trained and appended."""
+    path = args.work / "alone.jsonl"
+    done = trained_alone(path)
     setting = (args.epochs, args.train_size, args.dataset)
     todo = [(t, s) for t in texts for s in range(args.alone_seeds) if (t, s, *setting) not in done]
     if todo:
@@ -147,21 +152,26 @@ def alone(args, space, options, texts: list[str]) -> dict[tuple[str, int], dict]
     return {(t, s): done[(t, s, *setting)] for t in texts for s in range(args.alone_seeds)}
 
 
-def alone_against(args, random_ones: list[str], alone_acc: list[float]) -> dict:
-    """The children alone at ``--epochs`` against the same children trained ``--against-epochs`` (every seed
-    ``alone.jsonl`` holds for them): does a longer training keep their order and spread?"""
-    rows = [json.loads(line) for line in (args.work / "alone.jsonl").read_text().splitlines()]
+def longer_trainings(args, random_ones: list[str]) -> dict[str, list[float]]:
+    """Each child's accuracies trained ``--against-epochs`` (every seed ``alone.jsonl`` holds), read before
+    anything trains: a child without one is refused in one line."""
     setting = (args.against_epochs, args.train_size, args.dataset)
     other = {t: [] for t in random_ones}
-    for r in rows:
-        if r["child"] in other and (r["epochs"], r["train_size"], r["dataset"]) == setting:
-            other[r["child"]].append(r["valid_accuracy"])
+    for (child, _, *rest), row in trained_alone(args.work / "alone.jsonl").items():
+        if child in other and tuple(rest) == setting:
+            other[child].append(row["valid_accuracy"])
     missing = sum(not accs for accs in other.values())
     if missing:
         e = args.against_epochs
         sys.exit(f"--against-epochs {e}: {missing} of the children have no {e}-epoch training in alone.jsonl")
-    means = [statistics.fmean(other[t]) for t in random_ones]
-    return {"epochs": args.against_epochs, "seeds": min(len(a) for a in other.values()), **ranks(alone_acc, means),
+    return other
+
+
+def alone_against(args, random_ones: list[str], alone_acc: list[float], longer: dict[str, list[float]]) -> dict:
+    """The children alone at ``--epochs`` against the same children trained longer: does a longer training
+    keep their order and spread?"""
+    means = [statistics.fmean(longer[t]) for t in random_ones]
+    return {"epochs": args.against_epochs, "seeds": min(len(a) for a in longer.values()), **ranks(alone_acc, means),
             "spread_points": max(means) - min(means), "median": float(np.median(means))}  # fmt: skip
 
 
@@ -338,6 +348,7 @@ def main(argv: list[str] | None = None) -> dict:
     args.work.mkdir(parents=True, exist_ok=True)
     space, options = _space(args)
     picked = [str(c) for c in children(space, args.children)]
+    longer = None if args.against_epochs is None else longer_trainings(args, picked[: args.children])
     shots = [(seed, one_shot(args, space, options, picked, seed, name)) for seed, name in run_folders(args)]
     bests = [shot["best"] for _, shot in shots if shot["best"] is not None and shot["best"] not in picked]
     trained = alone(args, space, options, picked + sorted(set(bests), key=bests.index))
@@ -373,8 +384,8 @@ def main(argv: list[str] | None = None) -> dict:
         rest = [mean(t, "valid_accuracy", range(1, args.alone_seeds)) for t in random_ones]
         report["seed_ceiling_tau"] = ranks(first_seed, rest)["kendall_tau"]
         report["seed_ceiling_spearman"] = ranks(first_seed, rest)["spearman"]
-    if args.against_epochs is not None:
-        report["alone_against"] = alone_against(args, random_ones, alone_acc)
+    if longer is not None:
+        report["alone_against"] = alone_against(args, random_ones, alone_acc, longer)
     if len(per_seed) > 1:
         report["seeds"] = per_seed
     if args.rounds:

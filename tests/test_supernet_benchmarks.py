@@ -120,8 +120,9 @@ def test_ranking_protocol_ranks_the_children_against_a_longer_training(tmp_path)
     ]  # fmt: skip
     (tmp_path / "alone.jsonl").write_text("".join(json.dumps(r) + "\n" for r in rows))
     args = ranking.parse(["--work", str(tmp_path), "--train-size", "8", "--against-epochs", "8"])
-    against = ranking.alone_against(args, ["a", "b", "c"], [70.0, 60.0, 65.0])
+    longer = ranking.longer_trainings(args, ["a", "b", "c"])
+    against = ranking.alone_against(args, ["a", "b", "c"], [70.0, 60.0, 65.0], longer)
     assert against["kendall_tau"] == pytest.approx(1.0) and against["seeds"] == 1
     assert against["spread_points"] == pytest.approx(6.0) and against["median"] == pytest.approx(78.0)
     with pytest.raises(SystemExit, match="1 of the children have no 8-epoch training"):
-        ranking.alone_against(args, ["a", "b", "d"], [70.0, 60.0, 65.0])
+        ranking.longer_trainings(args, ["a", "b", "d"])
