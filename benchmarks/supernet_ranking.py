@@ -10,7 +10,7 @@ The protocol (one run per supernet variant; the trainings alone are shared by ev
   (``nasbench supernet train``'s code path), each child scored with its inherited weights;
 - figures over the random children: Kendall tau and Spearman of inherited vs alone (accuracy, and loss),
   top-5 overlap, and the seed ceiling (the tau of alone seed 0 against the mean of the other seeds:
-  what no supernet can beat); the spread of the children alone (max - min, points);
+  what no supernet can beat; on the loss too); the spread of the children alone (max - min, points);
 - one-shot search: regularised evolution over ``--search-budget`` children scored by the supernet; its
   best child trained alone (the same seeds) against its inherited score and the median random child;
 - cost: one epoch of sandwich steps against one epoch of the largest child alone, the same batches,
@@ -72,6 +72,8 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--bn-batches", type=int, default=None, help="batch-norm recalibration batches when scoring")
     parser.add_argument("--supernet-epochs", type=int, default=None, help="sandwich epochs (default: --epochs)")
     parser.add_argument("--lr", type=float, default=None, help="the supernet's peak learning rate")
+    parser.add_argument("--warmup-epochs", type=float, default=None, help="the supernet's learning-rate warm-up")
+    parser.add_argument("--final-lr-fraction", type=float, default=None, help="the supernet's final learning rate")
     seeds = "the supernet training's seed (default 0); several: one supernet each, the figures averaged"
     parser.add_argument("--supernet-seed", type=int, nargs="+", default=None, help=seeds)
     parser.add_argument("--supernet", type=Path, default=None, help="a trained run to score instead of training one")
@@ -181,7 +183,8 @@ def supernet_config(args, space, options, seed: int | None):
 
     given = {"random_children": args.random_children, "attentive": args.attentive, "lr": args.lr, "ema": args.ema,
              "optimizer": args.optimizer, "weight_decay": args.weight_decay, "shrink_epochs": args.shrink_epochs,
-             "shrink_order": args.shrink_order,
+             "shrink_order": args.shrink_order, "warmup_epochs": args.warmup_epochs,
+             "final_lr_fraction": args.final_lr_fraction,
              "distill_weight": args.distill_weight, "seed": seed}  # fmt: skip
     return SupernetConfig(
         space=space.name, space_options=options, dataset=args.dataset, train_size=args.train_size,
@@ -384,6 +387,10 @@ def main(argv: list[str] | None = None) -> dict:
         rest = [mean(t, "valid_accuracy", range(1, args.alone_seeds)) for t in random_ones]
         report["seed_ceiling_tau"] = ranks(first_seed, rest)["kendall_tau"]
         report["seed_ceiling_spearman"] = ranks(first_seed, rest)["spearman"]
+        # the same on the loss, whose ranking seed noise disturbs less
+        first_loss = [-trained[(t, 0)]["valid_loss"] for t in random_ones]
+        rest_loss = [-mean(t, "valid_loss", range(1, args.alone_seeds)) for t in random_ones]
+        report["loss"]["seed_ceiling_tau"] = ranks(first_loss, rest_loss)["kendall_tau"]
     if longer is not None:
         report["alone_against"] = alone_against(args, random_ones, alone_acc, longer)
     if len(per_seed) > 1:

@@ -80,6 +80,7 @@ TRAIN = ["supernet", "train", "--space", "mbconv-supernet"]
 BAD = [
     ([*TRAIN, "--warmup-epochs", "nan"], "--warmup-epochs must be a finite"),
     ([*TRAIN, "--weight-decay", "inf"], "--weight-decay must be a finite"),
+    ([*TRAIN, "--final-lr-fraction", "2"], "final_lr_fraction must be in [0, 1]"),
     ([*TRAIN, "-O", "widths=nan"], "widths[0] must be a finite"),
     ([*TRAIN, "--gpus-per-worker", "nan"], "--gpus-per-worker must be a finite"),
     ([*TRAIN, "--gpus-per-worker", "64"], "GPUs torch sees on this machine"),

@@ -59,6 +59,7 @@ def test_ranking_protocol_smallest_setting(untrained_run, tmp_path):
     needed = {"kendall_tau", "spearman", "seed_ceiling_tau", "alone_spread_points", "best_child_inherited",
               "best_child_alone", "sandwich_epoch_ratio", "resolution"}  # fmt: skip
     assert needed <= set(report) and report["children"] == 3 and report["alone_seeds"] == 2
+    assert -1 <= report["loss"]["seed_ceiling_tau"] <= 1
     table = json.loads((tmp_path / "r.json").read_text())["table"]
     assert len(table) == 5 and all(len(row["alone_seeds"]) == 2 for row in table)  # 3 random, largest, smallest
     trained = (tmp_path / "w" / "alone.jsonl").read_text().splitlines()

@@ -29,14 +29,18 @@ def supernet(space):
     with torch.random.fork_rng():
         torch.manual_seed(0)
         net = space.build_supernet(SMALL)
-    # trained-looking batch-norm statistics, so that slicing them is tested too
+    return trained_looking(net).eval()
+
+
+def trained_looking(net):
+    """``net`` with trained-looking batch-norm statistics and scales, so that slicing them is tested too."""
     for m in net.modules():
         if isinstance(m, torch.nn.BatchNorm2d):
             g = torch.Generator().manual_seed(m.num_features)
             m.running_mean.copy_(torch.randn(m.num_features, generator=g) * 0.1)
             m.running_var.copy_(torch.rand(m.num_features, generator=g) + 0.5)
             m.weight.data.copy_(torch.rand(m.num_features, generator=g) + 0.5)
-    return net.eval()
+    return net
 
 
 def test_registered_with_weight_sharing_and_decisions():
@@ -110,6 +114,31 @@ def test_out_of_range_children_are_refused_in_one_line(space, supernet):
         MBConvSupernetSpace(expansions="1,3,6")
     with pytest.raises(InvalidOption, match="kernels must be odd"):
         MBConvSupernetSpace(kernels="3,4")
+
+
+def test_separate_kernels_are_their_own_weights_and_extract_exactly():
+    """``kernel_weights=separate``: each smaller kernel has a depthwise weight of its own (single-path
+    one-shot) that only children of that kernel use; an extracted child still equals the supernet."""
+    space = MBConvSupernetSpace(base="tiny", kernel_weights="separate")
+    with torch.random.fork_rng():
+        torch.manual_seed(0)
+        supernet = trained_looking(space.build_supernet(SMALL)).eval()
+    own = {n for n, _ in supernet.named_parameters() if ".kernels." in n}
+    assert own and {n.rsplit(".", 1)[1] for n in own} == {"k3", "k5"}  # the largest (7) is the block's own conv
+    x = torch.randn(2, 3, 16, 16, generator=torch.Generator().manual_seed(0))
+    rng = np.random.default_rng(2)
+    with torch.no_grad():
+        for child in [space.largest(), space.smallest()] + [space.sample(rng) for _ in range(8)]:
+            torch.testing.assert_close(space.extract(supernet, child, SMALL)(x), supernet(x, child), atol=1e-5, rtol=0)
+        small, large = space.smallest(), space.largest()
+        before_small, before_large = supernet(x, small), supernet(x, large)
+        for name, weight in supernet.named_parameters():
+            if name.endswith(".k3"):
+                weight.mul_(-1.0)
+        assert not torch.allclose(supernet(x, small), before_small)  # the 3 x 3 child reads its own kernels
+        torch.testing.assert_close(supernet(x, large), before_large, atol=0, rtol=0)  # the 7 x 7 one does not
+    with pytest.raises(InvalidOption, match="kernel_weights must be one of centre, separate, got 'shared'"):
+        MBConvSupernetSpace(kernel_weights="shared")
 
 
 def test_recalibration_changes_batch_norm_statistics(space, supernet):

@@ -152,6 +152,21 @@ def test_sandwich_step_accumulates_the_gradient_of_every_child(space, digits, on
     assert losses.largest > 0 and losses.distillation > 0
 
 
+def test_separate_kernels_are_trained_by_the_children_of_their_size(digits, one_thread):
+    """With ``kernel_weights=separate`` the smallest child (3 x 3) trains the 3 x 3 kernels of the blocks
+    it runs (the first of each stage); no child of the step has a 5 x 5 kernel, so those get no gradient."""
+    space = MBConvSupernetSpace(kernel_weights="separate")
+    supernet = build_supernet(space, digits, 0).train()
+    x, y = digits.train.images[:16], digits.train.labels[:16]
+    sandwich_step(supernet, [space.largest(), space.smallest()], x, y, label_smoothing=0.1, distill_weight=1.0)
+    grads = {n.rsplit(".", 1)[1]: p.grad for n, p in supernet.named_parameters() if ".kernels." in n}
+    assert set(grads) == {"k3", "k5"}
+    own = {n: p.grad for n, p in supernet.named_parameters() if ".kernels." in n}
+    first_blocks = {f"blocks.{offset}.kernels.k3" for offset in supernet.offsets}
+    assert all(own[n] is not None and own[n].abs().sum() > 0 for n in first_blocks)
+    assert all(g is None for n, g in own.items() if n.endswith("k5"))
+
+
 def test_attentive_sampling_trains_the_child_farthest_from_the_largest(space, digits, one_thread):
     """AttentiveNAS's WorstUp: of each pool, the child whose predictions the largest child's are farthest
     from; its gradient (not the others') joins the step's."""
@@ -380,7 +395,8 @@ def test_supernet_evaluator_scores_the_extracted_child_with_inherited_weights(sp
     assert metrics["params"] < sum(p.numel() for p in build_supernet(space, digits, 0).parameters())
     model = evaluator.child(child, torch.device("cpu"))
     supernet = evaluator.load_supernet(torch.device("cpu"))
-    space.recalibrate(supernet, child, [digits.train.images[i : i + 64] for i in range(0, 512, 64)])
+    batches = digits.train.images[: evaluator.bn_batches * 64].split(64)  # the run's recalibration batches
+    space.recalibrate(supernet, child, batches)
     x = digits.valid.images[:32]
     torch.testing.assert_close(model(x), supernet.eval()(x, child), rtol=1e-4, atol=1e-4)
     assert (tmp_path / "search" / "weights" / f"{child.hash_key}.safetensors").exists()

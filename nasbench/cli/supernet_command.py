@@ -17,7 +17,7 @@ EXECUTION_OPTIONS = tuple(keyword_options(Execution))
 TRAINING_FLAGS = (
     "dataset", "data_dir", "epochs", "batch_size", "lr", "seed", "random_children", "attentive", "distill_weight",
     "shrink_epochs", "shrink_order", "train_size", "optimizer", "ema", "bn_batches", "warmup_epochs", "weight_decay",
-    "label_smoothing",
+    "label_smoothing", "final_lr_fraction",
 )  # fmt: skip
 
 
@@ -87,9 +87,11 @@ def add_parser(sub) -> None:
         "--ema", type=float, default=None, help="decay of a moving average of the weights, published (default: 0, none)"
     )
     g.add_argument(
-        "--bn-batches", type=int, default=None, help="batches that recalibrate a child's batch norm (default: 8)"
+        "--bn-batches", type=int, default=None, help="batches that recalibrate a child's batch norm (default: 32)"
     )
     g.add_argument("--warmup-epochs", type=float, default=None, help="linear warm-up (default: 1)")
+    final = "the constant the cosine decays to, a share of the peak (default: 0.05)"
+    g.add_argument("--final-lr-fraction", type=float, default=None, help=final)
     g.add_argument("--weight-decay", type=float, default=None, help="(default: 3e-5)")
     g.add_argument("--label-smoothing", type=float, default=None, help="on the largest child (default: 0.1)")
     g = t.add_argument_group("execution (Ray Train)")

@@ -17,7 +17,7 @@ def inherited_child(
     child: Arch,
     data: Data,
     device: torch.device,
-    bn_batches: int = 8,
+    bn_batches: int = 32,
     batch_size: int = 64,
 ) -> nn.Module:
     """``child`` extracted from ``supernet``, its batch norm recalibrated on training images (BigNAS).

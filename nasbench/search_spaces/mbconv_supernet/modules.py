@@ -17,18 +17,26 @@ from nasbench.search_spaces.mbconv.modules import MBConvNetwork, SqueezeExcite, 
 from nasbench.supernet.slicing import batch_norm, leading
 
 
-def _conv_bn_act(seq: nn.Sequential, x: torch.Tensor, c_out: int, kernel: int, stride: int, groups: int = 1):
-    """Run a ``conv_bn`` block on the leading ``c_out`` filters (centre ``kernel`` of its kernel)."""
-    conv = seq[0]
-    weight = leading(conv.weight, (c_out, x.shape[1] // groups, kernel, kernel))
+def _conv_bn_act(
+    seq: nn.Sequential, x: torch.Tensor, c_out: int, kernel: int, stride: int, groups: int = 1, weight=None
+):
+    """Run a ``conv_bn`` block on the leading ``c_out`` filters (centre ``kernel`` of its kernel, or of
+    ``weight`` when given: a kernel of its own in place of the convolution's)."""
+    source = seq[0].weight if weight is None else weight
+    weight = leading(source, (c_out, x.shape[1] // groups, kernel, kernel))
     x = batch_norm(F.conv2d(x, weight, None, stride, (kernel - 1) // 2, 1, groups), seq[1], c_out)
     return seq[2](x) if len(seq) > 2 else x
 
 
 class ElasticMBConv(nn.Module):
-    """An MBConv block at its largest kernel, expansion and widths; ``forward`` runs any smaller one."""
+    """An MBConv block at its largest kernel, expansion and widths; ``forward`` runs any smaller one.
 
-    def __init__(self, c_in, c_out, kernel, stride, expand, se_ratio, skip, activation):
+    A smaller kernel is the centre of the largest (once-for-all), except the sizes in ``own_kernels``:
+    each of those has a depthwise kernel of its own (single-path one-shot's separate choices), in
+    ``kernels["k<size>"]``, while the rest of the block stays shared.
+    """
+
+    def __init__(self, c_in, c_out, kernel, stride, expand, se_ratio, skip, activation, own_kernels=()):
         super().__init__()
         self.stride = stride
         self.skip = skip
@@ -43,13 +51,18 @@ class ElasticMBConv(nn.Module):
             layers.append(SqueezeExcite(hidden, max(1, int(c_in * se_ratio + 1e-9)), activation))
         layers.append(conv_bn(hidden, c_out, 1))
         self.block = nn.Sequential(*layers)
+        self.depthwise_index = 1 if self.expands else 0  # in ``block``
+        self.kernels = nn.ParameterDict({f"k{k}": nn.Parameter(torch.empty(hidden, 1, k, k)) for k in own_kernels})
+        for weight in self.kernels.values():
+            nn.init.kaiming_normal_(weight, mode="fan_out")  # as a standalone depthwise convolution's
 
     def forward(self, x, c_out: int, kernel: int, expand: int, residual: bool):
         c_in = x.shape[1]
         hidden = c_in * expand
         layers = iter(self.block)
         h = _conv_bn_act(next(layers), x, hidden, 1, 1) if self.expands else x
-        h = _conv_bn_act(next(layers), h, hidden, kernel, self.stride, groups=hidden)
+        own = self.kernels[f"k{kernel}"] if f"k{kernel}" in self.kernels else None
+        h = _conv_bn_act(next(layers), h, hidden, kernel, self.stride, groups=hidden, weight=own)
         if self.se_ratio > 0:
             se = next(layers)
             squeeze = max(1, int(c_in * self.se_ratio + 1e-9))
@@ -67,10 +80,11 @@ class MBConvSupernet(nn.Module):
     ``stages`` holds one ``(expand, kernel, stride, channels, repeats, se_ratio, skip)`` tuple per
     stage at its maximum. A child takes the first ``repeats`` blocks of a stage, the first
     ``channels`` filters, the first ``channels * expand`` hidden channels and the centre of each
-    kernel; its input is resized to its resolution first, when it names one.
+    kernel (or the kernel of its own, for the sizes in ``own_kernels``); its input is resized to its
+    resolution first, when it names one.
     """
 
-    def __init__(self, stages, in_channels, num_classes, stem, head, stem_stride, activation, dropout):
+    def __init__(self, stages, in_channels, num_classes, stem, head, stem_stride, activation, dropout, own_kernels=()):
         super().__init__()
         self.limits = tuple(tuple(stage) for stage in stages)
         self.fixed = (stem, head, stem_stride, activation)
@@ -80,8 +94,11 @@ class MBConvSupernet(nn.Module):
         for expand, kernel, stride, channels, repeats, se_ratio, skip in self.limits:
             offsets.append(len(blocks))
             for r in range(repeats):
+                own = tuple(k for k in own_kernels if k < kernel)
                 blocks.append(
-                    ElasticMBConv(c_in, channels, kernel, stride if r == 0 else 1, expand, se_ratio, skip, activation)
+                    ElasticMBConv(
+                        c_in, channels, kernel, stride if r == 0 else 1, expand, se_ratio, skip, activation, own
+                    )
                 )
                 c_in = channels
         self.offsets = tuple(offsets)  # index of each stage's first block
@@ -129,12 +146,19 @@ class MBConvSupernet(nn.Module):
 
     def source_name(self, child: MBConvArch):
         """Maps a parameter name of ``child``'s ``MBConvNetwork`` to the supernet's."""
-        index = {}
+        index, own = {}, {}  # child block -> supernet block; child depthwise weight -> a kernel of its own
         for offset, stage in zip(self.offsets, child.stages):
             for r in range(stage.repeats):
+                block = self.blocks[offset + r]
+                if f"k{stage.kernel}" in block.kernels:
+                    own[f"blocks.{len(index)}.block.{block.depthwise_index}.0.weight"] = (
+                        f"blocks.{offset + r}.kernels.k{stage.kernel}"
+                    )
                 index[str(len(index))] = str(offset + r)
 
         def name(child_name: str) -> str:
+            if child_name in own:
+                return own[child_name]
             parts = child_name.split(".")
             if parts[0] == "blocks":
                 parts[1] = index[parts[1]]

@@ -27,6 +27,10 @@ def _offsets(value) -> tuple[int, ...]:
     return comma_choices(value, int, "repeat_offsets", "mbconv-supernet", positive=False)
 
 
+#: how a supernet holds the smaller depthwise kernels (see ``MBConvSupernetSpace``)
+KERNEL_WEIGHTS = ("centre", "separate")
+
+
 class MBConvSupernetSpace(SearchSpace, Buildable, StageDecisions, WeightSharing, LatencyUnits):
     """Children of an elastic MBConv supernet around ``base`` (a preset name or architecture string).
 
@@ -36,6 +40,10 @@ class MBConvSupernetSpace(SearchSpace, Buildable, StageDecisions, WeightSharing,
     one of ``widths``, rounded to ``divisor``); for the network, the input resolution (one of
     ``resolutions``; empty: the data's own size). Stem, head, strides, SE and skips are the base's.
     Every child is an ``mbconv`` architecture.
+
+    ``kernel_weights`` says how the supernet holds the smaller kernels: ``centre``, the centre of the
+    largest (once-for-all, BigNAS), or ``separate``, a depthwise kernel of their own per size and
+    block (single-path one-shot), the rest of the block shared either way.
     """
 
     name: ClassVar[str] = "mbconv-supernet"
@@ -52,6 +60,7 @@ class MBConvSupernetSpace(SearchSpace, Buildable, StageDecisions, WeightSharing,
         resolutions: str = "",
         divisor: int = 4,
         stochastic_depth: float = 0.0,
+        kernel_weights: str = "centre",
     ) -> None:
         self.base = base
         self.base_arch = base_arch(base)
@@ -69,8 +78,14 @@ class MBConvSupernetSpace(SearchSpace, Buildable, StageDecisions, WeightSharing,
             raise InvalidOption(f"mbconv-supernet option divisor must be positive, got {divisor}")
         if not 0.0 <= stochastic_depth < 1.0:
             raise InvalidOption(f"mbconv-supernet option stochastic_depth must be in [0, 1), got {stochastic_depth}")
+        if kernel_weights not in KERNEL_WEIGHTS:
+            choices = ", ".join(KERNEL_WEIGHTS)
+            raise InvalidOption(
+                f"mbconv-supernet option kernel_weights must be one of {choices}, got {kernel_weights!r}"
+            )
         self.divisor = divisor
         self.stochastic_depth = stochastic_depth
+        self.kernel_weights = kernel_weights
         stages = self.base_arch.stages
         self._expands = [(1,) if s.expand == 1 else self.expansions for s in stages]
         self._repeats = [tuple(sorted({max(1, s.repeats + o) for o in self.repeat_offsets})) for s in stages]
@@ -141,6 +156,7 @@ class MBConvSupernetSpace(SearchSpace, Buildable, StageDecisions, WeightSharing,
             top.stem_stride,
             top.activation,
             top.dropout,
+            self.kernels if self.kernel_weights == "separate" else (),
         )
 
     def extract(self, supernet: MBConvSupernet, child: MBConvArch, data: DataSpec):
