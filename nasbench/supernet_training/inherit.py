@@ -17,8 +17,8 @@ def inherited_child(
     child: Arch,
     data: Data,
     device: torch.device,
-    bn_batches: int = 32,
-    batch_size: int = 64,
+    bn_batches: int,
+    batch_size: int,
 ) -> nn.Module:
     """``child`` extracted from ``supernet``, its batch norm recalibrated on training images (BigNAS).
 

@@ -56,13 +56,19 @@ class ElasticMBConv(nn.Module):
         for weight in self.kernels.values():
             nn.init.kaiming_normal_(weight, mode="fan_out")  # as a standalone depthwise convolution's
 
+    def own_kernel(self, kernel: int) -> str | None:
+        """The key in ``kernels`` of this size's kernel of its own; None where it is the largest's centre."""
+        key = f"k{kernel}"
+        return key if key in self.kernels else None
+
     def forward(self, x, c_out: int, kernel: int, expand: int, residual: bool):
         c_in = x.shape[1]
         hidden = c_in * expand
         layers = iter(self.block)
         h = _conv_bn_act(next(layers), x, hidden, 1, 1) if self.expands else x
-        own = self.kernels[f"k{kernel}"] if f"k{kernel}" in self.kernels else None
-        h = _conv_bn_act(next(layers), h, hidden, kernel, self.stride, groups=hidden, weight=own)
+        own = self.own_kernel(kernel)
+        weight = None if own is None else self.kernels[own]
+        h = _conv_bn_act(next(layers), h, hidden, kernel, self.stride, groups=hidden, weight=weight)
         if self.se_ratio > 0:
             se = next(layers)
             squeeze = max(1, int(c_in * self.se_ratio + 1e-9))
@@ -150,9 +156,10 @@ class MBConvSupernet(nn.Module):
         for offset, stage in zip(self.offsets, child.stages):
             for r in range(stage.repeats):
                 block = self.blocks[offset + r]
-                if f"k{stage.kernel}" in block.kernels:
+                key = block.own_kernel(stage.kernel)
+                if key is not None:
                     own[f"blocks.{len(index)}.block.{block.depthwise_index}.0.weight"] = (
-                        f"blocks.{offset + r}.kernels.k{stage.kernel}"
+                        f"blocks.{offset + r}.kernels.{key}"
                     )
                 index[str(len(index))] = str(offset + r)
 
