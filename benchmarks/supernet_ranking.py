@@ -74,6 +74,7 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--lr", type=float, default=None, help="the supernet's peak learning rate")
     parser.add_argument("--warmup-epochs", type=float, default=None, help="the supernet's learning-rate warm-up")
     parser.add_argument("--final-lr-fraction", type=float, default=None, help="the supernet's final learning rate")
+    parser.add_argument("--recipe", default="bignas", help="bignas or rank (nasbench supernet train --recipe)")
     seeds = "the supernet training's seed (default 0); several: one supernet each, the figures averaged"
     parser.add_argument("--supernet-seed", type=int, nargs="+", default=None, help=seeds)
     parser.add_argument("--supernet", type=Path, default=None, help="a trained run to score instead of training one")
@@ -180,15 +181,18 @@ def alone_against(args, random_ones: list[str], alone_acc: list[float], longer: 
 def supernet_config(args, space, options, seed: int | None):
     from nasbench.supernet import WeightSharing
     from nasbench.supernet_training.config import SupernetConfig
+    from nasbench.supernet_training.recipe import recipe_settings
 
     given = {"random_children": args.random_children, "attentive": args.attentive, "lr": args.lr, "ema": args.ema,
              "optimizer": args.optimizer, "weight_decay": args.weight_decay, "shrink_epochs": args.shrink_epochs,
              "shrink_order": args.shrink_order, "warmup_epochs": args.warmup_epochs,
              "final_lr_fraction": args.final_lr_fraction,
              "distill_weight": args.distill_weight, "seed": seed}  # fmt: skip
+    epochs = args.supernet_epochs or args.epochs
+    given = {**recipe_settings(args.recipe, space, epochs), **{k: v for k, v in given.items() if v is not None}}
     return SupernetConfig(
-        space=space.name, space_options=options, dataset=args.dataset, train_size=args.train_size,
-        epochs=args.supernet_epochs or args.epochs, **{k: v for k, v in given.items() if v is not None},
+        space=space.name, space_options=options, dataset=args.dataset, train_size=args.train_size, epochs=epochs,
+        **given,
     ).resolved(space.capability(WeightSharing))  # fmt: skip
 
 

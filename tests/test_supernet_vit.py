@@ -142,4 +142,22 @@ def test_recalibration_is_a_no_op_for_layer_norm(space, supernet):
     before = {k: v.clone() for k, v in supernet.state_dict().items()}
     space.recalibrate(supernet, space.smallest(), [torch.randn(2, 1, 8, 8)])
     assert all(torch.equal(before[k], v) for k, v in supernet.state_dict().items())
-    assert set(RANGES) >= {"autoformer-tiny", "autoformer-small", "digits", "cifar"}
+    assert set(RANGES) >= {"autoformer-tiny", "autoformer-small", "digits", "digits-wide", "cifar"}
+
+
+def test_wide_digits_ranges_reach_one_layer_one_head_children():
+    """The range the ranking benchmark uses for vit-supernet: children from one layer, one head and a
+    16-wide embedding to four layers of four heads on a 64-wide one, each extracted exactly."""
+    space = SPACES.create("vit-supernet", ranges="digits-wide")
+    assert space.smallest() == ViTArch(2, 16, (Layer(1, 1.0),), 16)
+    assert space.largest() == ViTArch(2, 64, (Layer(4, 4.0),) * 4, 16)
+    with torch.random.fork_rng():
+        torch.manual_seed(0)
+        net = space.build_supernet(DIGITS).eval()
+        for p in net.parameters():  # the head starts at zero: give every weight a value to compare
+            p.data.normal_(std=0.5)
+    x = torch.randn(2, 1, 8, 8, generator=torch.Generator().manual_seed(0))
+    rng = np.random.default_rng(0)
+    with torch.no_grad():
+        for child in [space.smallest(), space.largest()] + [space.sample(rng) for _ in range(6)]:
+            torch.testing.assert_close(space.extract(net, child, DIGITS)(x), net(x, child), atol=1e-5, rtol=0)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+from dataclasses import replace
 from datetime import datetime
 from pathlib import Path
 
@@ -10,6 +11,7 @@ from nasbench.cli.common import add_option_flags, given_options, refuse_on_resum
 from nasbench.errors import NasbenchError
 from nasbench.options import keyword_options
 from nasbench.supernet_training.execution import Execution
+from nasbench.supernet_training.recipe import RECIPES, recipe_settings
 
 #: where and how the workers run: the only flags a resumed training may change
 EXECUTION_OPTIONS = tuple(keyword_options(Execution))
@@ -94,6 +96,14 @@ def add_parser(sub) -> None:
     g.add_argument("--final-lr-fraction", type=float, default=None, help=final)
     g.add_argument("--weight-decay", type=float, default=None, help="(default: 3e-5)")
     g.add_argument("--label-smoothing", type=float, default=None, help="on the largest child (default: 0.1)")
+    g.add_argument(
+        "--recipe",
+        default=None,
+        choices=RECIPES,
+        help="bignas: the defaults; rank: the space's measured setting for ranking children in a one-shot "
+        "search (once-for-all's progressive shrinking, a warm-up of 1/16 of the epochs, a cosine to 0), scaled "
+        "to --epochs; flags given explicitly win",
+    )
     g = t.add_argument_group("execution (Ray Train)")
     add_option_flags(g, Execution)
     g = t.add_argument_group("output")
@@ -106,7 +116,7 @@ def add_parser(sub) -> None:
 def run_train(args) -> int:
     from nasbench.catalog import SPACES
     from nasbench.options import parse_options
-    from nasbench.supernet_training.config import SupernetConfig, read_supernet_config
+    from nasbench.supernet_training.config import read_supernet_config
     from nasbench.supernet_training.run import resume_supernet, train_supernet
 
     execution = Execution(**given_options(args, EXECUTION_OPTIONS))
@@ -121,11 +131,8 @@ def run_train(args) -> int:
             if args.space is None:
                 raise NasbenchError("--space is required (a space with weight sharing, e.g. mbconv-supernet)")
             options = parse_options(SPACES.get(args.space), args.space_option, f"space '{args.space}'")
-            given = given_options(args, TRAINING_FLAGS)
-            if "data_dir" in given:
-                given["data_dir"] = str(Path(given["data_dir"]).resolve())
-            config = SupernetConfig(space=args.space, space_options=options, **given)
             space = SPACES.create(args.space, **options)
+            config = training_config(args, space, options)
             stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
             out = Path(args.out or Path("results") / f"supernet-{args.space}-s{config.seed}-{stamp}")
             weights = train_supernet(space, config, out, execution, quiet=args.quiet)
@@ -134,6 +141,18 @@ def run_train(args) -> int:
         return 130
     _summary(out, weights)
     return 0
+
+
+def training_config(args, space, options: dict):
+    """The run's ``SupernetConfig``: the flags given, over the ``--recipe``'s settings, over the defaults."""
+    from nasbench.supernet_training.config import SupernetConfig
+
+    given = given_options(args, TRAINING_FLAGS)
+    if "data_dir" in given:
+        given["data_dir"] = str(Path(given["data_dir"]).resolve())
+    config = SupernetConfig(space=args.space, space_options=options, **given)
+    recipe = recipe_settings(args.recipe or "bignas", space, config.epochs)
+    return replace(config, **{name: value for name, value in recipe.items() if name not in given})
 
 
 def _summary(run: Path, weights: Path) -> None:

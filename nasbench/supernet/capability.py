@@ -49,6 +49,12 @@ class WeightSharing(Capability):
         """
         return 1.0
 
+    def ranking_shrink(self) -> tuple[float, str]:
+        """The progressive shrinking measured to rank this space's children best (``--recipe rank``): the
+        share of the epochs it lasts and the order its kinds of decision come in (``--shrink-order``).
+        ``(0.0, "")``, the default: none measured, and the recipe is refused for the space."""
+        return 0.0, ""
+
     @abstractmethod
     def recalibrate(self, module: Any, child: Arch, batches: Iterable, limit: int | None = None) -> None:
         """Re-estimate normalisation statistics of ``child`` on ``batches`` (BigNAS); a no-op without batch norm.

@@ -17,7 +17,7 @@ from nasbench.supernet.capability import WeightSharing
 from nasbench.supernet.slicing import copy_slices
 
 #: ranges of a supernet by name: AutoFormer's tiny and small (Chen et al. 2021; ../shared/REFERENCE.md) at
-#: 224 x 224, and two for proxy tasks (8 x 8 digits with patch 2, 32 x 32 images with patch 4)
+#: 224 x 224, and three for proxy tasks (8 x 8 digits with patch 2, narrow and wide; 32 x 32 images with patch 4)
 RANGES: dict[str, dict] = {
     "autoformer-tiny": {
         "patch": 16,
@@ -43,6 +43,17 @@ RANGES: dict[str, dict] = {
         "depths": "2,3,4",
         "heads": "1,2,4",
         "mlp_ratios": "2.0,3.0,4.0",
+        "head_dim": 16,
+        "data": (1, 8, 8, 10),
+    },
+    # the digits proxy widened until children differ by what they can learn: a one-layer child and a
+    # four-layer one lie 20 points apart on the teacher task (docs/BENCHMARKS.md, supernet ranking)
+    "digits-wide": {
+        "patch": 2,
+        "embeds": "16,32,64",
+        "depths": "1,2,4",
+        "heads": "1,2,4",
+        "mlp_ratios": "1.0,2.0,4.0",
         "head_dim": 16,
         "data": (1, 8, 8, 10),
     },
@@ -173,6 +184,11 @@ class ViTSupernetSpace(SearchSpace, Buildable, LayeredDecisions, WeightSharing, 
         2 random children outweighs the largest child's own loss and costs it 16 points on the teacher task
         (docs/BENCHMARKS.md, "Supernet ranking"), while the mean leaves it as good as trained alone."""
         return 1.0 / max(1, distilled)
+
+    def ranking_shrink(self) -> tuple[float, str]:
+        """Once-for-all's order (heads first, the embedding last) over half the epochs: Kendall tau 0.72 and
+        the best one-shot child 0.1 point from its own training on ``ranges=digits-wide`` (docs/BENCHMARKS.md)."""
+        return 0.5, "heads,depth,mlp_ratio,embed"
 
     def recalibrate(self, module, child: ViTArch, batches: Iterable, limit: int | None = None) -> None:
         """A no-op: layer norm computes its statistics per token, so a ViT child has none to re-estimate."""
