@@ -181,7 +181,7 @@ def alone_against(args, random_ones: list[str], alone_acc: list[float], longer: 
 def supernet_config(args, space, options, seed: int | None):
     from nasbench.supernet import WeightSharing
     from nasbench.supernet_training.config import SupernetConfig
-    from nasbench.supernet_training.recipe import recipe_settings
+    from nasbench.supernet_training.recipe import under_recipe
 
     given = {"random_children": args.random_children, "attentive": args.attentive, "lr": args.lr, "ema": args.ema,
              "optimizer": args.optimizer, "weight_decay": args.weight_decay, "shrink_epochs": args.shrink_epochs,
@@ -189,7 +189,7 @@ def supernet_config(args, space, options, seed: int | None):
              "final_lr_fraction": args.final_lr_fraction,
              "distill_weight": args.distill_weight, "seed": seed}  # fmt: skip
     epochs = args.supernet_epochs or args.epochs
-    given = {**recipe_settings(args.recipe, space, epochs), **{k: v for k, v in given.items() if v is not None}}
+    given = under_recipe(args.recipe, space, epochs, {k: v for k, v in given.items() if v is not None})
     return SupernetConfig(
         space=space.name, space_options=options, dataset=args.dataset, train_size=args.train_size, epochs=epochs,
         **given,

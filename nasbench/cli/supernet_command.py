@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import sys
-from dataclasses import replace
 from datetime import datetime
 from pathlib import Path
 
@@ -11,7 +10,7 @@ from nasbench.cli.common import add_option_flags, given_options, refuse_on_resum
 from nasbench.errors import NasbenchError
 from nasbench.options import keyword_options
 from nasbench.supernet_training.execution import Execution
-from nasbench.supernet_training.recipe import RECIPES, recipe_settings
+from nasbench.supernet_training.recipe import RECIPES, under_recipe
 
 #: where and how the workers run: the only flags a resumed training may change
 EXECUTION_OPTIONS = tuple(keyword_options(Execution))
@@ -150,9 +149,8 @@ def training_config(args, space, options: dict):
     given = given_options(args, TRAINING_FLAGS)
     if "data_dir" in given:
         given["data_dir"] = str(Path(given["data_dir"]).resolve())
-    config = SupernetConfig(space=args.space, space_options=options, **given)
-    recipe = recipe_settings(args.recipe or "bignas", space, config.epochs)
-    return replace(config, **{name: value for name, value in recipe.items() if name not in given})
+    settings = under_recipe(args.recipe or "bignas", space, given.get("epochs", SupernetConfig.epochs), given)
+    return SupernetConfig(space=args.space, space_options=options, **settings)
 
 
 def _summary(run: Path, weights: Path) -> None:

@@ -34,3 +34,8 @@ def recipe_settings(recipe: str, space: SearchSpace, epochs: int) -> dict:
         "warmup_epochs": RANK_WARMUP_SHARE * epochs,
         "final_lr_fraction": 0.0,
     }
+
+
+def under_recipe(recipe: str, space: SearchSpace, epochs: int, given: dict) -> dict:
+    """The fields ``given`` explicitly over ``recipe``'s settings for ``epochs``: a flag given wins."""
+    return {**recipe_settings(recipe, space, epochs), **given}
