@@ -264,6 +264,8 @@ def _resume(folder, config, lock, budget, on_record, backend, backend_options) -
         if "max_concurrent" in (backend_options or {}):  # else the run keeps its window: it ends as it would have
             config.window = None
     try:
+        older = STRATEGIES.get(config.strategy).options_of_older_runs
+        config.strategy_options = {**older, **config.strategy_options}
         search = _assemble(config, folder, None)
     except InvalidOption as exc:  # config.json is read like the command line
         raise ResultsError(f"{folder.config_path}: {exc}") from None

@@ -96,6 +96,11 @@ class SearchSpace(ABC):
         """Why ``arch`` breaks a bound of the space (a cost constraint, say), or ``None``: no-op by default."""
         return None
 
+    def starting_points(self) -> tuple[Arch, ...]:
+        """Architectures a population-based search evaluates before its random ones, because the space
+        knows them to be strong (a supernet's largest child, trained at every step). None by default."""
+        return ()
+
 
 class Capability:
     """An optional ability of a space, declared by inheriting it (``class MySpace(SearchSpace, DecisionSequence)``).

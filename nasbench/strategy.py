@@ -36,6 +36,9 @@ class Strategy(ABC):
     #: how many objective values the strategy can optimise at once; a strategy that allows more
     #: than one takes an ``objectives`` keyword, which the search fills with the objective's size
     max_objectives: ClassVar[int] = 1
+    #: options added after runs were first recorded, with the value that replays a run recorded without
+    #: them (resume fills them in: an older run goes on as it started)
+    options_of_older_runs: ClassVar[dict] = {}
     #: a file the strategy keeps in the run folder (an Optuna study, say); the search passes its
     #: path as the ``storage`` keyword, and ``None`` (keep everything in memory) when there is no folder
     run_file: ClassVar[str | None] = None

@@ -14,6 +14,7 @@ from nasbench.errors import InvalidOption
 from nasbench.objective import CostPenalty
 from nasbench.results import read_records
 from nasbench.search_spaces.mbconv import MBConvSpace, preset
+from nasbench.search_spaces.mbconv_supernet import MBConvSupernetSpace
 from nasbench.space import DataSpec, DecisionSequence
 
 DIGITS = DataSpec(1, 8, 8, 10)
@@ -315,3 +316,11 @@ def test_decision_strategies_cannot_slip_past_the_bounds(nb201_table, tmp_path):
     a = pd.read_csv(tmp_path / "full" / "trials.csv").drop(columns="wall_seconds")
     b = pd.read_csv(tmp_path / "cut" / "trials.csv").drop(columns="wall_seconds")
     pd.testing.assert_frame_equal(a, b)
+
+
+def test_a_starting_point_that_breaks_a_bound_is_left_out():
+    inner = MBConvSupernetSpace(base="tiny")
+    costs = CostModel(inner, DIGITS)
+    largest = costs.params(inner.largest())
+    assert ConstrainedSpace(inner, Constraints(max_params=largest), costs).starting_points() == (inner.largest(),)
+    assert ConstrainedSpace(inner, Constraints(max_params=largest - 1), costs).starting_points() == ()

@@ -5,6 +5,7 @@ from nasbench.backends.local import evaluate_in_process
 from nasbench.catalog import STRATEGIES
 from nasbench.errors import InvalidOption
 from nasbench.objective import Objective
+from nasbench.search_spaces.mbconv_supernet import MBConvSupernetSpace
 from nasbench.search_spaces.nb201 import NB201Space
 from nasbench.session import SearchSession
 from nasbench.strategies import RegularizedEvolution
@@ -68,3 +69,17 @@ def test_bad_hyperparameters():
         RegularizedEvolution(NB201Space(), population_size=4, tournament_size=5)
     with pytest.raises(InvalidOption, match="takes no option population"):
         STRATEGIES.create("random", NB201Space(), population=3)
+
+
+def test_evolution_starts_from_the_spaces_starting_points_unless_told_not_to():
+    space = MBConvSupernetSpace(base="tiny")
+    assert space.starting_points() == (space.largest(),) and NB201Space().starting_points() == ()
+    evo = RegularizedEvolution(space, seed=0, population_size=4, tournament_size=2)
+    first, second = evo.ask(), evo.ask()
+    assert first.arch == space.largest() and second.arch != space.largest()
+    unseeded = RegularizedEvolution(space, seed=0, population_size=4, tournament_size=2, starting_points=False)
+    assert unseeded.ask().arch == second.arch  # the same random draws, without the largest child before them
+    assert unseeded.options()["starting_points"] is False
+    # a first population of 2 keeps one random member
+    small = RegularizedEvolution(space, seed=0, population_size=2, tournament_size=1)
+    assert [small.ask().arch for _ in range(2)] == [space.largest(), second.arch]

@@ -127,3 +127,21 @@ def test_rank_recipe_scales_to_the_epochs_and_yields_to_explicit_flags():
         shrink_phases(space.ranking_shrink()[1], space.decision_kinds())
         default = SupernetConfig(space=space.name)
         assert config(space) == default and config(space, "--recipe", "bignas") == default
+
+
+@pytest.mark.slow
+def test_a_search_recorded_before_starting_points_resumes_as_it_started(cli, tmp_path, finished_run, one_thread):
+    """Runs recorded before evo's ``starting_points`` option began with random members: resume keeps that."""
+    out = tmp_path / "search"
+    flags = ["--supernet", str(finished_run), "--strategy", "evo", "--device", "cpu", "--quiet"]
+    assert cli("search", *flags, "--budget", "2", "-S", "starting_points=false", "--out", str(out))[0] == 0
+    config = json.loads((out / CONFIG).read_text())
+    del config["strategy_options"]["starting_points"]  # as an older version wrote it
+    atomic.write_json(out / CONFIG, config)
+    code, _, err = cli("search", "--resume", str(out), "--budget", "3", "--quiet")
+    assert code == 0, err
+    trials = pd.read_csv(out / "trials.csv")
+    assert len(trials) == 3 and MBConvSupernetSpace().largest().to_string() not in set(trials["arch"])
+    fresh = tmp_path / "fresh"
+    assert cli("search", *flags, "--budget", "1", "--out", str(fresh))[0] == 0
+    assert pd.read_csv(fresh / "trials.csv")["arch"][0] == MBConvSupernetSpace().largest().to_string()

@@ -135,6 +135,10 @@ class ConstrainedSpace(SearchSpace):
                 return child
         return self.sample(rng)
 
+    def starting_points(self) -> tuple[Arch, ...]:
+        """The inner space's starting points that fit the bounds."""
+        return tuple(arch for arch in self.inner.starting_points() if self.feasible(arch))
+
     def decode(self, text: str) -> Arch:
         return self.inner.decode(text)
 

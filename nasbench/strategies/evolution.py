@@ -13,15 +13,26 @@ from nasbench.trial import Outcome, Trial, TrialState
 class RegularizedEvolution(Strategy):
     """Tournament selection on a FIFO population: the oldest member dies, not the worst.
 
-    The first ``population_size`` trials are random. After that each trial mutates the best of
-    ``tournament_size`` members drawn (with replacement, as in the paper) from the population.
+    The first ``population_size`` trials are the space's starting points (``SearchSpace.starting_points``:
+    a supernet's largest child, say; at most half of them, none when ``starting_points`` is false),
+    then random ones. After that each trial mutates the best of ``tournament_size`` members drawn
+    (with replacement, as in the paper) from the population.
     It works asynchronously: a child can be proposed whenever the population is not empty.
     Failed trials never join the population; pruned ones join with their truncated value.
     """
 
     name = "evo"
+    options_of_older_runs = {"starting_points": False}
 
-    def __init__(self, space, *, seed: int = 0, population_size: int = 20, tournament_size: int = 5) -> None:
+    def __init__(
+        self,
+        space,
+        *,
+        seed: int = 0,
+        population_size: int = 20,
+        tournament_size: int = 5,
+        starting_points: bool = True,
+    ) -> None:
         if population_size < 2:
             raise InvalidOption(f"population_size must be at least 2, got {population_size}")
         if not 1 <= tournament_size <= population_size:
@@ -31,8 +42,11 @@ class RegularizedEvolution(Strategy):
         super().__init__(space, seed=seed)
         self.population_size = population_size
         self.tournament_size = tournament_size
+        self.starting_points = starting_points
+        # at most half the first population, so that it still samples the space
+        self._starts = space.starting_points()[: population_size // 2] if starting_points else ()
         self._population: deque[tuple[Arch, float]] = deque()
-        self._random_pending: set[int] = set()  # initial random members asked, not yet told
+        self._random_pending: set[int] = set()  # first members asked, not yet told
         self._filled = False  # the population reached its size once; from then on it only ages
 
     @classmethod
@@ -44,6 +58,8 @@ class RegularizedEvolution(Strategy):
     def _propose(self, number: int) -> Arch | None:
         if not self._filled and len(self._population) + len(self._random_pending) < self.population_size:
             self._random_pending.add(number)
+            if number < len(self._starts):
+                return self._starts[number]
             return self.space.sample(self.rng)
         if not self._population:
             return None

@@ -145,6 +145,10 @@ class MBConvSupernetSpace(SearchSpace, Buildable, StageDecisions, WeightSharing,
     def smallest(self) -> MBConvArch:
         return self.from_decisions([0] * len(self.decision_sizes()))
 
+    def starting_points(self) -> tuple[MBConvArch, ...]:
+        """The largest child: sandwich training trains it at every step, and it is the one to beat."""
+        return (self.largest(),)
+
     def build_supernet(self, data: DataSpec) -> MBConvSupernet:
         top = self.largest()
         return MBConvSupernet(

@@ -158,6 +158,10 @@ class ViTSupernetSpace(SearchSpace, Buildable, LayeredDecisions, WeightSharing, 
     def smallest(self) -> ViTArch:
         return self.from_decisions([0] * len(self.decision_sizes()))
 
+    def starting_points(self) -> tuple[ViTArch, ...]:
+        """The largest child: sandwich training trains it at every step, and it is the one to beat."""
+        return (self.largest(),)
+
     def build_supernet(self, data: DataSpec) -> ViTSupernet:
         top = self.largest()
         network_spec(top, data)  # refuses an input the patch does not divide
