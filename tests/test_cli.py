@@ -259,6 +259,7 @@ def test_budget_defaults_reach_python_runs_too(nb201_dir, tmp_path):
     assert json.loads((tmp_path / "config.json").read_text())["strategy_options"] == {
         "population_size": 3,
         "tournament_size": 2,
+        "starting_points": True,
     }
 
 
@@ -308,8 +309,9 @@ def test_hyperparameters_given_by_hand_are_not_scaled_to_the_budget(cli, nb201_d
     assert json.loads((tmp_path / "config.json").read_text())["strategy_options"] == {
         "population_size": 10,
         "tournament_size": 5,
+        "starting_points": True,
     }
-    assert "nb201/evo (population_size=10, tournament_size=5), budget 12, backend local" in err
+    assert "nb201/evo (population_size=10, tournament_size=5, starting_points=True), budget 12, backend local" in err
 
 
 def test_starting_leaves_the_callers_configuration_as_given(nb201_dir, tmp_path):
