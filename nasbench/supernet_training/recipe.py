@@ -3,8 +3,9 @@
 ``bignas`` is the defaults (``SupernetConfig``). ``rank`` is what was measured to rank a space's
 children best in a one-shot search: the space's progressive shrinking (``WeightSharing.ranking_shrink``),
 a warm-up of 1/16 of the epochs and a cosine to zero, measured at 4 epochs on the teacher task; at
-8 or 12 epochs the defaults ranked better (docs/BENCHMARKS.md, "Supernet ranking"). A recipe only fills in flags: a flag given explicitly wins,
-and the run's ``config.json`` records the values used, so a resume needs no recipe.
+8 or 12 epochs the defaults ranked better (docs/BENCHMARKS.md, "Supernet ranking"). A recipe only
+fills in flags: a flag given explicitly wins, and the run's ``config.json`` records the values used,
+so a resume needs no recipe.
 """
 
 from __future__ import annotations
