@@ -80,7 +80,7 @@ def two_nodes():
             try:
                 import ray
 
-                deadline = time.monotonic() + 90
+                deadline = time.monotonic() + 180  # a loaded 2-core machine can take over a minute per node
                 while len([n for n in ray.nodes() if n["Alive"]]) < 2 and time.monotonic() < deadline:
                     time.sleep(0.5)
                 yield f"127.0.0.1:{gcs}", {n["NodeID"] for n in ray.nodes() if n["Alive"]}
