@@ -20,6 +20,11 @@ With several ``--supernet-seed`` values the variant trains one supernet per seed
 ``<variant>-s<seed>``) and reports the figures averaged over them, each seed's under ``seeds``: one
 supernet's tau moves by more than most options change it.
 
+``--max-macs M`` searches under a bound on multiply-adds (``median``: the median of the random children's),
+one the largest child breaks, so the search starts from random members: the best child is then judged
+against the children within the bound (their median alone, and the best of them alone), and the
+supernet's ranking among them is reported too.
+
 ``--against-epochs E`` also ranks the children alone against their trainings of ``E`` epochs (trained
 earlier into the same ``alone.jsonl`` by a run with ``--epochs E``): whether a longer training keeps the
 order, i.e. whether the children differ by what they can learn or by how fast they learn it.
@@ -80,6 +85,8 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--supernet", type=Path, default=None, help="a trained run to score instead of training one")
     against = "also rank the children alone against their trainings of this many epochs (in alone.jsonl)"
     parser.add_argument("--against-epochs", type=int, default=None, help=against)
+    bound = "search under this bound on multiply-adds: a number, or median (the random children's median)"
+    parser.add_argument("--max-macs", default=None, help=bound)
     parser.add_argument("--work", type=Path, default=Path("/tmp/supernet-ranking"))
     parser.add_argument("--json", type=Path, default=None)
     args = parser.parse_args(argv)
@@ -262,6 +269,26 @@ def top_overlap(a: list[float], b: list[float], k: int = 5) -> int:
     return len(set(np.argsort(a)[-k:]) & set(np.argsort(b)[-k:]))
 
 
+def children_macs(space, dataset: str, texts: list[str]) -> dict[str, float]:
+    """Each child's multiply-adds at the data's own resolution (fvcore, as a search's bound counts them)."""
+    from nasbench.costs.cost_model import CostModel
+    from nasbench.training.data import load_data
+
+    costs = CostModel(space, load_data(dataset).spec)
+    return {t: float(costs.macs(space.decode(t))) for t in texts}
+
+
+def macs_bound(args, random_macs: list[float]) -> float | None:
+    if args.max_macs is None:
+        return None
+    if args.max_macs == "median":
+        return float(np.median(random_macs))
+    try:
+        return float(args.max_macs)
+    except ValueError:
+        sys.exit(f"--max-macs: give a number or 'median', not {args.max_macs!r}")
+
+
 def one_shot_search(args, space, options, run: Path, folder: Path, bn_batches: int | None) -> str:
     from nasbench.config import SearchConfig
     from nasbench.search import resume, start
@@ -270,8 +297,10 @@ def one_shot_search(args, space, options, run: Path, folder: Path, bn_batches: i
     evaluator = {"supernet": str(run), "device": "cpu", "cpu_threads": 1}
     if bn_batches is not None:
         evaluator["bn_batches"] = bn_batches
+    constraints = {} if args.bound is None else {"max_macs": args.bound, "device": "cpu"}
     config = SearchConfig(space=space.name, strategy="evo", evaluator="supernet", budget=args.search_budget,
-                          space_options=options, evaluator_options=evaluator, backend="local")  # fmt: skip
+                          space_options=options, evaluator_options=evaluator, backend="local",
+                          constraints=constraints)  # fmt: skip
     best = (resume(folder) if RunFolder(folder).exists() else start(config, folder)).run()
     return best.arch
 
@@ -302,7 +331,8 @@ def one_shot(args, space, options, picked: list[str], seed: int | None, name: st
     scored = [scorer(space.decode(t), Budget(), seed=0) for t in picked]
     best, best_inherited = None, None
     if args.search_budget:
-        best = one_shot_search(args, space, options, run, args.work / f"{name}-search", args.bn_batches)
+        folder = args.work / (f"{name}-search" if args.bound is None else f"{name}-search-macs{args.bound:.0f}")
+        best = one_shot_search(args, space, options, run, folder, args.bn_batches)
         best_inherited = scorer(space.decode(best), Budget(), seed=0)["valid_accuracy"]
     return {"config": config, "scorer": scorer, "scored": scored, "best": best, "best_inherited": best_inherited,
             "train_seconds": train_seconds}  # fmt: skip
@@ -327,13 +357,31 @@ def figures(args, picked: list[str], shot: dict, mean) -> dict:
         report["best_child_alone"] = mean(shot["best"], "valid_accuracy")
         report["best_child_gap"] = report["best_child_inherited"] - report["best_child_alone"]
         report["best_beats_median"] = report["best_child_alone"] > float(np.median(alone_acc))
+    if args.bound is not None:
+        report["within_bound"] = bounded_figures(args, picked, scored, mean, report)
     report["largest"] = {"inherited": scored[-2]["valid_accuracy"], "alone": mean(picked[-2], "valid_accuracy")}
     report["smallest"] = {"inherited": scored[-1]["valid_accuracy"], "alone": mean(picked[-1], "valid_accuracy")}
     report["supernet_train_seconds"] = round(shot["train_seconds"], 1)
     return report
 
 
+def bounded_figures(args, picked: list[str], scored: list[dict], mean, report: dict) -> dict:
+    """The random children within ``--max-macs``: the supernet's ranking of them, and the search's best child
+    against them trained alone."""
+    within = [i for i, t in enumerate(picked[: args.children]) if args.macs[t] <= args.bound]
+    alone_acc = [mean(picked[i], "valid_accuracy") for i in within]
+    inherited = [scored[i]["valid_accuracy"] for i in within]
+    figures = {"max_macs": args.bound, "children": len(within), "median_alone": float(np.median(alone_acc)),
+               "best_alone": max(alone_acc), **ranks(inherited, alone_acc)}  # fmt: skip
+    if "best_child" in report:
+        figures["best_child_macs"] = args.macs[report["best_child"]]
+        figures["best_beats_median"] = report["best_child_alone"] > figures["median_alone"]
+        figures["best_against_best_alone"] = report["best_child_alone"] - figures["best_alone"]
+    return figures
+
+
 #: figures averaged over the supernet seeds when there are several (each seed's stay under ``seeds``)
+BOUND_AVERAGED = ("kendall_tau", "spearman", "best_child_macs", "best_against_best_alone")
 AVERAGED = ("kendall_tau", "spearman", "top5_overlap", "best_child_inherited", "best_child_alone", "best_child_gap")
 
 
@@ -346,6 +394,13 @@ def averaged(per_seed: list[dict]) -> dict:
         report[key] = {k: statistics.fmean(r[key][k] for r in per_seed) for k in ("inherited", "alone")}
     if "best_beats_median" in per_seed[0]:
         report["best_beats_median"] = all(r["best_beats_median"] for r in per_seed)
+    if "within_bound" in per_seed[0]:
+        bounded = [r["within_bound"] for r in per_seed]
+        report["within_bound"] = {
+            k: (statistics.fmean(b[k] for b in bounded) if k in BOUND_AVERAGED else bounded[0][k]) for k in bounded[0]
+        }
+        if "best_beats_median" in bounded[0]:
+            report["within_bound"]["best_beats_median"] = all(b["best_beats_median"] for b in bounded)
     return report
 
 
@@ -355,9 +410,15 @@ def main(argv: list[str] | None = None) -> dict:
     args.work.mkdir(parents=True, exist_ok=True)
     space, options = _space(args)
     picked = [str(c) for c in children(space, args.children)]
+    args.macs, args.bound = {}, None
+    if args.max_macs is not None:
+        args.macs = children_macs(space, args.dataset, picked)
+        args.bound = macs_bound(args, [args.macs[t] for t in picked[: args.children]])
     longer = None if args.against_epochs is None else longer_trainings(args, picked[: args.children])
     shots = [(seed, one_shot(args, space, options, picked, seed, name)) for seed, name in run_folders(args)]
     bests = [shot["best"] for _, shot in shots if shot["best"] is not None and shot["best"] not in picked]
+    if args.bound is not None:
+        args.macs.update(children_macs(space, args.dataset, bests))
     trained = alone(args, space, options, picked + sorted(set(bests), key=bests.index))
     seeds = range(args.alone_seeds)
 
@@ -386,6 +447,8 @@ def main(argv: list[str] | None = None) -> dict:
         "alone_spread_points": max(alone_acc) - min(alone_acc),
         "alone_median": float(np.median(alone_acc)),
     }
+    if args.bound is not None:
+        report["largest_macs"] = args.macs[picked[-2]]
     if args.alone_seeds > 1:
         first_seed = [trained[(t, 0)]["valid_accuracy"] for t in random_ones]
         rest = [mean(t, "valid_accuracy", range(1, args.alone_seeds)) for t in random_ones]

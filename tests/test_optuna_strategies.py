@@ -124,6 +124,7 @@ def test_the_search_keeps_the_study_in_the_run_folder(nb201_dir, tmp_path):
         "n_startup_trials": 10,
         "multivariate": None,
         "constant_liar": True,
+        "starting_points": True,
     }  # every hyperparameter, as it ran
 
 

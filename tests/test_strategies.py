@@ -83,3 +83,35 @@ def test_evolution_starts_from_the_spaces_starting_points_unless_told_not_to():
     # a first population of 2 keeps one random member
     small = RegularizedEvolution(space, seed=0, population_size=2, tournament_size=1)
     assert [small.ask().arch for _ in range(2)] == [space.largest(), second.arch]
+
+
+@pytest.mark.parametrize(
+    ("name", "first_trials"),
+    [("bo", {"n_initial": 4}), ("tpe", {"n_startup_trials": 4}), ("nsga2", {"population_size": 4})],
+)
+def test_bo_and_optunas_samplers_start_from_the_spaces_starting_points(name, first_trials):
+    space = MBConvSupernetSpace(base="tiny")
+
+    def strategy(**options):
+        return STRATEGIES.create(name, space, seed=0, **first_trials, **options)
+
+    seeded, unseeded = strategy(), strategy(starting_points=False)
+    first, second = seeded.ask(), seeded.ask()
+    assert first.arch == space.largest() and second.arch != space.largest()
+    assert unseeded.ask().arch != space.largest()
+    assert seeded.options()["starting_points"] is True and unseeded.options()["starting_points"] is False
+
+
+def test_an_optuna_study_holds_the_starting_point_as_an_ordinary_trial(tmp_path):
+    """The largest child is a trial of the study (Optuna's tools show it), and a reopened study replays it."""
+    space = MBConvSupernetSpace(base="tiny")
+    storage = str(tmp_path / "study.db")
+    tpe = STRATEGIES.create("tpe", space, seed=0, storage=storage, n_startup_trials=4)
+    first = tpe.ask()
+    tpe.tell(first, Outcome(TrialState.COMPLETE, (0.5,)))
+    [trial] = tpe.study.get_trials()
+    assert trial.user_attrs["arch"] == str(space.largest()) and trial.value == 0.5
+    reopened = STRATEGIES.create("tpe", space, seed=0, storage=storage, n_startup_trials=4)
+    assert reopened.ask().arch == space.largest()
+    # one random trial to start with leaves no room: the starting points take at most half of them
+    assert STRATEGIES.create("tpe", space, seed=0, n_startup_trials=1).ask().arch != space.largest()

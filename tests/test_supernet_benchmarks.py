@@ -67,6 +67,21 @@ def test_ranking_protocol_smallest_setting(untrained_run, tmp_path):
     assert (tmp_path / "w" / "alone.jsonl").read_text().splitlines() == trained
 
 
+def test_ranking_protocol_under_a_bound_the_largest_child_breaks(untrained_run, tmp_path):
+    """--max-macs median: the search stays within the random children's median multiply-adds (so it cannot
+    start from the largest child), and its best child is judged against the children within the bound."""
+    argv = ("benchmarks/supernet_ranking.py", "--supernet", str(untrained_run), "--dataset", "digits",
+            "--train-size", "128", "--epochs", "1", "--children", "5", "--alone-seeds", "1", "--search-budget", "3",
+            "--rounds", "0", "--jobs", "1", "--max-macs", "median", "--work", str(tmp_path / "w"))  # fmt: skip
+    report = run_benchmark(*argv)
+    bounded = report["within_bound"]
+    assert bounded["children"] == 3  # of 5 random children, those at or below their median
+    assert bounded["best_child_macs"] <= bounded["max_macs"] < report["largest_macs"]
+    assert bounded["best_alone"] >= bounded["median_alone"]
+    assert bounded["best_beats_median"] == (report["best_child_alone"] > bounded["median_alone"])
+    assert (tmp_path / "w" / f"baseline-search-macs{bounded['max_macs']:.0f}").is_dir()
+
+
 def test_gpu_benchmark_on_its_cpu_path(untrained_run):
     report = run_benchmark(
         "benchmarks/supernet_gpu.py", "--device", "cpu", "--candidates", "2", "--supernet", str(untrained_run)

@@ -130,10 +130,13 @@ def test_rank_recipe_scales_to_the_epochs_and_yields_to_explicit_flags():
 
 
 @pytest.mark.slow
-def test_a_search_recorded_before_starting_points_resumes_as_it_started(cli, tmp_path, finished_run, one_thread):
-    """Runs recorded before evo's ``starting_points`` option began with random members: resume keeps that."""
+@pytest.mark.parametrize("strategy", ["evo", "bo"])
+def test_a_search_recorded_before_starting_points_resumes_as_it_started(
+    strategy, cli, tmp_path, finished_run, one_thread
+):
+    """Runs recorded before the ``starting_points`` option began with random members: resume keeps that."""
     out = tmp_path / "search"
-    flags = ["--supernet", str(finished_run), "--strategy", "evo", "--device", "cpu", "--quiet"]
+    flags = ["--supernet", str(finished_run), "--strategy", strategy, "--device", "cpu", "--quiet"]
     assert cli("search", *flags, "--budget", "2", "-S", "starting_points=false", "--out", str(out))[0] == 0
     config = json.loads((out / CONFIG).read_text())
     del config["strategy_options"]["starting_points"]  # as an older version wrote it

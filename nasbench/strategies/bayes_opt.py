@@ -33,7 +33,9 @@ MAX_REDRAWS = 100
 class WLBayesOpt(Strategy):
     """A GP on Weisfeiler-Lehman subtree features of the graphs, maximising expected improvement.
 
-    The first ``n_initial`` trials are random. After that each trial is the candidate of largest
+    The first ``n_initial`` trials are the space's starting points (``SearchSpace.starting_points``: a
+    supernet's largest child, say; at most half of them, none when ``starting_points`` is false), then
+    random ones. After that each trial is the candidate of largest
     expected improvement in a pool of ``pool_mutations`` mutations of each of the ``pool_parents``
     best networks so far, plus ``pool_random`` random samples; the pool is drawn through the
     space's ``sample`` and ``mutate``, so it works on every space and honours hard constraints.
@@ -50,6 +52,7 @@ class WLBayesOpt(Strategy):
     """
 
     name = "bo"
+    options_of_older_runs = {"starting_points": False}
 
     def __init__(
         self,
@@ -67,6 +70,7 @@ class WLBayesOpt(Strategy):
         proxy_pool: int = 100,
         proxy_keep: float = 0.5,
         proxy_until: int = 10,
+        starting_points: bool = True,
     ) -> None:
         for option, value, least in (
             ("n_initial", n_initial, 2),
@@ -95,6 +99,9 @@ class WLBayesOpt(Strategy):
         self.pool_mutations = pool_mutations
         self.pool_random = pool_random
         self.warp = warp
+        self.starting_points = starting_points
+        # at most half the initial design, so that the model still sees the space
+        self._starts = space.starting_points()[: n_initial // 2] if starting_points else ()
         self._features = WLFeatures(wl_iterations)
         self._asked_keys: set[bytes] = set()  # feature keys of every trial asked
         self._pending: dict[int, Arch] = {}  # asked, not told
@@ -118,7 +125,9 @@ class WLBayesOpt(Strategy):
         return self._features.key(arch, self.space.to_graph)
 
     def _propose(self, number: int) -> Arch:
-        if number < self.n_initial or len(self._observed) < 2:
+        if number < len(self._starts):
+            arch = self._starts[number]
+        elif number < self.n_initial or len(self._observed) < 2:
             arch = self._random_new() if self._proxies is None else self._best_by_proxies()
         else:
             arch = self._most_promising()

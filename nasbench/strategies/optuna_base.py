@@ -14,6 +14,11 @@ leaves a trial with only some parameters. Such a trial is marked failed (Optuna'
 nothing from failed trials) and skipped: the n-th trial with all its parameters is nasbench's
 trial n, whatever Optuna numbers it.
 
+The space's starting points (``SearchSpace.starting_points``: a supernet's largest child, say) are
+the first trials, asked with their decisions fixed (Optuna's ``PartialFixedSampler``), so the study
+holds them as ordinary trials; at most half of the sampler's first (random) trials, none when the
+``starting_points`` option is false.
+
 Parameters the space refuses (decisions that make no architecture) are told to Optuna as a
 failed trial marked with the user attribute ``refused``, and trial n is asked again with a sampler
 seeded from (seed, n, attempt); resume counts the refused attempts back from the study.
@@ -63,11 +68,14 @@ class OptunaStrategy(Strategy):
     ``objectives`` is the number of objective values (all maximised); ``storage`` the SQLite file
     of the study, or ``None`` to keep it in memory. A trial that was stopped early is told to
     Optuna as complete with its truncated values (as Ray Tune's Optuna searcher does).
+    ``first_trials`` is how many trials the sampler draws before it models (its random start): the
+    starting points take at most half of them.
     """
 
     requires = (DecisionSequence,)
     max_objectives = 16
     run_file = "study.db"
+    options_of_older_runs = {"starting_points": False}
 
     def __init__(
         self,
@@ -77,6 +85,8 @@ class OptunaStrategy(Strategy):
         objectives: int = 1,
         storage: str | None = None,
         value_names: Sequence[str] | None = None,
+        starting_points: bool = True,
+        first_trials: int = 0,
     ) -> None:
         if not 1 <= objectives <= self.max_objectives:
             raise InvalidOption(f"objectives must be in [1, {self.max_objectives}], got {objectives}")
@@ -92,6 +102,11 @@ class OptunaStrategy(Strategy):
         self.distributions = {
             name: CategoricalDistribution(list(range(int(size)))) for name, size in zip(self.names, sizes)
         }
+        self.starting_points = starting_points
+        self._starts = [
+            dict(zip(self.names, self.decisions.to_decisions(arch)))
+            for arch in (space.starting_points()[: first_trials // 2] if starting_points else ())
+        ]
         self._study: optuna.Study | None = None  # opened on first use: nothing is written before a run starts
         self._stored: dict[int, FrozenTrial] = {}  # the study's whole trials when it was opened, by nasbench number
         self._optuna_number: dict[int, int] = {}  # nasbench trial number -> Optuna's
@@ -161,6 +176,10 @@ class OptunaStrategy(Strategy):
         attempt = self._attempts.get(number, 0)
         keys = (number,) if attempt == 0 else (number, attempt)
         study.sampler = self.sampler(derive_seed(self.seed, "optuna", *keys))
+        if number < len(self._starts):
+            with warnings.catch_warnings():  # "experimental" in Optuna
+                warnings.simplefilter("ignore", optuna.exceptions.ExperimentalWarning)
+                study.sampler = optuna.samplers.PartialFixedSampler(self._starts[number], study.sampler)
         with quiet_optuna():
             trial = study.ask(self.distributions)
         try:

@@ -13,9 +13,10 @@ from nasbench.strategies.optuna_base import OptunaStrategy
 class OptunaNSGA2(OptunaStrategy):
     """Optuna's NSGAIISampler on the space's decisions, for accuracy against cost (macs, params, ...).
 
-    The first generation is random; each next one is bred from the best ``population_size`` trials
-    by non-dominated rank and crowding distance, with uniform crossover (``crossover_prob``) and
-    per-decision mutation (``mutation_prob``; ``None``: one over the number of decisions).
+    The first generation is random but for the space's starting points (``starting_points``); each
+    next one is bred from the best ``population_size`` trials by non-dominated rank and crowding
+    distance, with uniform crossover (``crossover_prob``) and per-decision mutation (``mutation_prob``;
+    ``None``: one over the number of decisions).
     """
 
     name = "nsga2"
@@ -31,6 +32,7 @@ class OptunaNSGA2(OptunaStrategy):
         population_size: int = 50,
         crossover_prob: float = 0.9,
         mutation_prob: float | None = None,
+        starting_points: bool = True,
     ) -> None:
         if population_size < 2:
             raise InvalidOption(f"population_size must be at least 2, got {population_size}")
@@ -38,7 +40,15 @@ class OptunaNSGA2(OptunaStrategy):
             raise InvalidOption(f"crossover_prob must be in [0, 1], got {crossover_prob}")
         if mutation_prob is not None and not 0 <= mutation_prob <= 1:
             raise InvalidOption(f"mutation_prob must be in [0, 1], got {mutation_prob}")
-        super().__init__(space, seed=seed, objectives=objectives, storage=storage, value_names=value_names)
+        super().__init__(
+            space,
+            seed=seed,
+            objectives=objectives,
+            storage=storage,
+            value_names=value_names,
+            starting_points=starting_points,
+            first_trials=population_size,
+        )
         self.population_size = population_size
         self.crossover_prob = crossover_prob
         self.mutation_prob = mutation_prob
