@@ -69,13 +69,13 @@ class OptunaStrategy(Strategy):
     of the study, or ``None`` to keep it in memory. A trial that was stopped early is told to
     Optuna as complete with its truncated values (as Ray Tune's Optuna searcher does).
     ``first_trials`` is how many trials the sampler draws before it models (its random start): the
-    starting points take at most half of them.
+    starting points take at most half of them (none by default: a subclass that passes it declares
+    ``starting_points`` as its option, and ``options_of_older_runs`` for runs recorded before).
     """
 
     requires = (DecisionSequence,)
     max_objectives = 16
     run_file = "study.db"
-    options_of_older_runs = {"starting_points": False}
 
     def __init__(
         self,

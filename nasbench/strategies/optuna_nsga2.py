@@ -20,6 +20,7 @@ class OptunaNSGA2(OptunaStrategy):
     """
 
     name = "nsga2"
+    options_of_older_runs = {"starting_points": False}
 
     def __init__(
         self,

@@ -20,6 +20,7 @@ class OptunaTPE(OptunaStrategy):
     """
 
     name = "tpe"
+    options_of_older_runs = {"starting_points": False}
 
     def __init__(
         self,
