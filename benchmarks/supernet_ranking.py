@@ -53,6 +53,19 @@ import numpy as np
 SPACE_DEFAULTS = {"mbconv-supernet": [], "vit-supernet": ["ranges=digits"]}
 
 
+def _macs_bound(text: str) -> float | str:
+    """``--max-macs``: a positive number, or ``median``; refused before anything trains."""
+    if text == "median":
+        return text
+    try:
+        value = float(text)
+    except ValueError:
+        value = 0.0
+    if value <= 0:
+        raise argparse.ArgumentTypeError(f"give a positive number or 'median', not {text!r}")
+    return value
+
+
 def parse(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--space", default="mbconv-supernet", choices=sorted(SPACE_DEFAULTS))
@@ -86,7 +99,7 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
     against = "also rank the children alone against their trainings of this many epochs (in alone.jsonl)"
     parser.add_argument("--against-epochs", type=int, default=None, help=against)
     bound = "search under this bound on multiply-adds: a number, or median (the random children's median)"
-    parser.add_argument("--max-macs", default=None, help=bound)
+    parser.add_argument("--max-macs", type=_macs_bound, default=None, help=bound)
     parser.add_argument("--work", type=Path, default=Path("/tmp/supernet-ranking"))
     parser.add_argument("--json", type=Path, default=None)
     args = parser.parse_args(argv)
@@ -278,17 +291,6 @@ def children_macs(space, dataset: str, texts: list[str]) -> dict[str, float]:
     return {t: float(costs.macs(space.decode(t))) for t in texts}
 
 
-def macs_bound(args, random_macs: list[float]) -> float | None:
-    if args.max_macs is None:
-        return None
-    if args.max_macs == "median":
-        return float(np.median(random_macs))
-    try:
-        return float(args.max_macs)
-    except ValueError:
-        sys.exit(f"--max-macs: give a number or 'median', not {args.max_macs!r}")
-
-
 def one_shot_search(args, space, options, run: Path, folder: Path, bn_batches: int | None) -> str:
     from nasbench.config import SearchConfig
     from nasbench.search import resume, start
@@ -413,7 +415,8 @@ def main(argv: list[str] | None = None) -> dict:
     args.macs, args.bound = {}, None
     if args.max_macs is not None:
         args.macs = children_macs(space, args.dataset, picked)
-        args.bound = macs_bound(args, [args.macs[t] for t in picked[: args.children]])
+        median = float(np.median([args.macs[t] for t in picked[: args.children]]))
+        args.bound = median if args.max_macs == "median" else args.max_macs
     longer = None if args.against_epochs is None else longer_trainings(args, picked[: args.children])
     shots = [(seed, one_shot(args, space, options, picked, seed, name)) for seed, name in run_folders(args)]
     bests = [shot["best"] for _, shot in shots if shot["best"] is not None and shot["best"] not in picked]

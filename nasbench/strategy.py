@@ -95,6 +95,12 @@ class Strategy(ABC):
         """The space refused what ``_propose(number)`` drew (``reason`` says why): learn from it and
         forget the draw, so the next ``_propose(number)`` draws anew. No-op by default."""
 
+    def starts(self, enabled: bool, random_start: int) -> tuple[Arch, ...]:
+        """The space's starting points a strategy evaluates first, in place of the first of its
+        ``random_start`` random trials: at most half of them, so that it still samples the space; none
+        unless ``enabled`` (the strategy's ``starting_points`` option)."""
+        return self.space.starting_points()[: random_start // 2] if enabled else ()
+
     def spent_seconds(self) -> float:
         """Seconds the strategy itself has spent on what counts against a search's time budget (the zero-cost
         proxies it computed to rank candidates, say); none by default."""

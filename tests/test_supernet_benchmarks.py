@@ -108,6 +108,10 @@ def test_ranking_protocol_averages_several_supernet_seeds():
     assert ranking.run_folders(several) == [(0, "v-s0"), (2, "v-s2")]
     with pytest.raises(SystemExit):
         ranking.parse(["--supernet", "run", "--supernet-seed", "0", "1"])
+    assert ranking.parse(["--max-macs", "median"]).max_macs == "median"
+    assert ranking.parse(["--max-macs", "2e5"]).max_macs == 200_000.0
+    with pytest.raises(SystemExit):  # refused before anything trains
+        ranking.parse(["--max-macs", "lots"])
 
     def seed(tau, gap, beats):
         pair = {"kendall_tau": tau, "spearman": tau}

@@ -100,8 +100,7 @@ class WLBayesOpt(Strategy):
         self.pool_random = pool_random
         self.warp = warp
         self.starting_points = starting_points
-        # at most half the initial design, so that the model still sees the space
-        self._starts = space.starting_points()[: n_initial // 2] if starting_points else ()
+        self._starts = self.starts(starting_points, n_initial)
         self._features = WLFeatures(wl_iterations)
         self._asked_keys: set[bytes] = set()  # feature keys of every trial asked
         self._pending: dict[int, Arch] = {}  # asked, not told

@@ -43,8 +43,7 @@ class RegularizedEvolution(Strategy):
         self.population_size = population_size
         self.tournament_size = tournament_size
         self.starting_points = starting_points
-        # at most half the first population, so that it still samples the space
-        self._starts = space.starting_points()[: population_size // 2] if starting_points else ()
+        self._starts = self.starts(starting_points, population_size)
         self._population: deque[tuple[Arch, float]] = deque()
         self._random_pending: set[int] = set()  # first members asked, not yet told
         self._filled = False  # the population reached its size once; from then on it only ages

@@ -105,7 +105,7 @@ class OptunaStrategy(Strategy):
         self.starting_points = starting_points
         self._starts = [
             dict(zip(self.names, self.decisions.to_decisions(arch)))
-            for arch in (space.starting_points()[: first_trials // 2] if starting_points else ())
+            for arch in self.starts(starting_points, first_trials)
         ]
         self._study: optuna.Study | None = None  # opened on first use: nothing is written before a run starts
         self._stored: dict[int, FrozenTrial] = {}  # the study's whole trials when it was opened, by nasbench number
