@@ -61,7 +61,7 @@ def _macs_bound(text: str) -> float | str:
         value = float(text)
     except ValueError:
         value = 0.0
-    if value <= 0:
+    if not value > 0:  # also refuses nan
         raise argparse.ArgumentTypeError(f"give a positive number or 'median', not {text!r}")
     return value
 
@@ -415,8 +415,8 @@ def main(argv: list[str] | None = None) -> dict:
     args.macs, args.bound = {}, None
     if args.max_macs is not None:
         args.macs = children_macs(space, args.dataset, picked)
-        median = float(np.median([args.macs[t] for t in picked[: args.children]]))
-        args.bound = median if args.max_macs == "median" else args.max_macs
+        random_macs = [args.macs[t] for t in picked[: args.children]]
+        args.bound = float(np.median(random_macs)) if args.max_macs == "median" else args.max_macs
     longer = None if args.against_epochs is None else longer_trainings(args, picked[: args.children])
     shots = [(seed, one_shot(args, space, options, picked, seed, name)) for seed, name in run_folders(args)]
     bests = [shot["best"] for _, shot in shots if shot["best"] is not None and shot["best"] not in picked]

@@ -112,6 +112,8 @@ def test_ranking_protocol_averages_several_supernet_seeds():
     assert ranking.parse(["--max-macs", "2e5"]).max_macs == 200_000.0
     with pytest.raises(SystemExit):  # refused before anything trains
         ranking.parse(["--max-macs", "lots"])
+    with pytest.raises(SystemExit):
+        ranking.parse(["--max-macs", "nan"])
 
     def seed(tau, gap, beats):
         pair = {"kendall_tau": tau, "spearman": tau}
