@@ -18,7 +18,8 @@ The protocol (one run per supernet variant; the trainings alone are shared by ev
 
 With several ``--supernet-seed`` values the variant trains one supernet per seed (run folders
 ``<variant>-s<seed>``) and reports the figures averaged over them, each seed's under ``seeds``: one
-supernet's tau moves by more than most options change it.
+supernet's tau moves by more than most options change it. ``between_supernets`` tells noise from bias: the
+supernets' agreement among themselves, and the tau of their mean inherited accuracy.
 
 ``--max-macs M`` searches under a bound on multiply-adds (``median``: the median of the random children's),
 one the largest child breaks, so the search starts from random members: the best child is then judged
@@ -278,6 +279,49 @@ def ranks(inherited: list[float], alone_mean: list[float]) -> dict:
     }
 
 
+def between_supernets(inherited: list[list[float]], alone_mean: list[float]) -> dict:
+    """Noise or bias? How the supernets (one list of the random children's inherited accuracies per seed)
+    agree among themselves (mean tau over pairs), and how their mean ranks against the children alone: if
+    they agree better than any ranks the children alone, averaging seeds cannot close the gap."""
+    from itertools import combinations
+
+    from scipy.stats import kendalltau
+
+    pairs = [kendalltau(a, b).statistic for a, b in combinations(inherited, 2)]
+    return {"kendall_tau": float(np.mean(pairs)),
+            "seed_mean_tau": ranks(list(np.mean(inherited, axis=0)), alone_mean)["kendall_tau"]}  # fmt: skip
+
+
+def bias_by_kind(space, texts: list[str], inherited: list[float], alone_mean: list[float]) -> dict[str, float]:
+    """Which kinds of decision the supernet misjudges: per kind, the Spearman correlation between a child's
+    distance from the largest child in that kind (its decisions' mean share of their range) and how much
+    higher the supernet ranks it than training alone does. Negative: children far from the largest in this
+    kind are ranked too low (what a progressive-shrinking order moves; docs/BENCHMARKS.md)."""
+    from scipy.stats import rankdata, spearmanr
+
+    from nasbench.space import DecisionSequence, require_capability
+    from nasbench.supernet import WeightSharing
+
+    decisions = require_capability(space, DecisionSequence, "bias by kind of decision")
+    kinds, sizes = list(decisions.decision_kinds()), decisions.decision_sizes()
+    top = decisions.to_decisions(space.capability(WeightSharing).largest())
+    shift = rankdata(inherited) - rankdata(alone_mean)
+    if np.ptp(shift) == 0:
+        return {}  # the same order: nothing misjudged
+    bias = {}
+    for kind in dict.fromkeys(kinds):
+        mine = [i for i, k in enumerate(kinds) if k == kind and sizes[i] > 1]
+        if not mine:
+            continue  # a kind the space never varies
+        distance = [
+            np.mean([abs(own[i] - top[i]) / (sizes[i] - 1) for i in mine])
+            for own in (decisions.to_decisions(space.decode(t)) for t in texts)
+        ]
+        if np.ptp(distance) > 0:
+            bias[kind] = float(spearmanr(distance, shift).statistic)
+    return bias
+
+
 def top_overlap(a: list[float], b: list[float], k: int = 5) -> int:
     return len(set(np.argsort(a)[-k:]) & set(np.argsort(b)[-k:]))
 
@@ -463,7 +507,10 @@ def main(argv: list[str] | None = None) -> dict:
         report["loss"]["seed_ceiling_tau"] = ranks(first_loss, rest_loss)["kendall_tau"]
     if longer is not None:
         report["alone_against"] = alone_against(args, random_ones, alone_acc, longer)
+    inherited = [[m["valid_accuracy"] for m in shot["scored"][: args.children]] for _, shot in shots]
+    report["bias_by_kind"] = bias_by_kind(space, random_ones, list(np.mean(inherited, axis=0)), alone_acc)
     if len(per_seed) > 1:
+        report["between_supernets"] = between_supernets(inherited, alone_acc)
         report["seeds"] = per_seed
     if args.rounds:
         report.update(epoch_ratio(space, first["config"], args.rounds))

@@ -129,6 +129,31 @@ def test_ranking_protocol_averages_several_supernet_seeds():
     assert mean["best_beats_median"] is False  # only if every seed's best beats the median
 
 
+def test_ranking_protocol_tells_noise_from_bias_between_supernet_seeds():
+    """Two supernets that agree with each other and disagree with the children alone: a bias, which their
+    mean keeps (the 8-epoch supernets agree at 0.73, their mean ranks at 0.49: docs/BENCHMARKS.md)."""
+    ranking = _ranking_module()
+    alone = [1.0, 2.0, 3.0, 4.0]
+    same = ranking.between_supernets([[4.0, 3.0, 2.0, 1.0], [4.0, 3.0, 2.0, 1.0]], alone)
+    assert same == {"kendall_tau": pytest.approx(1.0), "seed_mean_tau": pytest.approx(-1.0)}
+    noisy = ranking.between_supernets([[2.0, 1.0, 3.0, 4.0], [1.0, 3.0, 2.0, 4.0]], alone)
+    assert noisy["kendall_tau"] == pytest.approx(1 / 3) and noisy["seed_mean_tau"] == pytest.approx(1.0)
+
+
+def test_ranking_protocol_names_the_kind_of_decision_the_supernet_misjudges():
+    """A supernet that ranks shallow children below their training alone shows a negative bias for the
+    depths (the 8-epoch supernets: -0.42 over six seeds, docs/BENCHMARKS.md), and none for the kernels."""
+    ranking = _ranking_module()
+    space = MBConvSupernetSpace()
+    texts = [str(c) for c in ranking.children(space, 12)[:12]]
+    depth = [sum(int(part[len("ir_r")]) for part in t.split("/") if part.startswith("ir_r")) for t in texts]
+    alone = [float(i) for i in range(len(texts))]
+    shallow_low = [a + 100.0 * d for a, d in zip(alone, depth)]  # the deeper, the higher, whatever alone says
+    bias = ranking.bias_by_kind(space, texts, shallow_low, alone)
+    assert bias["repeats"] < -0.5 and abs(bias["kernel"]) < -bias["repeats"]
+    assert ranking.bias_by_kind(space, texts, alone, alone) == {}
+
+
 def test_ranking_protocol_ranks_the_children_against_a_longer_training(tmp_path):
     """``--against-epochs``: the children alone against their longer trainings in alone.jsonl (every seed held
     there averaged); a child without one is named as missing instead of being skipped."""
