@@ -19,7 +19,9 @@ The protocol (one run per supernet variant; the trainings alone are shared by ev
 With several ``--supernet-seed`` values the variant trains one supernet per seed (run folders
 ``<variant>-s<seed>``) and reports the figures averaged over them, each seed's under ``seeds``: one
 supernet's tau moves by more than most options change it. ``between_supernets`` tells noise from bias: the
-supernets' agreement among themselves, and the tau of their mean inherited accuracy.
+supernets' agreement among themselves, and the tau of their mean inherited accuracy. Every report has
+``bias_by_kind``: the kinds of decision (kernel, depth, width, ...) whose small choices the supernet ranks
+too high or too low.
 
 ``--max-macs M`` searches under a bound on multiply-adds (``median``: the median of the random children's),
 one the largest child breaks, so the search starts from random members: the best child is then judged
