@@ -4,6 +4,7 @@ import pickle
 
 import numpy as np
 import pytest
+import torch
 from PIL import Image
 
 from nasbench.errors import DataError, InvalidOption
@@ -145,3 +146,17 @@ def test_missing_data_directory(tmp_path, dataset):
 def test_unknown_dataset():
     with pytest.raises(InvalidOption, match="unknown dataset 'mnist'; choose from: digits, cifar10, folder"):
         load_data("mnist")
+
+
+def test_the_sharp_teacher_labels_the_same_images_with_a_quarter_of_the_noise():
+    from nasbench.training.teacher import SHARPNESSES, TRAIN_SIZE, generate, irreducible
+
+    plain, sharp = load_data("teacher"), load_data("teacher-sharp")
+    assert sharp.spec == plain.spec and torch.equal(sharp.train.images[:512], plain.train.images[:512])
+    # the Bayes error: about 10 % for the teacher the scaling laws are fitted on, about 2 % four times sharper
+    assert irreducible().error == pytest.approx(9.97, abs=0.01)
+    assert irreducible(sharpness=SHARPNESSES["teacher-sharp"]).error == pytest.approx(2.34, abs=0.01)
+    # the labels are drawn with the same uniforms: sharper, more of them are the teacher's argmax
+    _, _, p = generate(0, SHARPNESSES["teacher-sharp"])
+    argmax = torch.from_numpy(p[:TRAIN_SIZE].argmax(axis=1))
+    assert (sharp.train.labels == argmax).float().mean() > (plain.train.labels == argmax).float().mean() + 0.05

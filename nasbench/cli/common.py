@@ -56,8 +56,8 @@ def add_training_flags(group, epochs_help: str) -> None:
     group.add_argument(
         "--dataset",
         default=None,
-        help="digits (embedded, default), teacher (embedded, generated), cifar10 (python format) or folder "
-        "(one sub-folder per class)",
+        help="digits (embedded, default), teacher or teacher-sharp (embedded, generated), "
+        "cifar10 (python format) or folder (one sub-folder per class)",
     )
     group.add_argument("--data-dir", default=None, metavar="DIR", help="where cifar10 or the image folder lies")
     group.add_argument("--epochs", type=int, default=None, help=epochs_help)

@@ -39,7 +39,9 @@ def add_parser(sub) -> None:
     t.add_argument("--space", default=None, help="a space with weight sharing, e.g. mbconv-supernet, vit-supernet")
     t.add_argument("-O", "--space-option", action="append", default=[], metavar="KEY=VALUE", help="space option")
     g = t.add_argument_group("training")
-    g.add_argument("--dataset", default=None, help="digits (embedded, default), teacher, cifar10 or folder")
+    g.add_argument(
+        "--dataset", default=None, help="digits (embedded, default), teacher, teacher-sharp, cifar10 or folder"
+    )
     g.add_argument("--data-dir", default=None, metavar="DIR", help="where cifar10 or the image folder lies")
     g.add_argument("--epochs", type=int, default=None, help="training epochs (default: 10)")
     g.add_argument("--batch-size", type=int, default=None, help="global batch, split across workers (default: 64)")

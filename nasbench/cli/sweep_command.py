@@ -76,7 +76,7 @@ def add_parser(sub) -> None:
     g.add_argument("--seeds", type=int, default=None, help="independent trainings of every point (default: 1)")
     g.add_argument("--seed", type=int, default=None, help="seed of the whole run (default: 0)")
     g = p.add_argument_group("training")
-    g.add_argument("--dataset", default=None, help="teacher (default), digits, cifar10 or folder")
+    g.add_argument("--dataset", default=None, help="teacher (default), teacher-sharp, digits, cifar10 or folder")
     g.add_argument("--data-dir", default=None, metavar="DIR", help="where cifar10 or the image folder lies")
     g.add_argument("--batch-size", type=int, default=None, help="training batch size (default: 64)")
     g.add_argument("--lr", type=float, default=None, help="peak learning rate (default: 0.05)")
