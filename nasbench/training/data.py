@@ -26,9 +26,10 @@ import torch
 from nasbench.errors import DataError, InvalidOption
 from nasbench.space import DataSpec
 from nasbench.training.split import Data, Split
+from nasbench.training.teacher import SHARPNESSES
 
-DATASETS = ("digits", "cifar10", "folder", "teacher", "teacher-sharp")
-EMBEDDED = ("digits", "teacher", "teacher-sharp")  # generated or shipped with the package: no --data-dir
+DATASETS = ("digits", "cifar10", "folder", *SHARPNESSES)
+EMBEDDED = ("digits", *SHARPNESSES)  # generated or shipped with the package: no --data-dir
 IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg", ".bmp", ".gif", ".webp"}
 
 
@@ -49,8 +50,8 @@ def load_data(dataset: str, data_dir: str | None = None, split_seed: int = 0, im
 def _load_cached(dataset: str, data_dir: str | None, split_seed: int, image_size: int) -> Data:
     if dataset == "digits":
         return _digits(split_seed)
-    if dataset.startswith("teacher"):
-        from nasbench.training.teacher import SHARPNESSES, teacher_data
+    if dataset in SHARPNESSES:
+        from nasbench.training.teacher import teacher_data
 
         return teacher_data(split_seed, SHARPNESSES[dataset])
     if dataset == "cifar10":
