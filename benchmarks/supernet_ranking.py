@@ -33,7 +33,10 @@ earlier into the same ``alone.jsonl`` by a run with ``--epochs E``): whether a l
 order, i.e. whether the children differ by what they can learn or by how fast they learn it.
 
 Everything is kept in ``--work``: trainings alone in ``alone.jsonl``, each variant's supernet in its own
-run folder, so an interrupted benchmark resumes where it stopped.
+run folder, so an interrupted benchmark resumes where it stopped. ``--alone-only`` trains just the
+children alone and stops: started beside the full run (``--jobs 1`` each on two cores), it trains them
+while the supernets train, and the full run reads what it finds in ``alone.jsonl`` (a child both trained
+is kept once, the later row).
 
     python benchmarks/supernet_ranking.py --space mbconv-supernet --work /tmp/ranking \\
         --json benchmarks/results/supernet_ranking_mbconv-supernet.json
@@ -103,6 +106,8 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--against-epochs", type=int, default=None, help=against)
     bound = "search under this bound on multiply-adds: a number, or median (the random children's median)"
     parser.add_argument("--max-macs", type=_macs_bound, default=None, help=bound)
+    only = "train the protocol's children alone into WORK/alone.jsonl and stop (run beside the supernets' training)"
+    parser.add_argument("--alone-only", action="store_true", help=only)
     parser.add_argument("--work", type=Path, default=Path("/tmp/supernet-ranking"))
     parser.add_argument("--json", type=Path, default=None)
     args = parser.parse_args(argv)
@@ -458,6 +463,11 @@ def main(argv: list[str] | None = None) -> dict:
     args.work.mkdir(parents=True, exist_ok=True)
     space, options = _space(args)
     picked = [str(c) for c in children(space, args.children)]
+    if args.alone_only:
+        trained = alone(args, space, options, picked)
+        report = {"alone_only": str(args.work / "alone.jsonl"), "trainings": len(trained)}
+        print(json.dumps(report))
+        return report
     args.macs, args.bound = {}, None
     if args.max_macs is not None:
         args.macs = children_macs(space, args.dataset, picked)

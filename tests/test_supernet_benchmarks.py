@@ -55,7 +55,13 @@ def test_ranking_protocol_smallest_setting(untrained_run, tmp_path):
             "--train-size", "128", "--epochs", "1", "--children", "3", "--alone-seeds", "2", "--search-budget", "2",
             "--rounds", "1", "--jobs", "1", "--work", str(tmp_path / "w"),
             "--json", str(tmp_path / "r.json"))  # fmt: skip
+    alone_only = run_benchmark(*argv, "--alone-only")  # what a second process trains beside the supernets
+    assert alone_only["trainings"] == 5 * 2
+    ahead = (tmp_path / "w" / "alone.jsonl").read_text().splitlines()
     report = run_benchmark(*argv)
+    after = (tmp_path / "w" / "alone.jsonl").read_text().splitlines()
+    protocol = {json.loads(line)["child"] for line in ahead}
+    assert after[: len(ahead)] == ahead and not protocol & {json.loads(line)["child"] for line in after[len(ahead) :]}
     needed = {"kendall_tau", "spearman", "seed_ceiling_tau", "alone_spread_points", "best_child_inherited",
               "best_child_alone", "sandwich_epoch_ratio", "resolution"}  # fmt: skip
     assert needed <= set(report) and report["children"] == 3 and report["alone_seeds"] == 2
