@@ -8,7 +8,7 @@
 - ``folder``: images in one sub-folder per class (optionally under ``train/``, ``val/``, ``test/``).
 - ``teacher``: 131,072 training images labelled by a fixed random teacher network, generated from
   the seed (``nasbench.training.teacher``): a task for data-scaling laws. ``teacher-sharp``: the
-  same images and teacher with labels four times sharper (Bayes error about 2 % instead of 10 %), on
+  same images and teacher with logits four times sharper (Bayes error about 2 % instead of 10 %), on
   which small networks fall further behind large ones.
 
 Every split is fixed by ``split_seed``, independent of the search's seed.
@@ -26,7 +26,7 @@ import torch
 from nasbench.errors import DataError, InvalidOption
 from nasbench.space import DataSpec
 from nasbench.training.split import Data, Split
-from nasbench.training.teacher import SHARPNESSES
+from nasbench.training.teacher import SHARPNESSES, teacher_data
 
 DATASETS = ("digits", "cifar10", "folder", *SHARPNESSES)
 EMBEDDED = ("digits", *SHARPNESSES)  # generated or shipped with the package: no --data-dir
@@ -51,8 +51,6 @@ def _load_cached(dataset: str, data_dir: str | None, split_seed: int, image_size
     if dataset == "digits":
         return _digits(split_seed)
     if dataset in SHARPNESSES:
-        from nasbench.training.teacher import teacher_data
-
         return teacher_data(split_seed, SHARPNESSES[dataset])
     if dataset == "cifar10":
         return _cifar10(Path(data_dir), split_seed)
